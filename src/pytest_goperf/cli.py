@@ -1,0 +1,98 @@
+"""The ``goperf`` command: inspect benchmark files, profiles and traces by hand.
+
+Thin by design: parse arguments, call the library, print.  Exit codes follow
+DESIGN.md section 4: 0 fine, 1 a gate or comparison failed, 2 usage or input
+error (one clear line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pytest_goperf import __version__
+from pytest_goperf.errors import GoperfError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with one line, as the contract says."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"goperf: {message} (see 'goperf {self.prog.split()[-1]} --help')\n")
+
+
+# --- goperf compare ---------------------------------------------------------
+
+
+def _add_compare(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("compare", help="compare two go test -bench outputs, like benchstat")
+    p.add_argument("old", help="baseline benchmark output (old.txt)")
+    p.add_argument("new", help="candidate benchmark output (new.txt)")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    p.add_argument("--max-regression", default=None, help="exit 1 when a significant regression exceeds this, e.g. 5%%")
+    p.add_argument("--json", action="store_true", help="print the JSON of DESIGN.md section 4")
+    p.set_defaults(func=_cmd_compare)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    raise GoperfError("goperf compare is not implemented yet")
+
+
+# --- goperf top -------------------------------------------------------------
+
+
+def _add_top(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("top", help="flat/cum per function of a pprof profile, like go tool pprof -top")
+    p.add_argument("profile", help="a pprof profile (gzipped or not)")
+    p.add_argument("--sample-index", default=None, help="sample type to use (default: as pprof chooses)")
+    p.add_argument("-n", type=int, default=10, help="rows to show; 0 shows all (default 10)")
+    p.add_argument("--json", action="store_true", help="print the JSON of DESIGN.md section 4")
+    p.set_defaults(func=_cmd_top)
+
+
+def _cmd_top(args: argparse.Namespace) -> int:
+    raise GoperfError("goperf top is not implemented yet")
+
+
+# --- goperf trace -----------------------------------------------------------
+
+
+def _add_trace(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("trace", help="scheduler latency, STW pauses and blocking from a Go execution trace")
+    p.add_argument("trace", help="a runtime/trace file (Go 1.22+)")
+    p.add_argument("--json", action="store_true", help="print the JSON of DESIGN.md section 4")
+    p.set_defaults(func=_cmd_trace)
+
+
+def _cmd_trace(args: argparse.Namespace) -> int:
+    raise GoperfError("goperf trace is not implemented yet")
+
+
+# --- entry point ------------------------------------------------------------
+
+
+def build_parser() -> _Parser:
+    parser = _Parser(prog="goperf", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"goperf {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_compare(sub)
+    _add_top(sub)
+    _add_trace(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except GoperfError as exc:
+        print(f"goperf {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,1 @@
+"""go: see DESIGN.md section 5."""

@@ -1,0 +1,1 @@
+"""pprof: see DESIGN.md section 5."""

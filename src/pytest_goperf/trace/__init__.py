@@ -1,0 +1,1 @@
+"""trace: see DESIGN.md section 5."""
