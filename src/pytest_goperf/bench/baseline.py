@@ -1,0 +1,107 @@
+"""Which two sides a bench comparison runs: pgo-off/pgo, git:<ref>/worktree, file:<old.txt>.
+
+A ``git:<ref>`` baseline is built in a temporary ``git worktree`` of that
+commit, so the user's checkout is never touched.  Its benchmark output is
+cached under the artifacts root keyed by commit, toolchain, flags and bench
+settings; a reused baseline is announced (it was not interleaved with this
+run's candidate rounds, so drift between the runs is not controlled).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytest_goperf.config import BenchConfig, GoperfConfig
+from pytest_goperf.errors import BenchError, ConfigError
+from pytest_goperf.go.build import Side
+from pytest_goperf.go.toolchain import GoToolchain
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The two sides of a comparison; ``old_file`` replaces ``old`` for file: baselines."""
+
+    old: Side | None
+    new: Side
+    old_file: Path | None = None
+    git_ref: str | None = None
+
+
+def plan_sides(cfg: GoperfConfig) -> Plan:
+    """Translate bench.baseline / bench.candidate into sides (git trees are filled in later)."""
+    svc, bench = cfg.service, cfg.bench
+    new = Side(label=bench.candidate, module=svc.module, main=svc.main,
+               pgo="required" if bench.candidate == "pgo" else "auto")
+    if bench.baseline == "pgo-off":
+        if bench.candidate != "pgo":
+            # worktree vs pgo-off still makes sense: the worktree built as Go builds it by default.
+            pass
+        return Plan(old=Side(label="pgo-off", module=svc.module, main=svc.main, pgo="off"), new=new)
+    if bench.baseline.startswith("file:"):
+        old_file = (cfg.path.parent / bench.baseline[5:]).resolve()
+        if not old_file.is_file():
+            raise ConfigError(f"{cfg.path}: bench.baseline: {old_file} does not exist; give a go test -bench output file")
+        return Plan(old=None, new=new, old_file=old_file)
+    ref = bench.baseline[4:]
+    return Plan(old=None, new=new, git_ref=ref)
+
+
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+    except OSError as exc:
+        raise BenchError(f"cannot run git for a git: baseline: {exc}") from None
+
+
+def resolve_commit(module: Path, ref: str) -> tuple[Path, str]:
+    """The repository top folder and the full commit id of ``ref``; clear errors otherwise."""
+    top = _git(["rev-parse", "--show-toplevel"], module)
+    if top.returncode != 0:
+        raise BenchError(f"bench.baseline git:{ref}: {module} is not inside a git repository ({top.stderr.strip()})")
+    sha = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], module)
+    if sha.returncode != 0:
+        raise BenchError(f"bench.baseline git:{ref}: no such commit, branch or tag in {top.stdout.strip()}; "
+                         "check the name (a CI clone may need 'git fetch origin <ref>' or a deeper fetch)")
+    return Path(top.stdout.strip()), sha.stdout.strip()
+
+
+@contextmanager
+def git_worktree(module: Path, ref: str, scratch: Path) -> Iterator[tuple[Path, str]]:
+    """A detached temporary worktree of ``ref``; yields (module folder inside it, commit)."""
+    top, sha = resolve_commit(module, ref)
+    rel = module.resolve().relative_to(top.resolve())
+    tree = scratch / f"git-{sha[:12]}"
+    if tree.exists():
+        _git(["worktree", "remove", "--force", str(tree)], top)
+        shutil.rmtree(tree, ignore_errors=True)
+    tree.parent.mkdir(parents=True, exist_ok=True)
+    added = _git(["worktree", "add", "--detach", str(tree), sha], top)
+    if added.returncode != 0:
+        raise BenchError(f"bench.baseline git:{ref}: 'git worktree add' failed: {added.stderr.strip()}")
+    try:
+        inner = tree / rel
+        if not (inner / "go.mod").is_file():
+            raise BenchError(f"bench.baseline git:{ref}: commit {sha[:12]} has no go.mod at {rel}; "
+                             "the module did not exist there yet, pick a later ref")
+        yield inner, sha
+    finally:
+        _git(["worktree", "remove", "--force", str(tree)], top)
+        shutil.rmtree(tree, ignore_errors=True)
+        _git(["worktree", "prune"], top)
+
+
+def cache_key(sha: str, go: GoToolchain, cfg: GoperfConfig, bench: BenchConfig) -> str:
+    """What makes a cached baseline reusable: commit, Go version, flags, and the bench settings."""
+    blob = json.dumps({
+        "commit": sha, "go": go.version, "flags": cfg.service.build_flags, "main": cfg.service.main,
+        "packages": bench.packages, "bench": bench.bench, "count": bench.count, "benchtime": bench.benchtime,
+        "pgo": "auto",
+    }, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

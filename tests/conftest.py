@@ -1,0 +1,29 @@
+"""Shared fixtures for the project's own tests: the example service built for real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_goperf.go.build import BuiltSide, Side, build_side
+from pytest_goperf.go.toolchain import GoToolchain, find_go
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "go-service"
+
+
+@pytest.fixture(scope="session")
+def go() -> GoToolchain:
+    return find_go()
+
+
+@pytest.fixture(scope="session")
+def example_sides(go: GoToolchain, tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltSide]:
+    """The example service built without and with PGO (service + test binaries)."""
+    out = tmp_path_factory.mktemp("example-build")
+    sides = {}
+    for label, mode in (("pgo-off", "off"), ("pgo", "required")):
+        sides[label] = build_side(go, Side(label=label, module=EXAMPLE, main=".", pgo=mode), out / label,
+                                  service_name="go-service", bench_packages=["."])
+    return sides

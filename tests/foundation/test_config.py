@@ -1,0 +1,89 @@
+"""goperf.yaml loading: the example parses, bad input names file, line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_goperf.config import is_config_file, load_config
+from pytest_goperf.errors import ConfigError
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "go-service" / "goperf.yaml"
+
+
+def write(tmp_path: Path, text: str, name: str = "goperf.yaml") -> Path:
+    (tmp_path / "go.mod").write_text("module example.com/x\n\ngo 1.22\n")
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_example_config_loads() -> None:
+    cfg = load_config(EXAMPLE)
+    assert cfg.service.name == "go-service"
+    assert cfg.service.module == EXAMPLE.parent
+    assert cfg.bench.baseline == "pgo-off" and cfg.bench.candidate == "pgo"
+    assert cfg.thresholds.cpu is not None and cfg.thresholds.cpu.max_function_share == pytest.approx(0.30)
+    assert cfg.load is not None and sum(r.weight for r in cfg.load.requests) == 4
+
+
+def test_quantities_are_converted(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, """
+load: {warmup: 1.5s, duration: 2m, trace: 500ms, requests: [{path: /}]}
+thresholds:
+  scheduler: {p99: 200us}
+  gc: {max_stw: 1ms}
+  heap: {max_growth: 5%/min}
+  latency: {p99: 50ms, max_error_rate: 0.1%}
+"""))
+    assert cfg.load is not None
+    assert (cfg.load.warmup, cfg.load.duration, cfg.load.trace) == (1.5, 120.0, 0.5)
+    assert cfg.thresholds.scheduler is not None and cfg.thresholds.scheduler.p99 == pytest.approx(200e-6)
+    assert cfg.thresholds.gc is not None and cfg.thresholds.gc.max_stw == pytest.approx(1e-3)
+    assert cfg.thresholds.heap is not None and cfg.thresholds.heap.max_growth == pytest.approx(0.05)
+    assert cfg.thresholds.latency is not None and cfg.thresholds.latency.max_error_rate == pytest.approx(0.001)
+    assert cfg.service.name == tmp_path.name
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- a\n- b\n", "must be a mapping"),
+        ("", "empty file"),
+        ("thresholds: {bench: {max_regresion: 5%}}\n", ":1: unknown key 'thresholds.bench.max_regresion'; did you mean 'max_regression'?"),
+        ("thresholds:\n  bench: {alpha: 2}\n", ":2: thresholds.bench.alpha: must be between 0 and 1"),
+        ("bench: {count: many}\nthresholds: {bench: {}}\n", ":1: bench.count: expected a whole number"),
+        ("bench: {baseline: svn:HEAD}\nthresholds: {bench: {}}\n", "must be pgo-off, git:<ref> or file:<old.txt>"),
+        ("load: {duration: 30}\nthresholds: {latency: {p99: 1ms}}\n", "load.duration: a duration needs a unit"),
+        ("thresholds: {cpu: {max_function_share: 30}}\n", "a plain share must be a fraction"),
+        ("thresholds: {cpu: {}}\n", "need the service under load: add a 'load' section"),
+        ("service: {name: x}\n", "no 'thresholds' section"),
+        ("service: {module: nowhere}\nthresholds: {bench: {}}\n", "service.module: module folder"),
+        ("bench: {bench: '(['}\nthresholds: {bench: {}}\n", "bench.bench: not a valid regexp"),
+        ("load: {requests: [{path: /, body_file: missing.json}]}\nthresholds: {latency: {}}\n",
+         "load.requests[0].body_file: file"),
+        ("thresholds: [\n", "not valid YAML"),
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as excinfo:
+        load_config(path)
+    message = str(excinfo.value)
+    assert str(path) in message
+    assert expected in message
+
+
+def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
+    path = write(tmp_path, "service: !!python/object/apply:os.system ['true']\nthresholds: {bench: {}}\n")
+    with pytest.raises(ConfigError):
+        load_config(path)
+
+
+@pytest.mark.parametrize(("name", "collected"), [
+    ("goperf.yaml", True), ("goperf.yml", True), ("checkout.goperf.yaml", True),
+    ("goperf.json", False), ("other.yaml", False),
+])
+def test_collected_file_names(name: str, collected: bool) -> None:
+    assert is_config_file(name) is collected
