@@ -1,0 +1,73 @@
+"""Heap plateau and goroutine drift gates over the window's sample series (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pytest_goperf.gates import Verdict, enforce
+from pytest_goperf.health.trend import MIN_SAMPLES, drift, theil_sen
+from pytest_goperf.quantities import format_duration, parse_rate_per_minute, parse_share
+
+
+def _mib(value: float) -> str:
+    return f"{value / (1 << 20):.2f} MiB"
+
+
+def judge_heap(times: Sequence[float], inuse_bytes: Sequence[float], *, max_growth: float,
+               where: str = "") -> Verdict:
+    """Fail when heap in-use grows faster than ``max_growth`` (fraction of the median per minute).
+
+    The growth must also be real: the lower 95 % bound of the Theil-Sen slope
+    must be above zero, so a GC sawtooth caught in a short window does not
+    read as a leak.
+    """
+    if len(inuse_bytes) < MIN_SAMPLES:
+        return Verdict(passed=False, message="", skipped=(
+            f"heap: only {len(inuse_bytes)} heap samples in the window, need {MIN_SAMPLES}; "
+            "lengthen load.duration or shorten load.sample_every"))
+    trend = theil_sen(times, inuse_bytes)
+    growth = trend.relative_per_minute
+    figures: dict[str, float | int | str | None] = {
+        "growth_per_min": growth, "slope_bytes_per_s": trend.slope, "median_bytes": trend.median,
+        "samples": trend.n, "window_s": trend.span, "max_growth_per_min": max_growth,
+    }
+    summary = (f"heap in-use grows {growth * 100:+.2f}%/min (Theil-Sen slope {_mib(trend.slope * 60)}/min, "
+               f"95% CI [{_mib(trend.low * 60)}, {_mib(trend.high * 60)}]/min, median {_mib(trend.median)}, "
+               f"{trend.n} samples over {format_duration(trend.span)})")
+    if growth <= max_growth or trend.low <= 0:
+        why = "" if growth <= max_growth else " (the slope's 95% CI includes 0: no significant growth)"
+        return Verdict(passed=True, message=f"{summary}; threshold {max_growth * 100:.2f}%/min{why}", figures=figures)
+    hint = f"\nCompare the first and last heap profiles: go tool pprof -diff_base <first heap> <last heap>{where}"
+    return Verdict(passed=False, figures=figures, message=(
+        f"heap keeps growing under constant load: {summary}, above max_growth {max_growth * 100:.2f}%/min.{hint}"))
+
+
+def judge_goroutines(times: Sequence[float], counts: Sequence[float], *, max_drift: float, where: str = "") -> Verdict:
+    """Fail when any goroutine sample strays beyond ±max_drift of the median, or the count trends up."""
+    if len(counts) < MIN_SAMPLES:
+        return Verdict(passed=False, message="", skipped=(
+            f"goroutines: only {len(counts)} samples in the window, need {MIN_SAMPLES}; "
+            "lengthen load.duration or shorten load.sample_every"))
+    d = drift(times, counts)
+    figures: dict[str, float | int | str | None] = {
+        "median": d.trend.median, "worst_deviation": d.worst_deviation, "rise_over_window": d.trend.rise_over_window,
+        "samples": d.trend.n, "max_drift": max_drift,
+    }
+    summary = (f"goroutines: median {d.trend.median:g}, farthest sample {counts[d.worst_index]:g} at "
+               f"{format_duration(times[d.worst_index] - times[0])} ({d.worst_deviation * 100:+.1f}%), trend "
+               f"{d.trend.slope * 60:+.2f}/min ({d.trend.rise_over_window * 100:+.1f}% across the window)")
+    if d.within(max_drift):
+        return Verdict(passed=True, figures=figures, message=f"{summary}; allowed drift ±{max_drift * 100:.1f}%")
+    return Verdict(passed=False, figures=figures, message=(
+        f"goroutine count drifts under constant load: {summary}; allowed drift ±{max_drift * 100:.1f}%.\n"
+        f"Look for leaked goroutines: go tool pprof -top <last goroutine profile>{where}"))
+
+
+def assert_heap_plateau(times: Sequence[float], inuse_bytes: Sequence[float], max_growth: str = "5%/min") -> Verdict:
+    """Python helper: the same check and message as ``thresholds.heap``."""
+    return enforce(judge_heap(times, inuse_bytes, max_growth=parse_rate_per_minute(max_growth)))
+
+
+def assert_goroutines_stable(times: Sequence[float], counts: Sequence[float], max_drift: str = "10%") -> Verdict:
+    """Python helper: the same check and message as ``thresholds.goroutines``."""
+    return enforce(judge_goroutines(times, counts, max_drift=parse_share(max_drift)))
