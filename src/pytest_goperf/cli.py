@@ -34,13 +34,43 @@ def _add_compare(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("old", help="baseline benchmark output (old.txt)")
     p.add_argument("new", help="candidate benchmark output (new.txt)")
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
-    p.add_argument("--max-regression", default=None, help="exit 1 when a significant regression exceeds this, e.g. 5%%")
+    p.add_argument("--max-regression", default=None, help="exit 1 when a row is worse by more than this (e.g. 5%%) and significant "
+                   "after Holm correction over all rows, as the bench gate decides")
     p.add_argument("--json", action="store_true", help="print the JSON of DESIGN.md section 4")
     p.set_defaults(func=_cmd_compare)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    raise GoperfError("goperf compare is not implemented yet")
+    import json
+
+    from pytest_goperf.bench.compare import compare_files, render_table
+    from pytest_goperf.errors import ConfigError
+    from pytest_goperf.gates.bench import judge_rows
+    from pytest_goperf.quantities import parse_share
+
+    if not 0 < args.alpha < 1:
+        raise ConfigError(f"--alpha must be between 0 and 1, got {args.alpha}")
+    if args.max_regression is not None:
+        try:
+            parse_share(args.max_regression)
+        except ValueError as exc:
+            raise ConfigError(f"--max-regression: {exc}") from None
+    comparison = compare_files(args.old, args.new, alpha=args.alpha)
+    if args.json:
+        print(json.dumps(comparison.to_json(), indent=1, allow_nan=False))
+    else:
+        sys.stdout.write(render_table(comparison))
+    if args.max_regression is None:
+        return EXIT_OK
+    verdicts = judge_rows(comparison, max_regression=args.max_regression, alpha=args.alpha,
+                          old_label=args.old, new_label=args.new)
+    failed = [v for v in verdicts.values() if not v.passed and v.skipped is None]
+    for v in verdicts.values():
+        if v.skipped is not None and v.figures.get("n_old") and v.figures.get("n_new"):
+            print(f"goperf compare: not judged: {v.skipped}", file=sys.stderr)
+    for v in failed:
+        print(f"goperf compare: FAIL {v.message}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 # --- goperf top -------------------------------------------------------------

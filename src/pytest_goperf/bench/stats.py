@@ -1,0 +1,314 @@
+"""Benchmark statistics with benchstat's semantics (golang.org/x/perf/benchmath).
+
+Pure functions, no I/O.  Results carry warnings instead of raising, because a
+too-small sample is something to tell the user, not a crash.
+
+* ``summarize``: sample median (Hyndman-Fan R8 quantile, as benchstat) and a
+  95 % confidence interval from binomial order statistics.
+* ``mann_whitney``: two-sided Mann-Whitney U test.  Exact distribution while
+  both samples are <= 50 without ties or <= 25 with ties (the tie-aware exact
+  distribution, counting subsets by their rank sum), else the normal
+  approximation with tie and continuity correction — the same switch points as
+  benchstat.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from statistics import NormalDist
+
+import numpy as np
+
+EXACT_LIMIT = 50  # no ties: exact U distribution up to this many per side
+TIES_EXACT_LIMIT = 25  # with ties
+_CI_EXACT_LIMIT = 30  # binomial order statistics exact up to n, normal above
+
+# benchstat computes binomial probabilities as exp(lgamma(..)) in float64; for
+# n=24 at 95 % the rounding breaks an exact tie between the two tails the other
+# way (to the right).  Parity with benchstat is the contract, so we pin it.
+# tests/bench/test_parity.py checks every n against go-moremath itself.
+_FLOAT_TIE_BREAKS: dict[tuple[int, float], tuple[int, int]] = {(24, 0.95): (8, 18)}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Median of a sample and its confidence interval [lo, hi] (may be ±inf)."""
+
+    n: int
+    center: float
+    lo: float
+    hi: float
+    warnings: tuple[str, ...] = ()
+
+    def pct_range(self) -> str:
+        """The ``± 3%`` part of a benchstat row."""
+        if math.isinf(self.lo) or math.isinf(self.hi):
+            return "∞"
+        sign = _sign(self.center)
+        if sign != _sign(self.lo) or sign != _sign(self.hi):
+            return "?"
+        if self.center == 0:
+            return "0%"
+        v = max(self.hi / self.center - 1, 1 - self.lo / self.center)
+        return f"{100 * v:.0f}%"
+
+
+@dataclass(frozen=True)
+class UTest:
+    """Result of a two-sided Mann-Whitney U test between two samples."""
+
+    p: float
+    n1: int
+    n2: int
+    warnings: tuple[str, ...] = ()
+
+
+def _sign(x: float) -> int:
+    return (x > 0) - (x < 0)
+
+
+def median(sorted_values: list[float]) -> float:
+    """Sample median as benchstat computes it (R8 quantile, same float steps)."""
+    n = len(sorted_values)
+    if n == 0:
+        return math.nan
+    pos = 1 / 3.0 + 0.5 * (n + 1 / 3.0)
+    frac, kf = math.modf(pos)
+    k = int(kf)
+    if k <= 0:
+        return sorted_values[0]
+    if k >= n:
+        return sorted_values[-1]
+    lo = sorted_values[k - 1]
+    return lo + frac * (sorted_values[k] - lo)
+
+
+def _orders_exact(n: int, confidence: float) -> tuple[int, int]:
+    """Smallest central [lo, hi) in binomial(n, 1/2) with mass >= confidence.
+
+    Grows from the mode, taking the larger tail probability each step (left on
+    a tie); in exact rational arithmetic so that ties are real ties.
+    """
+    conf = Fraction(confidence)
+    denom = 2**n
+
+    def pmf(k: int) -> Fraction:
+        return Fraction(math.comb(n, k), denom) if 0 <= k <= n else Fraction(0)
+
+    x = math.ceil((n + 1) * 0.5) - 1
+    acc = pmf(x)
+    lo, hi = x, x + 1
+    lp, rp = pmf(lo - 1), pmf(hi)
+    while acc < conf and (lp > 0 or rp > 0):
+        if lp >= rp:
+            acc += lp
+            lo -= 1
+            lp = pmf(lo - 1)
+        else:
+            acc += rp
+            hi += 1
+            rp = pmf(hi)
+    return lo, hi
+
+
+def _orders_normal(n: int, confidence: float) -> tuple[int, int]:
+    """Normal approximation of the binomial for large n, rounded as benchstat does."""
+    mu = n * 0.5
+    sigma = math.sqrt(n * 0.25)
+    norm = NormalDist(mu, sigma)
+    l1 = norm.inv_cdf((1 - confidence) / 2)
+    r1 = 2 * mu - l1
+    lo = math.floor(l1 - 0.5) + 1
+    hi = math.ceil(r1 - 0.5) + 1
+
+    def cdf(x: float) -> float:
+        return math.erfc(-(x - mu) / (sigma * math.sqrt(2))) / 2
+
+    unbiased = cdf(hi - 0.5) - cdf(lo - 0.5)
+    biased = cdf(hi - 1 - 0.5) - cdf(lo - 0.5)
+    if confidence <= biased < unbiased:
+        hi -= 1
+    return lo, hi
+
+
+@lru_cache(maxsize=4096)
+def median_ci_orders(n: int, confidence: float = 0.95) -> tuple[int, int]:
+    """1-based order statistics (lo, hi) bounding the median's CI.
+
+    ``lo`` < 1 means -inf and ``hi`` > n means +inf (too few samples).
+    """
+    if confidence >= 1:
+        return 0, n + 1
+    pinned = _FLOAT_TIE_BREAKS.get((n, confidence))
+    if pinned is not None:
+        lo, hi = pinned
+    elif n <= _CI_EXACT_LIMIT:
+        lo, hi = _orders_exact(n, confidence)
+    else:
+        lo, hi = _orders_normal(n, confidence)
+    return max(lo, 0), min(hi, n + 1)
+
+
+@lru_cache(maxsize=64)
+def min_samples_for_ci(confidence: float = 0.95) -> tuple[str, int]:
+    """(">=", n): the fewest samples giving a finite interval (benchstat's wording)."""
+    for n in range(2, 51):
+        lo, hi = median_ci_orders(n, confidence)
+        if lo > 0 and hi <= n:
+            return ">=", n
+    return ">", 50
+
+
+def summarize(values: list[float] | tuple[float, ...], confidence: float = 0.95) -> Summary:
+    """Median and order-statistic CI of one sample, with benchstat's warning."""
+    xs = sorted(values)
+    n = len(xs)
+    center = median(xs)
+    lo_o, hi_o = median_ci_orders(n, confidence)
+    lo = xs[lo_o - 1] if lo_o >= 1 else -math.inf
+    hi = xs[hi_o - 1] if hi_o - 1 < n else math.inf
+    warnings: tuple[str, ...] = ()
+    if math.isinf(lo) or math.isinf(hi):
+        op, need = min_samples_for_ci(confidence)
+        warnings = (f"need {op} {need} samples for confidence interval at level {confidence!r}",)
+    return Summary(n, center, lo, hi, warnings)
+
+
+# --- Mann-Whitney U -----------------------------------------------------------
+
+
+def min_p(n: int) -> float:
+    """Smallest two-sided exact p-value with n samples on each side."""
+    return 2 / math.comb(2 * n, n)
+
+
+def min_samples_for_alpha(alpha: float) -> tuple[str, int]:
+    """(">=", n): samples per side needed before p can fall to alpha (n <= 9 as benchstat)."""
+    for n in range(1, 10):
+        if min_p(n) <= alpha:
+            return ">=", n
+    return ">", 10
+
+
+def _count_rank_sums(n1: int, groups: tuple[tuple[int, int], ...], limit: int) -> np.ndarray:
+    """Ways to pick n1 of the pooled values by doubled rank sum 0..limit.
+
+    ``groups`` is (size, doubled mid-rank) per run of tied values.  Choosing r
+    values of a group adds r * mid-rank; multiplicities are binomial(size, r).
+    Counts of <= 50 choose 25 are exact in float64.
+    """
+    dp = np.zeros((n1 + 1, limit + 1))
+    dp[0, 0] = 1.0
+    taken = 0
+    for size, w2 in groups:
+        new = dp.copy()
+        top = min(size, n1)
+        for r in range(1, top + 1):
+            shift = r * w2
+            if shift > limit:
+                break
+            c = float(math.comb(size, r))
+            rows = min(n1 - r, taken) + 1
+            new[r : r + rows, shift:] += c * dp[:rows, : limit + 1 - shift]
+        dp = new
+        taken = min(n1, taken + size)
+    result: np.ndarray = dp[n1]
+    return result
+
+
+@lru_cache(maxsize=256)
+def _no_ties_cdf(n1: int, n2: int) -> np.ndarray:
+    """Cumulative counts of 2*U1 for untied samples (shared by every row with this n)."""
+    n = n1 + n2
+    groups = tuple((1, 2 * (i + 1)) for i in range(n))
+    base = n1 * (n1 + 1)
+    counts = _count_rank_sums(n1, groups, base + 2 * n1 * n2)
+    cum: np.ndarray = np.cumsum(counts[base:])
+    return cum
+
+
+@lru_cache(maxsize=4096)
+def _ties_cdf(n1: int, ties: tuple[int, ...], two_u: int) -> float:
+    start = 0
+    groups = []
+    for t in ties:
+        groups.append((t, 2 * start + t + 1))
+        start += t
+    base = n1 * (n1 + 1)
+    counts = _count_rank_sums(n1, tuple(groups), base + two_u)
+    return float(counts[base:].sum()) / math.comb(start, n1)
+
+
+def _ranks(x: list[float], y: list[float]) -> tuple[float, list[int]]:
+    """Rank sum of x in the pooled sample (mid-ranks) and the tie run lengths."""
+    pooled = sorted([(v, 0) for v in x] + [(v, 1) for v in y])
+    r1 = 0.0
+    ties: list[int] = []
+    i, n = 0, len(pooled)
+    while i < n:
+        j = i
+        in_x = 0
+        v = pooled[i][0]
+        while j < n and pooled[j][0] == v:
+            in_x += pooled[j][1] == 0
+            j += 1
+        r1 += (i + 1 + j) / 2 * in_x
+        ties.append(j - i)
+        i = j
+    return r1, ties
+
+
+def mann_whitney(x: list[float] | tuple[float, ...], y: list[float] | tuple[float, ...], alpha: float = 0.05) -> UTest:
+    """Two-sided Mann-Whitney U test of x (old) against y (new), benchstat style.
+
+    On samples that cannot be tested (all values equal) p is 1 with a warning;
+    when p > alpha and both sides are too small to ever reach alpha, a warning
+    says how many samples are needed.
+    """
+    n1, n2 = len(x), len(y)
+    p, err = _u_pvalue(list(x), list(y))
+    warnings: list[str] = []
+    if err is not None:
+        return UTest(1.0, n1, n2, (err,))
+    if p > alpha:
+        op, need = min_samples_for_alpha(alpha)
+        if n1 < need and n2 < need:
+            warnings.append(f"need {op} {need} samples to detect a difference at alpha level {alpha!r}")
+    return UTest(p, n1, n2, tuple(warnings))
+
+
+def _u_pvalue(x: list[float], y: list[float]) -> tuple[float, str | None]:
+    n1, n2 = len(x), len(y)
+    if n1 == 0 or n2 == 0:
+        return 1.0, "sample is too small"
+    r1, ties = _ranks(x, y)
+    u1 = r1 - n1 * (n1 + 1) / 2
+    u2 = n1 * n2 - u1
+    u_small = min(u1, u2)
+    has_ties = len(ties) < n1 + n2
+    exact = (n1 <= EXACT_LIMIT and n2 <= EXACT_LIMIT) if not has_ties else (n1 <= TIES_EXACT_LIMIT and n2 <= TIES_EXACT_LIMIT)
+    if exact:
+        if len(ties) == 1:
+            return 1.0, "all samples are equal"
+        if u1 == u2:
+            return 1.0, None
+        two_u = int(2 * u_small)
+        if two_u < 0:
+            return 0.0, None
+        if not has_ties:
+            cum = _no_ties_cdf(n1, n2)
+            return float(cum[two_u]) / math.comb(n1 + n2, n1) * 2, None
+        return _ties_cdf(n1, tuple(ties), two_u) * 2, None
+    t = float(sum(k * k * k - k for k in ties))
+    big_n = float(n1 + n2)
+    sigma = math.sqrt(n1 * n2 * ((big_n + 1) - t / (big_n * (big_n - 1))) / 12)
+    if sigma == 0:
+        return 1.0, "all samples are equal"
+    numer = u1 - n1 * n2 / 2
+    numer -= _sign(numer) * 0.5
+    z = numer / sigma
+    cdf = math.erfc(-z / math.sqrt(2)) / 2
+    return 2 * min(cdf, 1 - cdf), None

@@ -1,0 +1,189 @@
+"""Our statistics against benchstat itself (golang.org/x/perf, pinned).
+
+Three levels:
+* the ``benchstat -format csv`` output on every corpus pair and on real
+  ``go test -bench`` output captured here: medians exactly, CI ``±%`` strings,
+  p-values to the digits benchstat prints, delta strings, warnings per row;
+* benchstat's library (``benchmath``) through a small Go helper: centres and CI
+  bounds bit-exactly, p-values to 1e-9 relative, the same warnings;
+* the median-CI order statistics for every n from 1 to 400.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import random
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pytest_goperf.bench.compare import Comparison, Row, compare_files, vs_base
+from pytest_goperf.bench.stats import mann_whitney, median_ci_orders, summarize
+
+from .conftest import DATA, REPO
+
+CASES = ["ties", "all_equal", "small_n", "unequal_n", "large_n", "one_side", "custom_units", "zeros", "pgo_config"]
+OUR_ONLY_WARNINGS = re.compile(r"^(missing in |benchmarks vary in )")
+
+
+def run_benchstat(exe: Path, old: Path, new: Path, *extra: str) -> tuple[dict[tuple[str, str], dict[str, object]], dict[str, dict[str, object]]]:
+    """Rows of ``benchstat -format csv`` keyed by (unit, name), and geomeans by unit."""
+    proc = subprocess.run([str(exe), "-format", "csv", *extra, str(old), str(new)],
+                          capture_output=True, text=True, timeout=120, check=True)
+    table = list(csv.reader(io.StringIO(proc.stdout)))
+    rows: dict[tuple[str, str], dict[str, object]] = {}
+    geo: dict[str, dict[str, object]] = {}
+    by_line: dict[int, dict[str, object]] = {}
+    unit = ""
+    for lineno, cells in enumerate(table, start=1):
+        if len(cells) > 1 and cells[0] == "" and cells[2] == "CI":
+            unit = cells[1]
+            continue
+        if len(cells) < 2 or cells[0] == "" or ":" in cells[0] and len(cells) == 2 and cells[1] == "":
+            continue
+        cells = cells + [""] * (7 - len(cells))
+        entry: dict[str, object] = {"old": cells[1], "old_ci": cells[2], "new": cells[3], "new_ci": cells[4],
+                                    "delta": cells[5], "p": cells[6], "warnings": set()}
+        if cells[0] == "geomean":
+            geo[unit] = entry
+        else:
+            rows[(unit, cells[0])] = entry
+        by_line[lineno] = entry
+    for line in proc.stderr.splitlines():
+        m = re.match(r"^[A-Z](\d+): (.*)$", line)
+        if m and int(m.group(1)) in by_line:
+            warnings = by_line[int(m.group(1))]["warnings"]
+            assert isinstance(warnings, set)
+            warnings.add(m.group(2))
+    return rows, geo
+
+
+def _center(text: object) -> float | None:
+    return float(str(text)) if text not in ("", None) else None
+
+
+def check_against_benchstat(cmp: Comparison, rows: dict[tuple[str, str], dict[str, object]],
+                            geo: dict[str, dict[str, object]]) -> int:
+    ours = {(r.unit, r.benchmark): r for r in cmp.rows}
+    assert set(ours) == set(rows), "row sets differ"
+    for key, theirs in rows.items():
+        r: Row = ours[key]
+        where = f"{key}"
+        assert (r.old.center if r.old else None) == _center(theirs["old"]), where
+        assert (r.new.center if r.new else None) == _center(theirs["new"]), where
+        if r.old is not None:
+            assert r.old.pct_range() == theirs["old_ci"], where
+        if r.new is not None:
+            assert r.new.pct_range() == theirs["new_ci"], where
+        text = vs_base(r, cmp.alpha)
+        if text:
+            delta, _, pn = text.partition(" ")
+            assert delta == theirs["delta"], where
+            assert pn.strip("()") == theirs["p"], where
+        else:
+            assert theirs["delta"] == "" and theirs["p"] == "", where
+        mine = {w for w in r.warnings if not OUR_ONLY_WARNINGS.match(w)}
+        assert mine == theirs["warnings"], where
+    for g in cmp.geomeans:
+        if g.unit not in geo:
+            continue
+        t = geo[g.unit]
+        for ours_v, theirs_v in ((g.old, t["old"]), (g.new, t["new"])):
+            if theirs_v:
+                assert ours_v is not None and math.isclose(ours_v, float(str(theirs_v)), rel_tol=1e-12), g.unit
+        if g.delta_pct is not None and t["delta"]:
+            assert f"{g.delta_pct:+.2f}%" == t["delta"], g.unit
+        assert set(g.warnings) == t["warnings"], g.unit
+    return len(rows)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_corpus_matches_benchstat(benchstat: Path, case: str) -> None:
+    old, new = DATA / f"{case}.old.txt", DATA / f"{case}.new.txt"
+    extra = ("-ignore", "pgo") if case == "pgo_config" else ()
+    rows, geo = run_benchstat(benchstat, old, new, *extra)
+    assert rows, "benchstat produced no rows"
+    assert check_against_benchstat(compare_files(old, new), rows, geo) == len(rows)
+
+
+def test_committed_real_output_matches_benchstat(benchstat: Path) -> None:
+    old, new = DATA / "real_old.txt", DATA / "real_new.txt"
+    rows, geo = run_benchstat(benchstat, old, new)
+    assert len(rows) == 6  # 2 benchmarks x (sec/op, B/op, allocs/op)
+    check_against_benchstat(compare_files(old, new), rows, geo)
+
+
+@pytest.mark.slow
+def test_fresh_go_test_bench_output_matches_benchstat(benchstat: Path, tmp_path: Path) -> None:
+    """Run the example service's benchmarks now (tiny benchtime) and compare both ways."""
+    go = shutil.which("go")
+    assert go is not None
+    outs = []
+    for side in ("old", "new"):
+        proc = subprocess.run([go, "test", "-run", "^$", "-bench", ".", "-benchtime", "20ms", "-count", "6"],
+                              cwd=REPO / "examples" / "go-service", capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        path = tmp_path / f"{side}.txt"
+        path.write_text(proc.stdout)
+        outs.append(path)
+    rows, geo = run_benchstat(benchstat, *outs)
+    assert {name for _, name in rows} == {"HandleRequest/small-2", "HandleRequest/large-2"} or len(rows) == 6
+    check_against_benchstat(compare_files(*outs), rows, geo)
+
+
+def _helper(exe: Path, questions: list[str]) -> list[str]:
+    proc = subprocess.run([str(exe)], input="\n".join(questions) + "\n", capture_output=True, text=True,
+                          timeout=300, check=True)
+    return proc.stdout.split("\n")
+
+
+def test_median_ci_orders_match_moremath(benchmath_helper: Path) -> None:
+    ns = list(range(1, 401))
+    out = _helper(benchmath_helper, [f"orders {n} 0.95" for n in ns])
+    theirs = [tuple(int(x) for x in line.split()) for line in out[: len(ns)]]
+    ours = [median_ci_orders(n, 0.95) for n in ns]
+    mismatches = [(n, o, t) for n, o, t in zip(ns, ours, theirs) if o != t]
+    assert mismatches == []
+
+
+def _samples() -> list[tuple[list[float], list[float]]]:
+    """Seeded sample pairs around every switch point, with and without ties."""
+    rng = random.Random(3)
+    pairs = []
+    for n1, n2 in [(1, 1), (2, 3), (3, 3), (4, 4), (5, 7), (6, 6), (8, 8), (10, 10), (12, 20), (24, 24),
+                   (25, 25), (26, 26), (25, 30), (30, 30), (31, 31), (50, 50), (51, 51), (60, 60), (3, 60)]:
+        for levels in (3, 10, 0):  # 0 = continuous (no ties)
+            shift = rng.choice([0, 0.5, 2])
+
+            def draw(n: int, s: float) -> list[float]:
+                if levels:
+                    return [float(rng.randrange(levels) + (s if s == 2 else 0)) for _ in range(n)]
+                return [rng.gauss(100 + s, 1.5) for _ in range(n)]
+
+            pairs.append((draw(n1, 0), draw(n2, shift)))
+    pairs.append(([7.0] * 6, [7.0] * 6))
+    pairs.append(([7.0] * 30, [7.0] * 30))
+    pairs.append(([0.0] * 6, [0.0, 1.0] * 3))
+    return pairs
+
+
+def test_summaries_and_pvalues_match_benchmath(benchmath_helper: Path) -> None:
+    pairs = _samples()
+    questions = ["compare 0.05 " + " ".join(map(repr, a)) + " | " + " ".join(map(repr, b)) for a, b in pairs]
+    out = _helper(benchmath_helper, questions)
+    for i, (a, b) in enumerate(pairs):
+        s_old, s_new, p_line, warn_line = out[4 * i: 4 * i + 4]
+        for sample, line in ((a, s_old), (b, s_new)):
+            nums, _, warns = line.partition(" ;; ")
+            center, lo, hi = (float(x) for x in nums.split())
+            ours = summarize(sample)
+            assert (ours.center, ours.lo, ours.hi) == (center, lo, hi), (len(sample), sorted(sample))
+            assert list(ours.warnings) == [w for w in warns.split(" ;; ") if w]
+        test = mann_whitney(a, b, 0.05)
+        assert math.isclose(test.p, float(p_line), rel_tol=1e-9, abs_tol=1e-15), (len(a), len(b), a, b)
+        assert list(test.warnings) == [w for w in warn_line.split(" ;; ") if w]
