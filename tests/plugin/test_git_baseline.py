@@ -1,0 +1,87 @@
+"""git:<ref> against the working tree: an unchanged tree passes, a real 20 % slowdown fails.
+
+The slowdown is real Go code: the handler spins until it has spent 1.2x the
+time the real work took, so the injected regression is 20 % on any machine.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ..conftest import EXAMPLE
+
+GOPERF_YAML = """\
+service: {name: shop}
+bench: {packages: [.], bench: HandleRequest/large, count: 8, benchtime: 100ms, baseline: "git:HEAD", candidate: worktree}
+thresholds:
+  bench: {max_regression: 5%, units: [sec/op]}
+"""
+
+SLOWDOWN = """\
+package main
+
+import (
+	"net/http"
+	"time"
+)
+
+// handleProcess is handleProcessFast plus 20 % of busy-waiting.
+func handleProcess(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	handleProcessFast(w, r)
+	spent := time.Since(start)
+	for time.Since(start) < spent*6/5 {
+	}
+}
+"""
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo,
+                   check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo / "svc", ignore=shutil.ignore_patterns("goperf.yaml"))
+    (repo / "svc" / "goperf.yaml").write_text(GOPERF_YAML)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    return repo
+
+
+def test_git_head_vs_worktree(pytester: pytest.Pytester, repo: Path) -> None:
+    art = str(repo.parent / "art")
+    run = lambda: pytester.runpytest("--goperf", str(repo / "svc" / "goperf.yaml"), "--goperf-artifacts", art, "-rA")
+    process = repo / "svc" / "process.go"
+    original = process.read_text()
+
+    # 1. an uncommitted 20 % slowdown, measured interleaved against HEAD: caught
+    process.write_text(original.replace("func handleProcess(", "func handleProcessFast("))
+    (repo / "svc" / "slowdown.go").write_text(SLOWDOWN)
+    slowed = run()
+    slowed.assert_outcomes(failed=1)
+    slowed.stdout.fnmatch_lines(["*baseline git:HEAD is commit*", "*HandleRequest/large-2*sec/op*+*%*"])
+    assert "handleProcessFast" in process.read_text()  # the user's checkout is untouched
+    assert not list((repo.parent / "art" / "shop").glob("worktrees/git-*"))
+
+    # 2. the tree back as committed: passes, against the cached HEAD baseline
+    process.write_text(original)
+    (repo / "svc" / "slowdown.go").unlink()
+    unchanged = run()
+    unchanged.assert_outcomes(passed=1)
+    unchanged.stdout.fnmatch_lines(["*reusing cached baseline for git:HEAD*"])
+
+
+def test_unknown_ref_is_a_clear_error(pytester: pytest.Pytester, repo: Path) -> None:
+    yaml = repo / "svc" / "goperf.yaml"
+    yaml.write_text(GOPERF_YAML.replace("git:HEAD", "git:no-such-branch"))
+    result = pytester.runpytest("--goperf", str(yaml), "--goperf-artifacts", str(repo.parent / "art"))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*git:no-such-branch: no such commit, branch or tag*"])
