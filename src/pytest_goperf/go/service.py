@@ -68,7 +68,7 @@ class AttachedService:
         """An attached service has no log we can read."""
         return ""
 
-    def check_alive(self) -> None:
+    def check_alive(self, during: str = "under load") -> None:
         """Nothing to check: the process is not ours."""
 
     def __enter__(self) -> AttachedService:

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -62,7 +63,18 @@ func main() {
 	if *debugAddr != "" {
 		dmux := http.NewServeMux()
 		dmux.HandleFunc("/debug/pprof/", pprof.Index)
-		dmux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		dmux.HandleFunc("/debug/pprof/profile", func(w http.ResponseWriter, r *http.Request) {
+			// Go <= 1.22 refused profiles longer than the server's WriteTimeout
+			// (newer releases extend the deadline); answer as they did.
+			sec, _ := strconv.ParseFloat(r.FormValue("seconds"), 64)
+			if *writeTimeout > 0 && float64(*writeTimeout) < sec*float64(time.Second) {
+				w.Header().Set("X-Go-Pprof", "1")
+				w.Header().Del("Content-Disposition")
+				http.Error(w, "profile duration exceeds server's WriteTimeout", http.StatusBadRequest)
+				return
+			}
+			pprof.Profile(w, r)
+		})
 		dmux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 		dln, err := net.Listen("tcp", *debugAddr)
 		if err != nil {
