@@ -1,0 +1,120 @@
+"""Latency gate: percentiles, error rate and achieved rate of the measured load window.
+
+Pure: (LoadResult, thresholds) -> Verdict.  A failure shows the measured
+numbers against the limits plus a histogram summary, so the report alone says
+whether the tail, the errors or the generator (dropped requests) is to blame.
+"""
+
+from __future__ import annotations
+
+import builtins
+from bisect import bisect_right
+from pathlib import Path
+
+from ..go.load import LoadResult
+from ..quantities import format_duration, format_share, parse_duration, parse_share
+from . import Verdict, enforce
+
+_STEPS = (1.0, 2.0, 5.0)
+_BAR = 30
+
+
+_EDGES = tuple(step * 10.0**exp for exp in range(-7, 5) for step in _STEPS)  # 100ns .. 50000s
+
+
+def histogram_summary(result: LoadResult) -> str:
+    """A text histogram over 1-2-5 latency bands, with counts and cumulative shares."""
+    buckets = result.histogram
+    total = sum(c for _, _, c in buckets)
+    if not total:
+        return "  (no latencies recorded)"
+    first = builtins.max(bisect_right(_EDGES, buckets[0][0]) - 1, 0)
+    last = builtins.min(bisect_right(_EDGES, buckets[-1][0]), len(_EDGES) - 1)
+    counts = [0] * (last - first)
+    for lo, _, count in buckets:
+        row = bisect_right(_EDGES, lo) - 1 - first
+        counts[builtins.min(builtins.max(row, 0), len(counts) - 1)] += count
+    top = builtins.max(counts)
+    lines = []
+    cum = 0
+    for i, count in enumerate(counts):
+        cum += count
+        bar = "#" * builtins.max(1, round(_BAR * count / top)) if count else ""
+        lines.append(f"  < {format_duration(_EDGES[first + i + 1]):>7} {count:>9} {cum / total * 100:8.3f}%  {bar}".rstrip())
+    return "\n".join(lines)
+
+
+def describe(result: LoadResult) -> str:
+    """The numbers a reader needs to judge a load run, one block."""
+    rate = f"{result.achieved_rate:.1f}/s"
+    if result.rate_requested:
+        rate += f" of {result.rate_requested:g}/s asked"
+    head = (f"{result.model} model, {result.requests} requests in {result.duration:g}s ({rate}), "
+            f"errors: {result.errors.describe()}, dropped: {result.dropped}"
+            f" (warmup: {result.warmup_requests} requests, not measured)")
+    pct = "  ".join(f"{name} {format_duration(v)}" for name, v in (
+        ("p50", result.p50), ("p90", result.p90), ("p99", result.p99), ("p99.9", result.p999), ("max", result.max)))
+    return f"{head}\n  {pct}\n{histogram_summary(result)}"
+
+
+def judge_latency(result: LoadResult | None, *, p50: float | None = None, p90: float | None = None,
+                  p99: float | None = None, max: float | None = None, max_error_rate: float | None = None,
+                  min_rate: float | None = None, result_path: Path | None = None,
+                  skip_reason: str | None = None) -> Verdict:
+    """Compare a load result with latency limits (seconds), an error-rate limit (fraction) and a minimum rate."""
+    if result is None:
+        return Verdict(passed=True, message="latency: no load result", skipped=skip_reason or
+                       "no goperf-load/1 result: load.command did not write one (set load.result)")
+    path = result_path or result.path
+    figures: dict[str, float | int | str | None] = {
+        "p50": result.p50, "p90": result.p90, "p99": result.p99, "p99.9": result.p999, "max": result.max,
+        "requests": result.requests, "achieved_rate": result.achieved_rate, "error_rate": result.error_rate,
+        "dropped": result.dropped, "result": str(path) if path else None,
+    }
+    failures: list[str] = []
+    if result.requests == 0:
+        failures.append("no request was measured")
+    for name, limit, value in (("p50", p50, result.p50), ("p90", p90, result.p90), ("p99", p99, result.p99),
+                               ("max", max, result.max)):
+        if limit is not None and result.requests and value > limit:
+            failures.append(f"{name} {format_duration(value)} > {format_duration(limit)}")
+    if max_error_rate is not None and result.error_rate > max_error_rate:
+        failures.append(f"error rate {format_share(result.error_rate)} > {format_share(max_error_rate)}")
+    if min_rate is not None and result.achieved_rate < min_rate:
+        failures.append(f"achieved rate {result.achieved_rate:.1f}/s < {min_rate:g}/s")
+    warnings: list[str] = []
+    if result.dropped:
+        warnings.append(f"{result.dropped} requests could not be sent on schedule (all {result.connections} "
+                        "connections busy for longer than load.timeout): they count as errors; raise "
+                        "load.connections if the service is not the bottleneck")
+    if result.interrupted:
+        warnings.append("the load run was interrupted before its end")
+    where = f"\n  result: {path}" if path else ""
+    if failures:
+        message = f"latency: {'; '.join(failures)}\n{describe(result)}{where}"
+        return Verdict(passed=False, message=message, figures=figures, warnings=tuple(warnings))
+    message = (f"latency ok: p99 {format_duration(result.p99)}, error rate {format_share(result.error_rate)}, "
+               f"{result.achieved_rate:.1f}/s")
+    return Verdict(passed=True, message=message, figures=figures, warnings=tuple(warnings))
+
+
+def _seconds(value: str | float | None) -> float | None:
+    if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
+        return None if value is None else float(value)
+    return parse_duration(value)
+
+
+def assert_latency(result: LoadResult | None, *, p50: str | float | None = None, p90: str | float | None = None,
+                   p99: str | float | None = None, max: str | float | None = None,
+                   max_error_rate: str | float | None = None, min_rate: str | float | None = None) -> Verdict:
+    """``assert_latency(result, p99="50ms", max_error_rate="0.1%")``: raise ``GateFailed`` on a failure.
+
+    Durations take Go syntax (or seconds as numbers), shares ``"0.1%"`` (or a
+    fraction), ``min_rate`` requests per second.
+    """
+    verdict = judge_latency(
+        result, p50=_seconds(p50), p90=_seconds(p90), p99=_seconds(p99), max=_seconds(max),
+        max_error_rate=None if max_error_rate is None else parse_share(max_error_rate),
+        min_rate=None if min_rate is None else float(str(min_rate).removesuffix("/s")),
+    )
+    return enforce(verdict)

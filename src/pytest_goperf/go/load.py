@@ -1,0 +1,349 @@
+"""Drive load at a service: build the Go load generator once, run it, read its result.
+
+The generator ships as Go source inside the package (``go/loadgen``) and is
+built with the user's toolchain on first use, cached by a hash of its source
+and the Go version, so CI needs no extra binary.  ``load.command`` runs the
+user's own tool instead; its latency is only judged if it writes our JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from ..config import LoadConfig
+from ..errors import LoadError
+from .ports import is_loopback_host, url_origin
+from .service import _kill_group, _tail
+
+LOADGEN_SOURCE = Path(__file__).parent / "loadgen"
+_SOURCE_FILES = ("go.mod", "main.go", "hist.go")
+
+
+class _HasPath(Protocol):
+    @property
+    def path(self) -> Path: ...
+
+
+def _go_path(go: str | Path | _HasPath) -> str:
+    if isinstance(go, (str, Path)):
+        return str(go)
+    return str(go.path)
+
+
+def default_go() -> str:
+    """``$GOPERF_GO`` or ``go`` on PATH (the plugin passes its discovered toolchain instead)."""
+    found = os.environ.get("GOPERF_GO") or shutil.which("go")
+    if not found:
+        raise LoadError("no Go toolchain: install Go or set GOPERF_GO to the go binary")
+    return found
+
+
+def loadgen_key(go: str | Path | _HasPath) -> str:
+    """Content hash of the generator's source plus the Go version that builds it."""
+    version = getattr(go, "version", None)
+    if not isinstance(version, str):
+        try:
+            version = subprocess.run(
+                [_go_path(go), "env", "GOVERSION"], capture_output=True, text=True, check=True, timeout=60
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise LoadError(f"cannot run {_go_path(go)} env GOVERSION: {exc}") from exc
+    h = hashlib.sha256(version.encode())
+    for name in _SOURCE_FILES:
+        h.update(name.encode() + b"\0" + (LOADGEN_SOURCE / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def build_loadgen(go: str | Path | _HasPath, cache_dir: Path) -> Path:
+    """Return the cached generator binary, building it with ``go`` on first use."""
+    cache_dir = Path(cache_dir)
+    dest = cache_dir / f"goperf-loadgen-{loadgen_key(go)}"
+    if dest.is_file() and os.access(dest, os.X_OK):
+        return dest
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".loadgen-build-") as tmp:
+        src = Path(tmp) / "src"
+        src.mkdir()
+        for name in _SOURCE_FILES:
+            shutil.copy2(LOADGEN_SOURCE / name, src / name)
+        out = Path(tmp) / "loadgen"
+        env = {**os.environ, "CGO_ENABLED": "0", "GOWORK": "off", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
+        try:
+            proc = subprocess.run(
+                [_go_path(go), "build", "-trimpath", "-o", str(out), "."],
+                cwd=src, env=env, capture_output=True, text=True, timeout=600,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise LoadError(f"cannot build the load generator with {_go_path(go)}: {exc}") from exc
+        if proc.returncode != 0:
+            raise LoadError(
+                f"building the load generator with {_go_path(go)} failed (exit {proc.returncode}):\n"
+                f"{(proc.stdout + proc.stderr).strip()}"
+            )
+        os.replace(out, dest)  # atomic: concurrent builders agree on the result
+    return dest
+
+
+@dataclass(frozen=True)
+class LoadErrors:
+    """Failed measured requests by class; ``status`` maps HTTP status to count (>= 400)."""
+
+    connect: int = 0
+    timeout: int = 0
+    io: int = 0
+    status: Mapping[int, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.connect + self.timeout + self.io + sum(self.status.values())
+
+    def describe(self) -> str:
+        parts = [f"{n} {k}" for k, n in (("connect", self.connect), ("timeout", self.timeout), ("io", self.io)) if n]
+        parts += [f"{n} HTTP {code}" for code, n in sorted(self.status.items())]
+        return ", ".join(parts) or "none"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The measured window's outcome (warmup requests counted apart). Times in seconds.
+
+    Latencies include every request that got a response (any status) or timed
+    out, measured from the scheduled start in the open model; connect and I/O
+    failures are counted, not timed.
+    """
+
+    model: str
+    target: str
+    rate_requested: float | None
+    connections: int
+    warmup: float
+    duration: float
+    requests: int
+    ok: int
+    achieved_rate: float
+    errors: LoadErrors
+    dropped: int
+    warmup_requests: int
+    warmup_errors: int
+    warmup_dropped: int
+    p50: float
+    p90: float
+    p99: float
+    p999: float
+    max: float
+    min: float
+    mean: float
+    histogram: tuple[tuple[float, float, int], ...]   # (lo, hi, count), seconds
+    interrupted: bool = False
+    path: Path | None = None
+
+    @property
+    def error_rate(self) -> float:
+        """(failed + dropped) / (sent + dropped): a request we could not even send is a failure too."""
+        denominator = self.requests + self.dropped
+        return (self.errors.total + self.dropped) / denominator if denominator else 0.0
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], path: Path | None = None) -> LoadResult:
+        try:
+            lat = data["latency_ns"]
+            err = data["errors"]
+            wu = data.get("warmup", {})
+            ns = 1e-9
+            rate = data.get("rate_requested")
+            return cls(
+                model=str(data.get("model", "open" if rate else "closed")),
+                target=str(data.get("target", "")),
+                rate_requested=float(rate) if rate else None,
+                connections=int(data.get("connections", 0)),
+                warmup=float(data.get("warmup_s", 0.0)),
+                duration=float(data["duration_s"]),
+                requests=int(data["requests"]),
+                ok=int(data.get("ok", int(data["requests"]) - int(err.get("total", 0)))),
+                achieved_rate=float(data["achieved_rate"]),
+                errors=LoadErrors(
+                    connect=int(err.get("connect", 0)), timeout=int(err.get("timeout", 0)), io=int(err.get("io", 0)),
+                    status={int(k): int(v) for k, v in err.get("status", {}).items()},
+                ),
+                dropped=int(data.get("dropped", 0)),
+                warmup_requests=int(wu.get("requests", 0)),
+                warmup_errors=int(wu.get("errors", 0)),
+                warmup_dropped=int(wu.get("dropped", 0)),
+                p50=lat["p50"] * ns, p90=lat["p90"] * ns, p99=lat["p99"] * ns, p999=lat.get("p999", lat["max"]) * ns,
+                max=lat["max"] * ns, min=lat.get("min", 0) * ns, mean=lat.get("mean", 0) * ns,
+                histogram=tuple((b[0] * ns, b[1] * ns, int(b[2])) for b in data.get("histogram", {}).get("buckets", [])),
+                interrupted=bool(data.get("interrupted", False)),
+                path=path,
+            )
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            where = f" {path}" if path else ""
+            raise LoadError(f"load result{where} is not goperf-load/1 JSON: missing or bad {exc}") from exc
+
+
+def read_result(path: Path) -> LoadResult:
+    """Read a goperf-load/1 JSON result (ours, or one a ``load.command`` wrote)."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise LoadError(f"cannot read load result {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise LoadError(f"load result {path} is not a JSON object")
+    return LoadResult.from_json(data, Path(path))
+
+
+def check_target(target_url: str, allowed_hosts: Iterable[str] = ()) -> None:
+    """Refuse any target that is neither loopback nor an explicitly allowed (attach) origin."""
+    parts = urlsplit(target_url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise LoadError(f"load target {target_url!r} must be an http://host:port URL")
+    if is_loopback_host(parts.hostname):
+        return
+    allowed = {url_origin(a) if "://" in a else f"http://{a}".lower() for a in allowed_hosts}
+    if url_origin(target_url) not in allowed:
+        raise LoadError(
+            f"refusing to send load to {url_origin(target_url)}: only loopback or the service.attach URL may be targeted"
+        )
+
+
+def _config_json(target_url: str, load: LoadConfig, allowed: Sequence[str]) -> dict[str, Any]:
+    requests = []
+    for i, spec in enumerate(load.requests, 1):
+        entry: dict[str, Any] = {"method": spec.method, "path": spec.path, "headers": dict(spec.headers),
+                                 "weight": spec.weight}
+        if spec.body_file is not None:
+            if not Path(spec.body_file).is_file():
+                raise LoadError(f"load.requests[{i}] ({spec.method} {spec.path}): body_file {spec.body_file} does not exist")
+            entry["body_file"] = str(spec.body_file)
+        elif spec.body is not None:
+            entry["body"] = spec.body
+        requests.append(entry)
+    return {"target": target_url, "allow": list(allowed), "rate": load.rate or 0, "connections": load.connections,
+            "warmup_s": load.warmup, "duration_s": load.duration, "timeout_s": load.timeout, "requests": requests}
+
+
+class LoadRun:
+    """A running load (our generator or ``load.command``), so captures can run beside it."""
+
+    def __init__(self, argv: Sequence[str], *, log_path: Path, result_path: Path | None, deadline: float,
+                 what: str, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> None:
+        self.log_path = log_path
+        self.result_path = result_path
+        self.what = what
+        self.deadline = deadline  # seconds from start after which we stop it
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = log_path.open("wb")
+        self.started = time.monotonic()
+        try:
+            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                list(argv), stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                cwd=cwd, env={**os.environ, **(env or {})}, start_new_session=True,
+            )
+        except OSError as exc:
+            self._log.close()
+            raise LoadError(f"cannot start {what} {argv[0]!r}: {exc}") from exc
+        self.returncode: int | None = None
+        self.stopped_by_us = False
+
+    def poll(self) -> int | None:
+        return self._proc.poll() if self._proc is not None else self.returncode
+
+    def wait(self) -> int:
+        """Wait until it ends by itself or its deadline passes (then stop it)."""
+        if self._proc is not None:
+            remaining = self.deadline - (time.monotonic() - self.started)
+            try:
+                self._proc.wait(timeout=max(remaining, 0.0))
+            except subprocess.TimeoutExpired:
+                self.stopped_by_us = True
+            self.stop()
+        assert self.returncode is not None
+        return self.returncode
+
+    def stop(self) -> None:
+        """SIGTERM then SIGKILL the process group; idempotent."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            _kill_group(proc, 3.0)
+            self.returncode = proc.returncode
+            self._log.close()
+
+    def log_tail(self, n: int = 20) -> str:
+        return _tail(self.log_path, n)
+
+    def __enter__(self) -> LoadRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def result(self) -> LoadResult | None:
+        """Wait, then read the JSON result (``None``: a command that writes none)."""
+        code = self.wait()
+        if self.result_path is None:
+            return None
+        if not self.result_path.is_file():
+            if self.what != "load generator":
+                return None
+            raise LoadError(f"the load generator exited {code} without a result:\n{self.log_tail()}")
+        return read_result(self.result_path)
+
+
+def start_load(binary: Path, target_url: str, load: LoadConfig, result_path: Path, *,
+               allowed_hosts: Iterable[str] = ()) -> LoadRun:
+    """Start our generator against ``target_url``; returns at once (see ``LoadRun``)."""
+    allowed = list(allowed_hosts)
+    check_target(target_url, allowed)
+    result_path = Path(result_path)
+    result_path.parent.mkdir(parents=True, exist_ok=True)
+    result_path.unlink(missing_ok=True)
+    cfg_path = result_path.with_name(result_path.stem + "-config.json")
+    cfg_path.write_text(json.dumps(_config_json(target_url, load, allowed), indent=1))
+    log = result_path.with_name(result_path.stem + ".log")
+    return LoadRun([str(binary), "-config", str(cfg_path), "-result", str(result_path)], log_path=log,
+                   result_path=result_path, deadline=load.warmup + load.duration + load.timeout + 10.0,
+                   what="load generator")
+
+
+def run_load(binary: Path, target_url: str, load: LoadConfig, result_path: Path, *,
+             allowed_hosts: Iterable[str] = ()) -> LoadResult:
+    """Run our generator to completion and return its result."""
+    with start_load(binary, target_url, load, result_path, allowed_hosts=allowed_hosts) as run:
+        code = run.wait()
+        if code != 0 or not result_path.is_file():
+            raise LoadError(f"the load generator failed (exit {code}):\n{run.log_tail()}")
+        return read_result(result_path)
+
+
+def start_command(load: LoadConfig, *, url: str, artifacts: Path, cwd: Path | None = None) -> LoadRun:
+    """Run ``load.command`` for warmup + duration (stopped with SIGTERM if it runs on).
+
+    Placeholders in its arguments: ``{url}``, ``{warmup}``, ``{duration}``
+    (Go durations), ``{rate}``, ``{connections}``, ``{result}``; the same go
+    into ``GOPERF_URL``, ``GOPERF_RESULT`` ... environment variables.
+    """
+    assert load.command
+    result = Path(load.result) if load.result else artifacts / "load-result.json"
+    values = {"url": url, "warmup": f"{load.warmup:g}s", "duration": f"{load.duration:g}s",
+              "rate": f"{load.rate:g}" if load.rate else "", "connections": str(load.connections),
+              "result": str(result)}
+    argv = []
+    for arg in load.command:
+        for key, value in values.items():
+            arg = arg.replace("{" + key + "}", value)
+        argv.append(arg)
+    env = {f"GOPERF_{k.upper()}": v for k, v in values.items()}
+    if load.result:
+        result.unlink(missing_ok=True)
+    return LoadRun(argv, log_path=artifacts / "load-command.log", result_path=result if load.result else None,
+                   deadline=load.warmup + load.duration + load.timeout, what="load.command", cwd=cwd, env=env)

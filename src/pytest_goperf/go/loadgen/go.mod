@@ -1,0 +1,3 @@
+module goperf.local/loadgen
+
+go 1.22

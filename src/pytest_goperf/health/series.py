@@ -1,0 +1,138 @@
+"""Heap and goroutine samples taken every ``sample_every`` during the capture window.
+
+This module holds the data model and the sampling thread only; the trend
+tests (heap plateau, goroutine drift) read a ``Series`` later.  Each sample
+keeps the files it came from, so a reader can open the same numbers in
+``go tool pprof``.  A failed sample is recorded and sampling goes on: one
+slow answer should not throw away a whole window.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import CaptureError
+from ..pprof.capture import fetch_profile, goroutine_count, heap_memstats
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One point: ``t`` seconds after the window started."""
+
+    t: float
+    heap_inuse: int | None = None       # bytes, runtime.MemStats.HeapInuse after a GC
+    heap_alloc: int | None = None       # bytes, MemStats.HeapAlloc after a GC
+    goroutines: int | None = None
+    heap_profile: str | None = None     # file names inside the artifacts folder
+    heap_text: str | None = None
+    goroutine_text: str | None = None
+
+
+@dataclass
+class Series:
+    """All samples of one window, in time order, plus the errors met while sampling."""
+
+    interval: float
+    started_at: float = 0.0             # unix time of t = 0
+    samples: list[Sample] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def heap_points(self) -> list[tuple[float, int]]:
+        return [(s.t, s.heap_inuse) for s in self.samples if s.heap_inuse is not None]
+
+    def goroutine_points(self) -> list[tuple[float, int]]:
+        return [(s.t, s.goroutines) for s in self.samples if s.goroutines is not None]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schema": "goperf-series/1", "interval_s": self.interval, "started_at": self.started_at,
+                "samples": [asdict(s) for s in self.samples], "errors": list(self.errors)}
+
+    def write(self, path: Path) -> Path:
+        path.write_text(json.dumps(self.to_json(), indent=1) + "\n")
+        return path
+
+    @classmethod
+    def read(cls, path: Path) -> Series:
+        data = json.loads(Path(path).read_text())
+        return cls(interval=float(data["interval_s"]), started_at=float(data.get("started_at", 0.0)),
+                   samples=[Sample(**s) for s in data["samples"]], errors=list(data.get("errors", [])))
+
+
+def take_sample(debug_url: str, folder: Path, index: int, t: float, *, timeout: float = 10.0) -> tuple[Sample, list[str]]:
+    """Fetch heap (gc=1: text for the numbers, protobuf for pprof) and goroutines once."""
+    errors: list[str] = []
+    tag = f"{index:03d}"
+    fields: dict[str, Any] = {"t": round(t, 4)}
+    try:
+        stats = heap_memstats(debug_url, folder / f"heap-{tag}.txt", gc=True, timeout=timeout)
+        fields.update(heap_inuse=stats["HeapInuse"], heap_alloc=stats.get("HeapAlloc"), heap_text=f"heap-{tag}.txt")
+        # Right after that GC the protobuf profile shows the same in-use heap.
+        fetch_profile(debug_url, "heap", folder / f"heap-{tag}.pprof", timeout=timeout)
+        fields["heap_profile"] = f"heap-{tag}.pprof"
+    except CaptureError as exc:
+        errors.append(f"sample {tag} heap: {exc}")
+    try:
+        fields["goroutines"] = goroutine_count(debug_url, folder / f"goroutine-{tag}.txt", timeout=timeout)
+        fields["goroutine_text"] = f"goroutine-{tag}.txt"
+    except CaptureError as exc:
+        errors.append(f"sample {tag} goroutines: {exc}")
+    return Sample(**fields), errors
+
+
+class SeriesCollector:
+    """Background thread sampling at t = 0, interval, 2*interval ... until stopped.
+
+    It sleeps on an ``Event`` between samples, so waiting costs no CPU.
+    """
+
+    def __init__(self, debug_url: str, folder: Path, interval: float, *, timeout: float = 10.0) -> None:
+        if interval <= 0:
+            raise ValueError("sample interval must be > 0")
+        self.debug_url = debug_url
+        self.folder = folder
+        self.timeout = timeout
+        self.series = Series(interval=interval)
+        self._stop = threading.Event()
+        self._t0 = time.monotonic()
+        self._thread = threading.Thread(target=self._run, name="goperf-series", daemon=True)
+
+    def start(self) -> SeriesCollector:
+        self.series.started_at = time.time()
+        self._t0 = time.monotonic()
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        index = 0
+        while not self._stop.is_set():
+            due = self._t0 + index * self.series.interval
+            if self._stop.wait(max(0.0, due - time.monotonic())):
+                break
+            sample, errors = take_sample(self.debug_url, self.folder, len(self.series.samples),
+                                         time.monotonic() - self._t0, timeout=self.timeout)
+            self.series.samples.append(sample)
+            self.series.errors.extend(errors)
+            index += 1
+            late = time.monotonic() - self._t0 - index * self.series.interval
+            if late > 0:  # a slow sample: skip the slots it overran instead of bursting
+                index += int(late / self.series.interval) + 1
+
+    def stop(self, *, take_last: bool = False) -> Series:
+        """Stop sampling (optionally with one final sample) and return the series."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(self.timeout * 2 + 5)
+        if take_last and not self._thread.is_alive():
+            t = time.monotonic() - self._t0
+            last = self.series.samples[-1].t if self.series.samples else -1.0
+            if t - last > self.series.interval / 2:
+                sample, errors = take_sample(self.debug_url, self.folder, len(self.series.samples), t,
+                                             timeout=self.timeout)
+                self.series.samples.append(sample)
+                self.series.errors.extend(errors)
+        return self.series

@@ -1,0 +1,206 @@
+"""One capture window per service: load runs, and after warmup the captures run beside it.
+
+Timeline (t = 0 when the load starts)::
+
+    [0, warmup)                      warmup: load only
+    [warmup, warmup + duration)      CPU profile over the whole window,
+                                     execution trace of load.trace s centred in it,
+                                     heap + goroutine samples every sample_every
+
+A capture that fails is recorded in ``WindowResult.errors`` and the others go
+on, so one bad endpoint costs only the gates that need it (``require`` raises
+the recorded ``CaptureError``).  A service that dies raises ``ServiceError``
+with its log tail; everything captured so far stays in ``artifacts``, and
+``window.json`` lists it.  The plugin itself only sleeps while waiting; its
+own CPU use over the window is measured and reported.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from .config import LoadConfig
+from .errors import CaptureError, LoadError, ServiceError
+from .go.load import LoadResult, LoadRun, start_command, start_load
+from .health.series import Series, SeriesCollector
+from .pprof.capture import fetch_profile
+
+_POLL = 0.25   # seconds between liveness checks while waiting
+
+
+class Service(Protocol):
+    url: str
+    debug_url: str | None
+
+    def check_alive(self, during: str = ...) -> None: ...
+    def log_tail(self, n: int = ...) -> str: ...
+
+
+@dataclass
+class WindowResult:
+    """Paths and figures of one window; ``errors`` maps a capture ("cpu", "trace", "series") to why it failed."""
+
+    artifacts: Path
+    load: LoadResult | None
+    load_skipped: str | None = None       # why there is no LoadResult (load.command without our JSON)
+    cpu_profile: Path | None = None
+    trace: Path | None = None
+    series: Series | None = None
+    series_path: Path | None = None
+    plugin_cpu: float = 0.0               # the plugin's own CPU over the window, in cores (0.05 = 5 %)
+    loadgen_cpu: float | None = None      # the generator's CPU over its run, in cores
+    window_seconds: float = 0.0
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def require(self, what: str) -> Path:
+        """The artifact a gate needs ("cpu" or "trace"), or the ``CaptureError`` that lost it."""
+        path = {"cpu": self.cpu_profile, "trace": self.trace, "series": self.series_path}[what]
+        if path is None:
+            raise CaptureError(self.errors.get(what, f"no {what} capture in this window (no debug_url?)"))
+        return path
+
+
+class _Capture(threading.Thread):
+    """Run one fetch after ``delay`` seconds; keep its error instead of raising."""
+
+    def __init__(self, name: str, delay: float, job: Callable[[], Path]) -> None:
+        super().__init__(name=f"goperf-{name}", daemon=True)
+        self.key, self.delay, self.job = name, delay, job
+        self.cancel = threading.Event()
+        self.path: Path | None = None
+        self.error: str | None = None
+
+    def run(self) -> None:
+        if self.cancel.wait(self.delay):
+            self.error = "cancelled: the window ended early"
+            return
+        try:
+            self.path = self.job()
+        except CaptureError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # keep the window going; the gate reports it
+            self.error = f"{type(exc).__name__}: {exc}"
+
+
+def _cpu_now() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: Path | None = None,
+               allowed_hosts: Iterable[str] = (), command_cwd: Path | None = None) -> WindowResult:
+    """Drive ``load`` at ``service`` and capture profiles, a trace and health samples in one window."""
+    artifacts = Path(artifacts)
+    artifacts.mkdir(parents=True, exist_ok=True)
+    result = WindowResult(artifacts=artifacts, load=None)
+    allowed = list(allowed_hosts)
+    if load.command:
+        run: LoadRun = start_command(load, url=service.url, artifacts=artifacts, cwd=command_cwd)
+    else:
+        if loadgen is None:
+            raise LoadError("run_window needs the load generator binary (build_loadgen) unless load.command is set")
+        run = start_load(loadgen, service.url, load, artifacts / "load.json", allowed_hosts=allowed)
+    t0 = time.monotonic()
+    captures: list[_Capture] = []
+    collector: SeriesCollector | None = None
+    try:
+        _wait(run, service, until=t0 + load.warmup)
+        cpu0, kids0 = _cpu_now()
+        w0 = time.monotonic()
+        debug = service.debug_url
+        if debug is None:
+            for key in ("cpu", "trace", "series"):
+                result.errors[key] = "no debug_url: the service has no {debug_addr} / attach.debug_url"
+        else:
+            captures, collector = _start_captures(debug, load, artifacts)
+        _wait(run, service, until=w0 + load.duration)
+        run.wait()  # ends by itself; stopped at its deadline otherwise
+        service.check_alive("under load")
+        result.window_seconds = time.monotonic() - w0
+        cpu1, kids1 = _cpu_now()
+        result.plugin_cpu = (cpu1 - cpu0) / max(result.window_seconds, 1e-9)
+        for cap in captures:
+            cap.join(load.duration + 30.0)
+        if collector is not None:
+            result.series = collector.stop(take_last=True)
+        if not load.command:
+            result.loadgen_cpu = (kids1 - kids0) / max(time.monotonic() - t0, 1e-9)
+        result.load = run.result()
+        if result.load is None:
+            result.load_skipped = (f"load.command {load.command[0] if load.command else ''!s} wrote no "
+                                   "goperf-load/1 JSON (set load.result to where it writes one)")
+        elif not load.command and result.load.requests and result.load.ok == 0:
+            raise LoadError(
+                f"every measured request to {service.url} failed ({result.load.errors.describe()}); "
+                f"see {artifacts / 'load.json'}.\n--- service log tail ---\n{service.log_tail()}"
+            )
+        return result
+    except ServiceError:
+        raise
+    except LoadError as exc:
+        if "--- service log tail ---" in str(exc):
+            raise
+        raise LoadError(f"{exc}\n--- service log tail ---\n{service.log_tail()}") from exc
+    finally:
+        run.stop()
+        for cap in captures:
+            cap.cancel.set()
+        for cap in captures:
+            cap.join(5.0)
+            if cap.path is not None:
+                setattr(result, "cpu_profile" if cap.key == "cpu" else "trace", cap.path)
+            elif cap.error:
+                result.errors.setdefault(cap.key, cap.error)
+        if collector is not None:
+            result.series = result.series or collector.stop()
+            result.series_path = result.series.write(artifacts / "series.json")
+            if not result.series.samples or all(s.heap_inuse is None for s in result.series.samples):
+                result.errors["series"] = "; ".join(result.series.errors[:2]) or "no samples taken"
+        _write_summary(result)
+
+
+def _start_captures(debug: str, load: LoadConfig, artifacts: Path) -> tuple[list[_Capture], SeriesCollector]:
+    cpu_seconds = max(1, int(load.duration))
+    caps = [_Capture("cpu", 0.0, lambda: fetch_profile(debug, "profile", artifacts / "cpu.pprof", seconds=cpu_seconds))]
+    if load.trace > 0:
+        length = min(load.trace, load.duration)
+        caps.append(_Capture("trace", (load.duration - length) / 2,
+                             lambda: fetch_profile(debug, "trace", artifacts / "trace.out", seconds=length)))
+    for cap in caps:
+        cap.start()
+    collector = SeriesCollector(debug, artifacts, load.sample_every).start()
+    return caps, collector
+
+
+def _wait(run: LoadRun, service: Service, *, until: float) -> None:
+    """Sleep until ``until`` (monotonic), checking every _POLL s that the service and load still run."""
+    while (left := until - time.monotonic()) > 0:
+        time.sleep(min(_POLL, left))
+        service.check_alive("under load")
+        if run.poll() is not None and run.what == "load generator":
+            code = run.poll()
+            if code != 0:
+                raise LoadError(f"the load generator exited early (exit {code}):\n{run.log_tail()}")
+            return
+
+
+def _write_summary(result: WindowResult) -> None:
+    def rel(p: Path | None) -> str | None:
+        return p.name if p is not None else None
+
+    load = result.load
+    summary = {
+        "window_s": result.window_seconds, "plugin_cpu_cores": result.plugin_cpu, "loadgen_cpu_cores": result.loadgen_cpu,
+        "cpu_profile": rel(result.cpu_profile), "trace": rel(result.trace), "series": rel(result.series_path),
+        "load": rel(load.path) if load is not None else None, "load_skipped": result.load_skipped,
+        "errors": result.errors,
+    }
+    (result.artifacts / "window.json").write_text(json.dumps(summary, indent=1) + "\n")

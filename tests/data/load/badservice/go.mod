@@ -1,0 +1,3 @@
+module example.com/badservice
+
+go 1.22
