@@ -16,7 +16,7 @@ import subprocess
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -166,3 +166,48 @@ def parse_pprof_top(text: str, unit: str) -> tuple[int, list[tuple[str, int, str
     assert total is not None, text
     return total, rows
 
+
+
+def _build_profile(
+    *,
+    sample_types: list[tuple[str, str]],
+    functions: Sequence[tuple[int, str, str, int]] = (),
+    locations: Sequence[tuple[int, int, Sequence[tuple[int, int]]]] = (),
+    samples: Sequence[tuple[Sequence[int], Sequence[int]]] = (),
+    mappings: Sequence[tuple[int, str]] = (),
+    default_sample_type: str = "",
+    gzipped: bool = True,
+) -> bytes:
+    """Encode a profile from plain tuples: the only way to get rare shapes that Go never writes."""
+    import gzip
+
+    from pytest_goperf.pprof import profile_pb2 as pb
+
+    strings: dict[str, int] = {"": 0}
+
+    def s(text: str) -> int:
+        return strings.setdefault(text, len(strings))
+
+    msg = pb.Profile()
+    for t, u in sample_types:
+        msg.sample_type.add(type=s(t), unit=s(u))
+    for mid, file in mappings:
+        msg.mapping.add(id=mid, filename=s(file), has_functions=True)
+    for fid, name, filename, start in functions:
+        msg.function.add(id=fid, name=s(name), system_name=s(name), filename=s(filename), start_line=start)
+    for lid, mid, lines in locations:
+        loc = msg.location.add(id=lid, mapping_id=mid, address=0x1000 + lid)
+        for fid, line in lines:
+            loc.line.add(function_id=fid, line=line)
+    for locs, values in samples:
+        msg.sample.add(location_id=locs, value=values)
+    msg.default_sample_type = s(default_sample_type)
+    msg.string_table.extend(strings)
+    raw = msg.SerializeToString()
+    return gzip.compress(raw) if gzipped else raw
+
+
+@pytest.fixture(scope="session")
+def build_profile() -> Callable[..., bytes]:
+    """Encode a synthetic profile (see ``_build_profile``)."""
+    return _build_profile

@@ -78,8 +78,8 @@ def _looks_like_text(raw: bytes) -> bool:
 
 def _text_profile(source: str) -> NotAProfileError:
     return NotAProfileError(
-        f"{source}: not a pprof protobuf profile: it is text (a legacy or ?debug=1 profile); "
-        "fetch it without ?debug= to get the protobuf form"
+        f"{source}: not a pprof profile: it is text, not protobuf (for a ?debug=1 profile, "
+        "fetch it again without ?debug= to get the protobuf form)"
     )
 
 
