@@ -100,6 +100,9 @@ def service_profiles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
         for t in threads:
             t.start()
         base = f"http://{debug}/debug/pprof/"
+        time.sleep(0.3)
+        paths["heap_early"] = out / "heap-early.pprof"  # the base of the heap diff tests
+        paths["heap_early"].write_bytes(_get(base + "heap"))
         paths["cpu"] = out / "cpu.pprof"
         paths["cpu"].write_bytes(_get(base + "profile?seconds=2"))
         for kind in ("heap", "allocs", "goroutine"):

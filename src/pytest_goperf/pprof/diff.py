@@ -35,7 +35,11 @@ class DiffRow:
 
 @dataclass(frozen=True)
 class Diff:
-    """Rows ordered like pprof's -diff_base -top: |delta flat| descending, then name."""
+    """Rows ordered like pprof's -diff_base -top: |delta flat| descending, then name.
+
+    pprof hides functions whose flat and cum did not change; they are kept here
+    when their *share* changed (ordered by the same rule, so after the moved rows).
+    """
 
     sample_type: str
     unit: str
@@ -88,9 +92,9 @@ def diff(base: Profile, new: Profile, sample_index: str | None = None) -> Diff:
     rows = []
     for name, (bf, nf, bc, nc) in flat.items():
         df, dc = nf - bf, nc - bc
-        if df == 0 and dc == 0:
+        change = share(nf, w.total) - share(bf, b.total)
+        if df == 0 and dc == 0 and change == 0:
             continue
-        rows.append(DiffRow(name, bf, nf, df, pct(df), dc, pct(dc), share(bf, b.total), share(nf, w.total),
-                            share(nf, w.total) - share(bf, b.total)))
+        rows.append(DiffRow(name, bf, nf, df, pct(df), dc, pct(dc), share(bf, b.total), share(nf, w.total), change))
     rows.sort(key=lambda r: (-abs(r.delta_flat), r.function, -abs(r.delta_cum)))
     return Diff(sample_type=st.type, unit=st.unit, base_total=b.total, new_total=w.total, rows=tuple(rows))
