@@ -86,7 +86,19 @@ def _add_top(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _cmd_top(args: argparse.Namespace) -> int:
-    raise GoperfError("goperf top is not implemented yet")
+    import json
+
+    from pytest_goperf.pprof import read_profile
+    from pytest_goperf.pprof.top import top
+
+    if args.n < 0:
+        raise GoperfError(f"-n must be 0 (all rows) or a positive number of rows, not {args.n}")
+    report = top(read_profile(args.profile), args.sample_index)
+    if args.json:
+        print(json.dumps(report.to_json(args.n)))
+    else:
+        sys.stdout.write(report.to_text(args.n))
+    return EXIT_OK
 
 
 # --- goperf trace -----------------------------------------------------------

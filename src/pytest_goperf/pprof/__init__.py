@@ -1,1 +1,21 @@
-"""pprof: see DESIGN.md section 5."""
+"""pprof profiles: a validated model over protobuf, ``top`` and ``diff`` like go tool pprof.
+
+Analysis here does no I/O except ``read_profile``; live capture lives in
+``pprof.capture``.
+"""
+
+from pytest_goperf.pprof.errors import (
+    MalformedProfileError,
+    NotAProfileError,
+    ProfileError,
+    SampleIndexError,
+    TruncatedProfileError,
+)
+from pytest_goperf.pprof.model import Function, Label, Line, Location, Mapping, Profile, Sample, ValueType
+from pytest_goperf.pprof.parse import parse_profile, read_profile
+
+__all__ = [
+    "Function", "Label", "Line", "Location", "Mapping", "Profile", "Sample", "ValueType",
+    "ProfileError", "NotAProfileError", "TruncatedProfileError", "MalformedProfileError", "SampleIndexError",
+    "parse_profile", "read_profile",
+]

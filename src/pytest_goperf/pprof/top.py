@@ -1,0 +1,105 @@
+"""``top``: flat and cum per function, the numbers ``go tool pprof -top`` prints.
+
+Definitions (DESIGN.md section 3): total is the sum of |value| over all
+samples of the chosen sample index; flat goes to the innermost function of
+the leaf location; cum counts a function once per sample, so recursion is
+not double counted.  Rows are ordered as pprof orders them: |flat|
+descending, then name, then |cum| descending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_goperf.pprof.graph import node_sums
+from pytest_goperf.pprof.model import Profile
+from pytest_goperf.pprof.units import choose_unit, format_pct, format_value
+
+
+@dataclass(frozen=True, slots=True)
+class TopRow:
+    """One function; ``inline`` is ``""``, ``"inline"`` or ``"partial-inline"`` as pprof labels it."""
+
+    function: str
+    flat: int
+    flat_pct: float
+    cum: int
+    cum_pct: float
+    inline: str = ""
+
+
+@dataclass(frozen=True)
+class Top:
+    """All rows of a top report (not truncated); ``to_json(n)``/``to_text(n)`` cut to n rows."""
+
+    sample_type: str
+    unit: str
+    total: int
+    rows: tuple[TopRow, ...]
+
+    def head(self, n: int) -> tuple[TopRow, ...]:
+        """The first n rows; 0 (or less) means all."""
+        return self.rows if n <= 0 else self.rows[:n]
+
+    def to_json(self, n: int = 0) -> dict[str, Any]:
+        """The ``goperf top --json`` object of DESIGN.md section 4."""
+        return {
+            "sample_type": self.sample_type,
+            "unit": self.unit,
+            "total": self.total,
+            "rows": [
+                {"function": r.function, "flat": r.flat, "flat_pct": round(r.flat_pct, 2),
+                 "cum": r.cum, "cum_pct": round(r.cum_pct, 2)}
+                for r in self.head(n)
+            ],
+        }
+
+    def to_text(self, n: int = 0) -> str:
+        """A table laid out like ``go tool pprof -top``."""
+        rows = self.head(n)
+        shown = sum(r.flat for r in rows)
+        values = [abs(v) for r in rows for v in (r.flat or r.cum,) if v]
+        out_unit = choose_unit(min(values) if values else 0, self.total, self.unit)
+
+        def fmt(v: int) -> str:
+            return format_value(v, self.unit, out_unit)
+
+        lines = [
+            f"Type: {self.sample_type}",
+            f"Showing nodes accounting for {fmt(shown)}, {format_pct(shown, self.total).strip()} of "
+            f"{fmt(self.total)} total",
+        ]
+        if len(rows) < len(self.rows):
+            lines.append(f"Showing top {len(rows)} nodes out of {len(self.rows)}")
+        lines.append(f"{'flat':>10} {'flat':>5}% {'sum':>5}% {'cum':>10} {'cum':>5}%")
+        running = 0
+        for r in rows:
+            running += r.flat
+            inl = f" ({r.inline})" if r.inline else ""
+            lines.append(
+                f"{fmt(r.flat):>10} {format_pct(r.flat, self.total)} {format_pct(running, self.total)} "
+                f"{fmt(r.cum):>10} {format_pct(r.cum, self.total)}  {r.function}{inl}"
+            )
+        return "\n".join(lines) + "\n"
+
+
+def top(profile: Profile, sample_index: str | None = None) -> Top:
+    """Per-function flat/cum for one sample index (name, number, or pprof's default)."""
+    index = profile.sample_index(sample_index)
+    st = profile.sample_types[index]
+    sums = node_sums(profile, index)
+    total = sums.total
+
+    def pct(v: int) -> float:
+        return 100.0 * v / total if total else 0.0
+
+    order = sorted(
+        (i for i in range(len(sums.names)) if sums.flat[i] or sums.cum[i]),
+        key=lambda i: (-abs(sums.flat[i]), sums.names[i], -abs(sums.cum[i]), sums.keys[i]),
+    )
+    rows = tuple(
+        TopRow(sums.names[i], sums.flat[i], pct(sums.flat[i]), sums.cum[i], pct(sums.cum[i]), sums.inline[i])
+        for i in order
+    )
+    return Top(sample_type=st.type, unit=st.unit, total=total, rows=rows)

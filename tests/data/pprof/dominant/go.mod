@@ -1,0 +1,3 @@
+module example.com/dominant
+
+go 1.22

@@ -1,0 +1,216 @@
+"""Real profiles for the pprof tests: the example service under load, and a dominant-function program.
+
+Everything is captured once per session: the service is built with ``go
+build``, started on free loopback ports in its own process group, driven by a
+few threads of urllib POSTs while /debug/pprof/profile?seconds=2 runs, and
+killed in ``finally``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICE = ROOT / "examples" / "go-service"
+DOMINANT = ROOT / "tests" / "data" / "pprof" / "dominant"
+
+
+def _go() -> str:
+    from shutil import which
+
+    go = which("go")
+    if go is None:
+        pytest.fail("the pprof tests need the Go toolchain ('go') on PATH")
+    return go
+
+
+def _free_addr() -> str:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{s.getsockname()[1]}"
+
+
+def _get(url: str, timeout: float = 30.0) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (loopback only)
+        data: bytes = resp.read()
+        return data
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"service exited with {proc.returncode} before becoming ready")
+        try:
+            _get(url, timeout=1.0)
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"service not ready at {url} after {timeout}s")
+
+
+def _load(api: str, stop: threading.Event) -> None:
+    body = json.dumps({"customer": "acme", "currency": "EUR", "items": ["apple", "pear", "plum", "fig"]}).encode()
+    while not stop.is_set():
+        req = urllib.request.Request(api + "/api/process", data=body, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310
+                resp.read()
+        except OSError:
+            time.sleep(0.01)
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def service_profiles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """cpu, heap, allocs and goroutine profiles (gzipped proto) of the example service under load."""
+    out = tmp_path_factory.mktemp("service-profiles")
+    binary = out / "go-service"
+    subprocess.run([_go(), "build", "-o", str(binary), "."], cwd=SERVICE, check=True, timeout=300)
+    addr, debug = _free_addr(), _free_addr()
+    proc = subprocess.Popen(
+        [str(binary), f"-addr={addr}", f"-debug-addr={debug}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env={**os.environ, "GOMAXPROCS": "2"},
+    )
+    stop = threading.Event()
+    threads = [threading.Thread(target=_load, args=(f"http://{addr}", stop), daemon=True) for _ in range(3)]
+    paths: dict[str, Path] = {}
+    try:
+        _wait_ready(f"http://{addr}/healthz", proc)
+        for t in threads:
+            t.start()
+        base = f"http://{debug}/debug/pprof/"
+        time.sleep(0.3)
+        paths["heap_early"] = out / "heap-early.pprof"  # the base of the heap diff tests
+        paths["heap_early"].write_bytes(_get(base + "heap"))
+        paths["cpu"] = out / "cpu.pprof"
+        paths["cpu"].write_bytes(_get(base + "profile?seconds=2"))
+        for kind in ("heap", "allocs", "goroutine"):
+            paths[kind] = out / f"{kind}.pprof"
+            paths[kind].write_bytes(_get(base + kind))
+    finally:
+        stop.set()
+        for t in threads:
+            if t.is_alive():
+                t.join(timeout=10)
+        _kill(proc)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def dominant_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CPU profile where main.burn dominates (built and run from tests/data/pprof/dominant)."""
+    out = tmp_path_factory.mktemp("dominant")
+    binary = out / "dominant"
+    subprocess.run([_go(), "build", "-o", str(binary), "."], cwd=DOMINANT, check=True, timeout=300)
+    prof = out / "cpu.pprof"
+    subprocess.run([str(binary), str(prof)], check=True, timeout=60, start_new_session=True)
+    return prof
+
+
+PprofTop = Callable[..., tuple[int, list[tuple[str, int, str, int, str, str]]]]
+
+
+@pytest.fixture(scope="session")
+def pprof_top() -> PprofTop:
+    """``go tool pprof -top`` as a function: (profile, unit, *flags) -> (total, rows)."""
+    return _pprof_top
+
+
+def _pprof_top(profile: Path, unit: str, *extra: str) -> tuple[int, list[tuple[str, int, str, int, str, str]]]:
+    """Run ``go tool pprof -top`` and parse total and rows (name, flat, flat%, cum, cum%, inline label)."""
+    args = [_go(), "tool", "pprof", "-top", "-nodefraction=0", "-edgefraction=0", *extra]
+    u = {"nanoseconds": "ns", "bytes": "B"}.get(unit)
+    if u:
+        args.append(f"-unit={u}")
+    res = subprocess.run([*args, str(profile)], capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 0, res.stderr
+    return parse_pprof_top(res.stdout, u or "")
+
+
+def parse_pprof_top(text: str, unit: str) -> tuple[int, list[tuple[str, int, str, int, str, str]]]:
+    import re
+
+    row = re.compile(r"^\s*(-?[\d.]+)\S*\s+(\S+%)\s+\S+%\s+(-?[\d.]+)\S*\s+(\S+%)\s\s(.*?)(?: \((inline|partial-inline)\))?$")
+    total = None
+    rows = []
+    in_rows = False
+    for line in text.splitlines():
+        m = re.search(r" of (-?[\d.]+)\S* total$", line)
+        if m:
+            total = int(m.group(1))
+        if line.lstrip().startswith("flat  flat%"):
+            in_rows = True
+            continue
+        if in_rows and line.strip():
+            r = row.match(line)
+            assert r, f"cannot parse pprof row: {line!r}"
+            rows.append((r.group(5), int(r.group(1)), r.group(2), int(r.group(3)), r.group(4), r.group(6) or ""))
+    assert total is not None, text
+    return total, rows
+
+
+
+def _build_profile(
+    *,
+    sample_types: list[tuple[str, str]],
+    functions: Sequence[tuple[int, str, str, int]] = (),
+    locations: Sequence[tuple[int, int, Sequence[tuple[int, int]]]] = (),
+    samples: Sequence[tuple[Sequence[int], Sequence[int]]] = (),
+    mappings: Sequence[tuple[int, str]] = (),
+    default_sample_type: str = "",
+    gzipped: bool = True,
+) -> bytes:
+    """Encode a profile from plain tuples: the only way to get rare shapes that Go never writes."""
+    import gzip
+
+    from pytest_goperf.pprof import profile_pb2 as pb
+
+    strings: dict[str, int] = {"": 0}
+
+    def s(text: str) -> int:
+        return strings.setdefault(text, len(strings))
+
+    msg = pb.Profile()
+    for t, u in sample_types:
+        msg.sample_type.add(type=s(t), unit=s(u))
+    for mid, file in mappings:
+        msg.mapping.add(id=mid, filename=s(file), has_functions=True)
+    for fid, name, filename, start in functions:
+        msg.function.add(id=fid, name=s(name), system_name=s(name), filename=s(filename), start_line=start)
+    for lid, mid, lines in locations:
+        loc = msg.location.add(id=lid, mapping_id=mid, address=0x1000 + lid)
+        for fid, line in lines:
+            loc.line.add(function_id=fid, line=line)
+    for locs, values in samples:
+        msg.sample.add(location_id=locs, value=values)
+    msg.default_sample_type = s(default_sample_type)
+    msg.string_table.extend(strings)
+    raw = msg.SerializeToString()
+    return gzip.compress(raw) if gzipped else raw
+
+
+@pytest.fixture(scope="session")
+def build_profile() -> Callable[..., bytes]:
+    """Encode a synthetic profile (see ``_build_profile``)."""
+    return _build_profile

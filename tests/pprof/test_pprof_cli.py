@@ -1,0 +1,54 @@
+"""``goperf top``: the JSON contract of DESIGN.md section 4 and a table that reads like pprof's."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pytest_goperf.cli import main
+from pytest_goperf.pprof import read_profile
+from pytest_goperf.pprof.top import top
+
+
+@pytest.mark.slow
+def test_top_json_contract(service_profiles: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    path = service_profiles["cpu"]
+    assert main(["top", str(path), "--json", "-n", "3"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) == {"sample_type", "unit", "total", "rows"}
+    assert (doc["sample_type"], doc["unit"]) == ("cpu", "nanoseconds")
+    assert len(doc["rows"]) == 3
+    for row in doc["rows"]:
+        assert set(row) == {"function", "flat", "flat_pct", "cum", "cum_pct"}
+        assert row["flat_pct"] == round(100 * row["flat"] / doc["total"], 2)
+    full = top(read_profile(path))
+    assert doc["total"] == full.total and doc["rows"][0]["function"] == full.rows[0].function
+    assert main(["top", str(path), "--json", "-n", "0", "--sample-index", "samples"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["unit"] == "count" and len(doc["rows"]) == len(full.rows)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["cpu", "heap", "goroutine"])
+def test_text_table_rows_equal_pprof(
+    service_profiles: dict[str, Path], capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    path = service_profiles[kind]
+    assert main(["top", str(path), "-n", "0"]) == 0
+    ours = capsys.readouterr().out.splitlines()
+    res = subprocess.run(["go", "tool", "pprof", "-top", "-nodecount=100000", "-nodefraction=0",
+                          "-edgefraction=0", str(path)], capture_output=True, text=True, check=True, timeout=120)
+    theirs = res.stdout.splitlines()
+    start = next(i for i, line in enumerate(theirs) if line.lstrip().startswith("flat  flat%"))
+    assert ours[ours.index(theirs[start]):] == theirs[start:]
+    assert any(line.startswith("Showing nodes accounting for") and line in theirs for line in ours)
+
+
+def test_bad_n_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "x.pprof"
+    p.write_bytes(b"")
+    assert main(["top", str(p), "-n", "-1"]) == 2
+    assert "-n must be 0" in capsys.readouterr().err
