@@ -1,0 +1,194 @@
+"""Result types of a trace analysis and their JSON (DESIGN.md section 4).
+
+Why separate: gates, the CLI and reports all read these plain frozen values;
+nothing here reads files or knows the wire format.  Percentiles are
+nearest-rank over the exact list of intervals (no sketching), so counts and
+percentiles can be compared with any other tool's raw intervals.
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+Frame = tuple[str, str, int]  # function, file, line
+Stack = tuple[Frame, ...]
+PERCENTILES = (50, 90, 99)
+
+
+def nearest_rank(sorted_values: Any, p: int) -> int:
+    """The p-th percentile by nearest rank: the ceil(p/100*n)-th smallest value."""
+    n = len(sorted_values)
+    rank = max(1, -(-p * n // 100))
+    return int(sorted_values[rank - 1])
+
+
+@dataclass(frozen=True)
+class Interval:
+    """One measured interval, kept when it is among the longest of its kind."""
+
+    duration_ns: int
+    start_ns: int  # since the start of the trace
+    goroutine: int
+    what: str  # block reason, STW kind, or how the goroutine became runnable
+    stack: Stack
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "duration_ns": self.duration_ns,
+            "start_ns": self.start_ns,
+            "goroutine": self.goroutine,
+            "what": self.what,
+            "stack": [f"{fn} {fl}:{line}" for fn, fl, line in self.stack],
+        }
+
+
+@dataclass(frozen=True)
+class StackTotal:
+    """Time attributed to one stack: how often and how long."""
+
+    stack: Stack
+    count: int
+    total_ns: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "total_ns": self.total_ns,
+            "stack": [f"{fn} {fl}:{line}" for fn, fl, line in self.stack],
+        }
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Count, nearest-rank percentiles, max and total of a set of durations (ns).
+
+    With no intervals the percentiles and max are None, never a made-up 0.
+    """
+
+    count: int = 0
+    p50: int | None = None
+    p90: int | None = None
+    p99: int | None = None
+    max: int | None = None
+    total: int = 0
+    worst: tuple[Interval, ...] = ()
+    top_stacks: tuple[StackTotal, ...] = ()
+
+    def to_json(self) -> dict[str, int | None]:
+        """Exactly the keys of DESIGN.md section 4."""
+        return {"count": self.count, "p50": self.p50, "p90": self.p90, "p99": self.p99, "max": self.max, "total": self.total}
+
+    def percentile(self, name: str) -> int | None:
+        value = getattr(self, name)
+        return value if value is None else int(value)
+
+
+class Accumulator:
+    """Collects durations of one kind, the N longest intervals, and totals per stack."""
+
+    def __init__(self, keep: int = 10) -> None:
+        self.durations = array("q")
+        self.keep = keep
+        self._worst: list[tuple[int, int, int, int, str, int]] = []  # (dur, seq, start, g, what, stack id)
+        self._seq = 0
+        self.by_stack: dict[int, list[int]] = {}
+
+    def add(self, dur: int, start: int, g: int, what: str, stack: int) -> None:
+        self.durations.append(dur)
+        s = self.by_stack.get(stack)
+        if s is None:
+            self.by_stack[stack] = [1, dur]
+        else:
+            s[0] += 1
+            s[1] += dur
+        w = self._worst
+        if len(w) < self.keep:
+            self._seq += 1
+            heapq.heappush(w, (dur, -self._seq, start, g, what, stack))
+        elif dur > w[0][0]:
+            self._seq += 1
+            heapq.heapreplace(w, (dur, -self._seq, start, g, what, stack))
+
+    def merge(self, other: Accumulator) -> None:
+        """Fold another accumulator in (used for 'GC STW' = all GC kinds)."""
+        self.durations.extend(other.durations)
+        for k, (c, t) in other.by_stack.items():
+            s = self.by_stack.setdefault(k, [0, 0])
+            s[0] += c
+            s[1] += t
+        for item in other._worst:
+            if len(self._worst) < self.keep:
+                heapq.heappush(self._worst, item)
+            elif item[0] > self._worst[0][0]:
+                heapq.heapreplace(self._worst, item)
+
+    def summary(self, stacks: list[Stack], origin: int, top: int = 5) -> Summary:
+        n = len(self.durations)
+        if n == 0:
+            return Summary()
+        a = np.sort(np.frombuffer(self.durations, dtype=np.int64))
+        worst = tuple(
+            Interval(d, start - origin, g, what, stacks[sk])
+            for d, _s, start, g, what, sk in sorted(self._worst, reverse=True)
+        )
+        ranked = sorted(self.by_stack.items(), key=lambda kv: (-kv[1][1], kv[0]))[:top]
+        tops = tuple(StackTotal(stacks[k], c, t) for k, (c, t) in ranked if stacks[k])
+        return Summary(
+            count=n,
+            p50=nearest_rank(a, 50),
+            p90=nearest_rank(a, 90),
+            p99=nearest_rank(a, 99),
+            max=int(a[-1]),
+            total=int(a.sum()),
+            worst=worst,
+            top_stacks=tops,
+        )
+
+
+@dataclass(frozen=True)
+class TraceStats:
+    """Everything ``goperf trace`` reports about one trace file."""
+
+    format: str
+    duration_ns: int
+    sched_latency: Summary
+    stw: Summary
+    gc_stw: Summary
+    stw_by_kind: dict[str, Summary]
+    blocks: dict[str, Summary]
+    gc_count: int
+    gc_mark: Summary
+    generations: int
+    warnings: tuple[str, ...] = ()
+    path: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """DESIGN.md section 4 shape, plus extra keys (GC, STW kinds, worst intervals, stacks, warnings)."""
+        out: dict[str, Any] = {
+            "format": self.format,
+            "duration_ns": self.duration_ns,
+            "sched_latency_ns": self.sched_latency.to_json(),
+            "stw_ns": self.stw.to_json(),
+            "gc_stw_ns": self.gc_stw.to_json(),
+            "blocks_ns": {k: v.to_json() for k, v in sorted(self.blocks.items())},
+            "stw_by_kind_ns": {k: v.to_json() for k, v in sorted(self.stw_by_kind.items())},
+            "gc": {"count": self.gc_count, "mark_ns": self.gc_mark.to_json()},
+            "generations": self.generations,
+            "worst": {
+                "sched_latency": [i.to_json() for i in self.sched_latency.worst],
+                "stw": [i.to_json() for i in self.stw.worst],
+                "blocks": {k: [i.to_json() for i in v.worst] for k, v in sorted(self.blocks.items())},
+            },
+            "top_stacks": {
+                "sched_latency": [s.to_json() for s in self.sched_latency.top_stacks],
+                "blocks": {k: [s.to_json() for s in v.top_stacks] for k, v in sorted(self.blocks.items())},
+            },
+            "warnings": list(self.warnings),
+        }
+        return out

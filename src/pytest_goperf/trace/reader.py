@@ -1,0 +1,72 @@
+"""Entry points: open a trace file, stream its generations, analyse them.
+
+Why here: this is the only module that touches files.  A trace whose tail is
+unreadable (cut short, corrupt) still gives statistics for the complete
+generations before the damage, with a warning naming the byte offset; only
+when nothing usable precedes the damage is it an error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from pytest_goperf.trace.analysis import Analyzer
+from pytest_goperf.trace.errors import TraceError
+from pytest_goperf.trace.generation import read_generations
+from pytest_goperf.trace.model import TraceStats
+from pytest_goperf.trace.order import Emitted, Orderer
+from pytest_goperf.trace.wire import HEADER_SIZE, parse_header
+
+
+def read_version(f: BinaryIO, path: str | None = None) -> int:
+    """Read and check the 16-byte header; return the minor version (22, 23, 25 or 26)."""
+    return parse_header(f.read(HEADER_SIZE), path)
+
+
+def iter_events(f: BinaryIO, path: str | None = None) -> Iterator[Emitted]:
+    """Ordered events of a whole trace (see ``order.Orderer``); raises TraceError on bad input."""
+    version = read_version(f, path)
+    yield from Orderer(version).run(read_generations(f, version, path))
+
+
+def _with_path(exc: TraceError, path: str | None) -> TraceError:
+    if exc.path is None and path is not None:
+        return type(exc)(exc.reason, path=path, offset=exc.offset)
+    return exc
+
+
+def analyze_stream(f: BinaryIO, path: str | None = None, *, keep: int = 10) -> TraceStats:
+    """Analyse an open binary trace; see ``analyze_file``."""
+    version = read_version(f, path)
+    analyzer = Analyzer(keep)
+    orderer = Orderer(version)
+    warnings: list[str] = []
+    complete = 0
+    feeding = False
+    try:
+        for g in read_generations(f, version, path):
+            feeding = True
+            analyzer.feed(orderer.generation(g))
+            feeding = False
+            complete += 1
+    except TraceError as exc:
+        exc = _with_path(exc, path)
+        if complete == 0:
+            raise exc from None
+        part = " and part of the next" if feeding else ""
+        warnings.append(f"{exc}; statistics cover the first {complete} complete generation(s){part}")
+    if complete == 0:
+        warnings.append("the trace holds no events")
+    return analyzer.result(f"go 1.{version}", warnings=warnings, path=path)
+
+
+def analyze_file(path: str | os.PathLike[str], *, keep: int = 10) -> TraceStats:
+    """Statistics of one execution trace file (Go 1.22+ formats)."""
+    p = os.fspath(path)
+    try:
+        with open(p, "rb") as f:
+            return analyze_stream(f, p, keep=keep)
+    except OSError as exc:
+        raise TraceError(f"cannot read: {exc.strerror or exc}", path=p) from None
