@@ -1,0 +1,110 @@
+"""The bench gate: Holm across a service's rows, thresholds, skips with reasons, helpers."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from pytest_goperf.bench.compare import Comparison, compare
+from pytest_goperf.bench.format import parse_text
+from pytest_goperf.errors import ConfigError
+from pytest_goperf.gates import GateFailed
+from pytest_goperf.gates.bench import assert_improvement, assert_no_regression, holm, judge_rows
+
+
+def bench_text(rows: dict[str, list[float]], unit: str = "ns/op", header: str = "") -> str:
+    return header + "".join(f"Benchmark{name} 100 {v!r} {unit}\n" for name, vals in rows.items() for v in vals)
+
+
+def make(old: dict[str, list[float]], new: dict[str, list[float]], unit: str = "ns/op", header: str = "") -> Comparison:
+    return compare(parse_text(bench_text(old, unit, header), "old.txt"), parse_text(bench_text(new, unit, header), "new.txt"), 0.05)
+
+
+def spread(center: float, n: int = 10, seed: int = 1) -> list[float]:
+    rng = random.Random(seed)
+    return [center * (1 + rng.uniform(-0.01, 0.01)) for _ in range(n)]
+
+
+def test_holm_adjustment() -> None:
+    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm([]) == []
+    assert holm([0.9, 0.9]) == [1.0, 1.0]
+
+
+def test_regression_beyond_threshold_fails_with_useful_message() -> None:
+    cmp = make({"Hot/x-2": spread(100), "Cold-2": spread(50)}, {"Hot/x-2": spread(110, seed=2), "Cold-2": spread(50, seed=3)})
+    v = judge_rows(cmp, max_regression="5%", alpha=0.05)
+    hot, cold = v[("Hot/x-2", "sec/op")], v[("Cold-2", "sec/op")]
+    assert not hot.passed and hot.skipped is None
+    assert "regressed by" in hot.message and "threshold 5.00%" in hot.message
+    assert "Holm-adjusted" in hot.message and "n=10" in hot.message
+    assert "-bench '^BenchmarkHot$/^x$'" in hot.message
+    assert cold.passed
+    assert hot.figures["p_holm"] is not None and hot.figures["rows_in_family"] == 2
+
+
+def test_regression_within_threshold_passes() -> None:
+    cmp = make({"A": spread(100)}, {"A": spread(103, seed=2)})
+    assert judge_rows(cmp, max_regression=0.05)[("A", "sec/op")].passed
+
+
+def test_holm_can_turn_a_lone_marginal_row_into_a_pass() -> None:
+    # n=4 each: the best attainable p is 0.0286; with 3 rows Holm needs 0.0167.
+    old = {f"B{i}": [100.0, 101, 102, 103] for i in range(3)}
+    new = dict(old)
+    new["B0"] = [120.0, 121, 122, 123]
+    v = judge_rows(make(old, new), max_regression="5%")
+    assert v[("B0", "sec/op")].passed
+    assert any("low power" in w for w in v[("B0", "sec/op")].warnings)
+    single = judge_rows(make({"B0": old["B0"]}, {"B0": new["B0"]}), max_regression="5%")
+    assert not single[("B0", "sec/op")].passed
+
+
+def test_too_few_samples_is_skipped_with_reason_never_silent() -> None:
+    cmp = make({"A": [1.0, 2, 3]}, {"A": [10.0, 20, 30]})
+    v = judge_rows(cmp)[("A", "sec/op")]
+    assert v.skipped is not None and "can never reach p <= 0.05" in v.skipped
+    assert v.warnings
+    with pytest.raises(GateFailed, match="no benchmark row could be judged"):
+        assert_no_regression(cmp)
+
+
+def test_one_side_rows_and_unknown_direction_are_skipped() -> None:
+    cmp = make({"A": spread(1), "Gone": spread(1)}, {"A": spread(1, seed=4), "New": spread(1)}, unit="widgets/op")
+    v = judge_rows(cmp)
+    assert "missing in new.txt" in (v[("Gone", "widgets/op")].skipped or "")
+    assert "missing in old.txt" in (v[("New", "widgets/op")].skipped or "")
+    assert "better=higher" in (v[("A", "widgets/op")].skipped or "")
+
+
+def test_higher_is_better_units() -> None:
+    header = "Unit hits/op better=higher\n"
+    cmp = make({"A": spread(100)}, {"A": spread(80, seed=2)}, unit="hits/op", header=header)
+    assert not judge_rows(cmp)[("A", "hits/op")].passed
+    up = make({"A": spread(100)}, {"A": spread(120, seed=2)}, unit="MB/s")
+    assert judge_rows(up)[("A", "B/s")].passed
+
+
+def test_min_improvement_and_units_filter() -> None:
+    cmp = make({"A": spread(100), "B": spread(100, seed=5)}, {"A": spread(90, seed=2), "B": spread(99, seed=6)})
+    v = judge_rows(cmp, min_improvement="3%", units=["sec/op"])
+    assert v[("A", "sec/op")].passed
+    assert not v[("B", "sec/op")].passed and "did not improve by 3.00%" in v[("B", "sec/op")].message
+    assert judge_rows(cmp, units=["B/op"]) == {}
+
+
+def test_helpers() -> None:
+    worse = make({"A": spread(100)}, {"A": spread(120, seed=2)})
+    with pytest.raises(GateFailed, match=r"1 of 1 row\(s\) regressed"):
+        assert_no_regression(worse, max_regression="5%")
+    assert assert_no_regression(worse, max_regression="50%").passed
+    better = make({"A": spread(100)}, {"A": spread(90, seed=2)})
+    assert assert_improvement(better, min_gain="3%").passed
+    with pytest.raises(GateFailed, match="did not improve"):
+        assert_improvement(better, min_gain="20%")
+
+
+def test_bad_threshold_is_config_error() -> None:
+    with pytest.raises(ConfigError):
+        judge_rows(make({"A": spread(1)}, {"A": spread(1)}), max_regression="five")
