@@ -6,6 +6,8 @@ goperf.yaml becomes ``<file>::<service>`` with one test per threshold.
 
 from __future__ import annotations
 
+import contextlib
+
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,9 +69,14 @@ def pytest_configure(config: pytest.Config) -> None:
         artifacts = Path(config.invocation_params.dir) / artifacts
 
     def write(message: str) -> None:
+        """Progress goes to the real terminal at once, also while a test's output is captured."""
         reporter = config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(message)
+        if reporter is None:
+            return
+        capture = config.pluginmanager.get_plugin("capturemanager")
+        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+            reporter.ensure_newline()
+            reporter.write(message + "\n", flush=True)
 
     config.stash[state_key] = GoperfState(enabled=bool(enabled), artifacts=artifacts, write=write)
 

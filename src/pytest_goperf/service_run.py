@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pytest_goperf.bench.baseline import Plan, cache_key, git_worktree, plan_sides
 from pytest_goperf.bench.runner import BenchOutputs, run_interleaved
@@ -22,7 +23,15 @@ from pytest_goperf.config import GoperfConfig
 from pytest_goperf.errors import GoperfError
 from pytest_goperf.gates import Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side
+from pytest_goperf.go.load import build_loadgen
+from pytest_goperf.go.service import AttachedService, ServiceProcess
 from pytest_goperf.go.toolchain import GoToolchain, find_go
+from pytest_goperf.gates.cpu import judge_cpu
+from pytest_goperf.gates.health import judge_goroutines, judge_heap
+from pytest_goperf.gates.latency import judge_latency
+from pytest_goperf.health.series import Series
+from pytest_goperf.pprof import read_profile
+from pytest_goperf.window import WindowResult, run_window
 
 RUNTIME_GATES = ("cpu", "heap", "goroutines", "scheduler", "gc", "latency")
 
@@ -176,9 +185,88 @@ class ServiceRun:
         return result
 
 
+    def window(self) -> WindowResult:
+        """Start (or attach to) the service, drive load and capture everything in one window (once)."""
+        result: WindowResult = self._window.get(self._run_window)
+        return result
+
+    def _run_window(self) -> WindowResult:
+        cfg, load = self.cfg, self.cfg.load
+        if load is None:
+            raise GoperfError(f"{cfg.path}: runtime thresholds need a 'load' section")
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        loadgen = None if load.command else build_loadgen(self.go(), self.artifacts.parent / ".cache" / "loadgen")
+        allowed: list[str] = []
+        service: ServiceProcess | AttachedService
+        if cfg.service.attach is not None:
+            service = AttachedService(cfg.service.attach.url, cfg.service.attach.debug_url)
+            allowed = [h for h in (urlsplit(cfg.service.attach.url).hostname,) if h]
+            self._say(f"attaching to {cfg.service.attach.url}")
+        else:
+            binary = self.candidate().service_binary
+            if binary is None:
+                raise GoperfError(f"{self.name}: no service binary was built")
+            service = ServiceProcess(
+                binary, args=cfg.service.args, env=dict(cfg.service.env), ready_path=cfg.service.ready.path,
+                ready_timeout=cfg.service.ready.timeout, log_path=self.artifacts / "service.log",
+                allow_public_debug=cfg.service.allow_public_debug, cwd=cfg.service.module,
+            )
+            self._say(f"starting {binary.name}")
+        with service:
+            mode = f"{load.rate:g} req/s" if load.rate else f"{load.connections} connections, closed model"
+            self._say(f"load: {load.warmup:g}s warmup + {load.duration:g}s window at {mode}; capturing")
+            result = run_window(service, load, self.artifacts, loadgen=loadgen, allowed_hosts=allowed,
+                                command_cwd=cfg.path.parent)
+        self.notes.append(f"plugin CPU during the window: {result.plugin_cpu * 100:.1f}% of a core")
+        return result
+
     def runtime_verdict(self, gate: str) -> Verdict:
         """The verdict of one runtime gate (cpu, heap, goroutines, scheduler, gc, latency)."""
-        raise GoperfError(f"{self.name}: the '{gate}' gate is not implemented yet")
+        th = self.cfg.thresholds
+        w = self.window()
+        if gate == "latency":
+            assert th.latency is not None
+            t = th.latency
+            return judge_latency(w.load, p50=t.p50, p90=t.p90, p99=t.p99, max=t.max, max_error_rate=t.max_error_rate,
+                                 min_rate=t.min_rate, skip_reason=w.load_skipped)
+        if gate == "cpu":
+            assert th.cpu is not None
+            path = w.require("cpu")
+            return judge_cpu(read_profile(path), max_function_share=th.cpu.max_function_share,
+                             ignore=th.cpu.ignore, profile_path=path)
+        if gate in ("heap", "goroutines"):
+            w.require("series")
+            assert w.series is not None
+            return self._health_verdict(gate, w.series)
+        if gate in ("scheduler", "gc"):
+            from pytest_goperf.gates.trace import judge_gc, judge_scheduler
+            from pytest_goperf.trace import analyze_file
+
+            path = w.require("trace")
+            stats = analyze_file(path)
+            if gate == "scheduler":
+                assert th.scheduler is not None
+                s = th.scheduler
+                return judge_scheduler(stats, p50=s.p50, p90=s.p90, p99=s.p99, max=s.max, trace_path=path)
+            assert th.gc is not None
+            return judge_gc(stats, max_stw=th.gc.max_stw, p99_stw=th.gc.p99_stw, trace_path=path)
+        raise GoperfError(f"unknown gate {gate!r}")
+
+    def _health_verdict(self, gate: str, series: Series) -> Verdict:
+        th = self.cfg.thresholds
+        folder = self.artifacts
+        if gate == "heap":
+            assert th.heap is not None
+            points = series.heap_points()
+            profiles = [s.heap_profile for s in series.samples if s.heap_profile]
+            return judge_heap([t for t, _ in points], [v for _, v in points], max_growth=th.heap.max_growth,
+                              first_profile=str(folder / profiles[0]) if profiles else None,
+                              last_profile=str(folder / profiles[-1]) if profiles else None)
+        assert th.goroutines is not None
+        points = series.goroutine_points()
+        dumps = [s.goroutine_text for s in series.samples if s.goroutine_text]
+        return judge_goroutines([t for t, _ in points], [v for _, v in points], max_drift=th.goroutines.max_drift,
+                                last_profile=str(folder / dumps[-1]) if dumps else None)
 
     def service_log_tail(self) -> str | None:
         """The last lines of the started service's log, for failing tests."""

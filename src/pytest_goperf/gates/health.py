@@ -14,7 +14,7 @@ def _mib(value: float) -> str:
 
 
 def judge_heap(times: Sequence[float], inuse_bytes: Sequence[float], *, max_growth: float,
-               where: str = "") -> Verdict:
+               first_profile: str | None = None, last_profile: str | None = None) -> Verdict:
     """Fail when heap in-use grows faster than ``max_growth`` (fraction of the median per minute).
 
     The growth must also be real: the lower 95 % bound of the Theil-Sen slope
@@ -37,12 +37,14 @@ def judge_heap(times: Sequence[float], inuse_bytes: Sequence[float], *, max_grow
     if growth <= max_growth or trend.low <= 0:
         why = "" if growth <= max_growth else " (the slope's 95% CI includes 0: no significant growth)"
         return Verdict(passed=True, message=f"{summary}; threshold {max_growth * 100:.2f}%/min{why}", figures=figures)
-    hint = f"\nCompare the first and last heap profiles: go tool pprof -diff_base <first heap> <last heap>{where}"
+    hint = (f"\nWhat grew: go tool pprof -sample_index=inuse_space -diff_base {first_profile or '<first heap profile>'} "
+            f"{last_profile or '<last heap profile>'}")
     return Verdict(passed=False, figures=figures, message=(
         f"heap keeps growing under constant load: {summary}, above max_growth {max_growth * 100:.2f}%/min.{hint}"))
 
 
-def judge_goroutines(times: Sequence[float], counts: Sequence[float], *, max_drift: float, where: str = "") -> Verdict:
+def judge_goroutines(times: Sequence[float], counts: Sequence[float], *, max_drift: float,
+                     last_profile: str | None = None) -> Verdict:
     """Fail when any goroutine sample strays beyond ±max_drift of the median, or the count trends up."""
     if len(counts) < MIN_SAMPLES:
         return Verdict(passed=False, message="", skipped=(
@@ -60,7 +62,7 @@ def judge_goroutines(times: Sequence[float], counts: Sequence[float], *, max_dri
         return Verdict(passed=True, figures=figures, message=f"{summary}; allowed drift ±{max_drift * 100:.1f}%")
     return Verdict(passed=False, figures=figures, message=(
         f"goroutine count drifts under constant load: {summary}; allowed drift ±{max_drift * 100:.1f}%.\n"
-        f"Look for leaked goroutines: go tool pprof -top <last goroutine profile>{where}"))
+        f"Where they wait: {last_profile or 'the last goroutine?debug=1 dump'} (goroutines grouped by stack)"))
 
 
 def assert_heap_plateau(times: Sequence[float], inuse_bytes: Sequence[float], max_growth: str = "5%/min") -> Verdict:
