@@ -151,6 +151,8 @@ class GoperfConfig:
 
 T = TypeVar("T")
 
+RUNTIME_GATES = ("cpu", "heap", "goroutines", "scheduler", "gc", "latency")
+
 CONFIG_NAMES = ("goperf.yaml", "goperf.yml")
 CONFIG_SUFFIX = ".goperf.yaml"
 
@@ -298,7 +300,7 @@ def load_config(path: str | Path) -> GoperfConfig:
     needs_source = service.attach is None or thresholds.bench is not None
     if needs_source:
         _check_module(service, top.get("service"), path)
-    runtime = [n for n in ("cpu", "heap", "goroutines", "scheduler", "gc", "latency") if getattr(thresholds, n)]
+    runtime = [n for n in RUNTIME_GATES if getattr(thresholds, n)]
     if runtime and load is None:
         raise top["thresholds"].error(
             f"{', '.join(runtime)} need the service under load: add a 'load' section with at least one request"

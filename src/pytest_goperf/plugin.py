@@ -11,16 +11,18 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_goperf.config import GoperfConfig, is_config_file, load_config
+from pytest_goperf.config import RUNTIME_GATES, GoperfConfig, is_config_file, load_config
 from pytest_goperf.errors import GoperfError
 from pytest_goperf.gates import GateFailed, Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side
 from pytest_goperf.go.toolchain import GoToolchain, find_go
-from pytest_goperf.service_run import RUNTIME_GATES, ServiceRun
+
+if TYPE_CHECKING:  # the heavy imports (numpy, scipy) wait until goperf really runs
+    from pytest_goperf.service_run import ServiceRun
 
 SKIP_REASON = "goperf tests run only with --goperf (or 'goperf = true' in the ini file): they build Go code and run benchmarks"
 
@@ -35,6 +37,8 @@ class GoperfState:
     runs: dict[Path, ServiceRun] = field(default_factory=dict)
 
     def run_for(self, cfg: GoperfConfig) -> ServiceRun:
+        from pytest_goperf.service_run import ServiceRun
+
         if cfg.path not in self.runs:
             taken = {r.name: p for p, r in self.runs.items()}
             if cfg.service.name in taken:
@@ -223,3 +227,42 @@ def goperf_build(goperf_go: GoToolchain, goperf_artifacts: Path) -> Callable[...
                           build_flags=build_flags, bench_packages=packages, build_service=service)
 
     return build
+
+
+@pytest.fixture
+def goperf_service(goperf_artifacts: Path) -> Iterator[Callable[..., Any]]:
+    """Start a built service binary on free loopback ports; every service started is stopped at teardown.
+
+    ``goperf_service(binary, args=["-addr={addr}", "-debug-addr={debug_addr}"], env={}, ready_path="/healthz")``
+    returns the running ``ServiceProcess`` (``.url``, ``.debug_url``, ``.log_tail()``).
+    """
+    from pytest_goperf.go.service import ServiceProcess
+
+    started: list[ServiceProcess] = []
+
+    def start(binary: str | Path, *, args: Sequence[str] = ("-addr={addr}", "-debug-addr={debug_addr}"),
+              env: dict[str, str] | None = None, ready_path: str = "/healthz", ready_timeout: float = 30.0,
+              allow_public_debug: bool = False) -> ServiceProcess:
+        binary = Path(binary)
+        svc = ServiceProcess(binary, args=args, env=env or {}, ready_path=ready_path, ready_timeout=ready_timeout,
+                             log_path=goperf_artifacts / f"{binary.name}-{len(started)}.log",
+                             allow_public_debug=allow_public_debug)
+        started.append(svc)
+        svc.start()
+        return svc
+
+    try:
+        yield start
+    finally:
+        for svc in reversed(started):
+            svc.stop()
+
+
+@pytest.fixture(scope="session")
+def goperf_loadgen(goperf_go: GoToolchain, request: pytest.FixtureRequest) -> Path:
+    """The load generator binary, built with this toolchain and cached by source hash and Go version."""
+    from pytest_goperf.go.load import build_loadgen
+
+    root = request.config.stash[state_key].artifacts
+    return build_loadgen(goperf_go, root / ".cache" / "loadgen")
+

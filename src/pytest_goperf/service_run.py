@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pytest_goperf.bench.baseline import Plan, cache_key, git_worktree, plan_sides
+from pytest_goperf.bench.baseline import Plan, cache_key, git_worktree, plan_sides, tree_matches
 from pytest_goperf.bench.runner import BenchOutputs, run_interleaved
-from pytest_goperf.config import GoperfConfig
+from pytest_goperf.config import RUNTIME_GATES, GoperfConfig
 from pytest_goperf.errors import GoperfError
 from pytest_goperf.gates import Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side
@@ -33,7 +33,6 @@ from pytest_goperf.health.series import Series
 from pytest_goperf.pprof import read_profile
 from pytest_goperf.window import WindowResult, run_window
 
-RUNTIME_GATES = ("cpu", "heap", "goroutines", "scheduler", "gc", "latency")
 
 
 @dataclass(frozen=True)
@@ -165,6 +164,11 @@ class ServiceRun:
         assert plan.git_ref is not None
         inner, sha = stack.enter_context(git_worktree(self.cfg.service.module, plan.git_ref, self.artifacts / "worktrees"))
         self._git_sha = sha
+        if tree_matches(self.cfg.service.module, sha):
+            note = (f"the working tree has no changes against git:{plan.git_ref} ({sha[:12]}): "
+                    "this run compares a commit with itself (an A/A check of the machine's noise)")
+            self._say(note)
+            self.notes.append(note)
         cache = self._git_cache_path(plan)
         if cache is not None and cache.is_file():
             note = (f"reusing cached baseline for git:{plan.git_ref} ({sha[:12]}) from {cache}; "

@@ -33,7 +33,7 @@ def test_leaking_heap_fails_with_slope_and_hint() -> None:
     leak = [v + i * 0.2 * MIB for i, v in enumerate(sawtooth(8 * MIB, 2 * MIB))]  # +12 MiB/min
     verdict = judge_heap(TIMES, leak, max_growth=0.05)
     assert not verdict.passed
-    assert "heap keeps growing" in verdict.message and "go tool pprof -diff_base" in verdict.message
+    assert "heap keeps growing" in verdict.message and "go tool pprof -sample_index=inuse_space -diff_base" in verdict.message
     with pytest.raises(GateFailed, match="above max_growth 5.00%/min"):
         assert_heap_plateau(TIMES, leak, "5%/min")
 

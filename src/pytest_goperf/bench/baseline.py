@@ -105,3 +105,11 @@ def cache_key(sha: str, go: GoToolchain, cfg: GoperfConfig, bench: BenchConfig) 
         "pgo": "auto",
     }, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def tree_matches(module: Path, sha: str) -> bool:
+    """True when the module folder in the working tree has no changes against ``sha`` (an A/A run)."""
+    diff = _git(["diff", "--quiet", sha, "--", "."], module)
+    untracked = _git(["ls-files", "--others", "--exclude-standard", "--", "."], module)
+    return diff.returncode == 0 and not untracked.stdout.strip()
+

@@ -1,0 +1,42 @@
+"""Python tests use the same machinery through fixtures and assert_* helpers."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..conftest import EXAMPLE
+
+PY_TEST = f"""
+import threading
+import pytest
+from pytest_goperf import assert_latency, assert_top_function_below, read_profile
+from pytest_goperf.config import LoadConfig, RequestSpec
+from pytest_goperf.go.load import run_load
+from pytest_goperf.pprof.capture import fetch_profile
+
+EXAMPLE = {str(EXAMPLE)!r}
+
+@pytest.mark.goperf
+def test_service_under_load(goperf_build, goperf_service, goperf_loadgen, goperf_artifacts):
+    built = goperf_build(EXAMPLE, "pgo", packages=None)
+    svc = goperf_service(built.service_binary)
+    load = LoadConfig(warmup=0.2, duration=2.0, rate=200, trace=0.0,
+                      requests=(RequestSpec(method="POST", path="/api/process", body='{{"items":["a","b"]}}'),))
+    cpu = goperf_artifacts / "cpu.pprof"
+    profiler = threading.Thread(target=fetch_profile, args=(svc.debug_url, "profile", cpu), kwargs={{"seconds": 1}})
+    profiler.start()
+    result = run_load(goperf_loadgen, svc.url, load, goperf_artifacts / "load.json")
+    profiler.join()
+    assert_latency(result, p99="2s", max_error_rate="0%")
+    assert_top_function_below(read_profile(cpu), "95%")
+    with pytest.raises(AssertionError, match="latency: p99"):
+        assert_latency(result, p99="1ns")
+"""
+
+
+def test_fixtures_and_helpers_in_a_python_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_python_gate=PY_TEST)
+    result = pytester.runpytest("--goperf", "--goperf-artifacts", str(pytester.path / "art"), "-rA")
+    result.assert_outcomes(passed=1)
+    assert (pytester.path / "art" / "tests" / "test_service_under_load" / "pgo" / "buildinfo.txt").is_file()
+    assert (pytester.path / "art" / "tests" / "test_service_under_load" / "load.json").is_file()
