@@ -112,7 +112,19 @@ def _add_trace(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _cmd_trace(args: argparse.Namespace) -> int:
-    raise GoperfError("goperf trace is not implemented yet")
+    import json
+
+    from pytest_goperf.trace import analyze_file
+    from pytest_goperf.trace.model import format_table
+
+    stats = analyze_file(args.trace)
+    if args.json:
+        print(json.dumps(stats.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(format_table(stats))
+    for w in stats.warnings if args.json else ():
+        print(f"goperf trace: warning: {w}", file=sys.stderr)
+    return EXIT_OK
 
 
 # --- entry point ------------------------------------------------------------

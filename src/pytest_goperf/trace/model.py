@@ -192,3 +192,37 @@ class TraceStats:
             "warnings": list(self.warnings),
         }
         return out
+
+
+def _ns(v: int | None) -> str:
+    if v is None:
+        return "-"
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if v >= scale:
+            return f"{v / scale:.4g}{unit}"
+    return f"{v}ns"
+
+
+def format_table(stats: TraceStats) -> str:
+    """The human table of ``goperf trace``: one row per measured kind of interval."""
+    rows: list[tuple[str, Summary]] = [("scheduler latency", stats.sched_latency), ("STW (all)", stats.stw)]
+    rows += [(f"  STW {k}", v) for k, v in sorted(stats.stw_by_kind.items())]
+    rows += [("GC STW", stats.gc_stw), ("GC mark phase", stats.gc_mark)]
+    rows += [(f"block: {k}", v) for k, v in sorted(stats.blocks.items(), key=lambda kv: -kv[1].total)]
+    width = max(len(name) for name, _ in rows)
+    head = f"{'':{width}}  {'count':>8} {'p50':>9} {'p90':>9} {'p99':>9} {'max':>9} {'total':>9}"
+    lines = [
+        f"{stats.path or 'trace'}: {stats.format} trace, {_ns(stats.duration_ns)}, "
+        f"{stats.generations} generation(s), {stats.gc_count} GC(s)",
+        head,
+    ]
+    for name, s in rows:
+        lines.append(
+            f"{name:{width}}  {s.count:>8} {_ns(s.p50):>9} {_ns(s.p90):>9} {_ns(s.p99):>9} {_ns(s.max):>9} {_ns(s.total):>9}"
+        )
+    if stats.sched_latency.worst:
+        iv = stats.sched_latency.worst[0]
+        where = f" via {iv.stack[0][0]}" if iv.stack else ""
+        lines.append(f"longest runnable wait: {_ns(iv.duration_ns)}, goroutine {iv.goroutine} ({iv.what}{where})")
+    lines += [f"warning: {w}" for w in stats.warnings]
+    return "\n".join(lines)

@@ -1,0 +1,181 @@
+"""Gates on execution-trace statistics: scheduler latency and GC stop-the-world pauses.
+
+Pure functions of a ``TraceStats`` (no I/O).  Thresholds are seconds; a
+failure message shows the measured figure against the threshold, the worst
+intervals with the stacks behind them, and the ``go tool trace`` command that
+opens the file for a closer look.
+"""
+
+from __future__ import annotations
+
+from pytest_goperf.gates import Verdict, enforce
+from pytest_goperf.quantities import format_duration, parse_duration
+from pytest_goperf.trace.model import Interval, Summary, TraceStats
+
+_WORST_SHOWN = 3
+_FRAMES_SHOWN = 6
+
+
+def _fmt_ns(ns: int | None) -> str:
+    return "n/a" if ns is None else format_duration(ns / 1e9)
+
+
+def _describe(iv: Interval, verb: str) -> str:
+    head = f"  {_fmt_ns(iv.duration_ns)} at +{_fmt_ns(iv.start_ns)}"
+    if iv.goroutine >= 0:
+        head += f", goroutine {iv.goroutine}"
+    head += f" ({iv.what})"
+    if not iv.stack:
+        return head + ", no stack recorded"
+    lines = [head + f", {verb}:"]
+    for fn, fl, line in iv.stack[:_FRAMES_SHOWN]:
+        lines.append(f"      {fn}  {fl}:{line}")
+    if len(iv.stack) > _FRAMES_SHOWN:
+        lines.append(f"      ... {len(iv.stack) - _FRAMES_SHOWN} more frames")
+    return "\n".join(lines)
+
+
+def _open_hint(stats: TraceStats, trace_path: str | None) -> str:
+    path = trace_path or stats.path
+    return f"Open the trace: go tool trace {path}" if path else "Open the trace with: go tool trace <file>"
+
+
+def _judge(
+    what: str,
+    summary: Summary,
+    limits: dict[str, float | None],
+    stats: TraceStats,
+    trace_path: str | None,
+    verb: str,
+    prefix: str,
+) -> tuple[bool, str, dict[str, float | int | str | None]]:
+    figures: dict[str, float | int | str | None] = {f"{prefix}_count": summary.count}
+    broken: list[str] = []
+    checked: list[str] = []
+    for name, limit in limits.items():
+        value = summary.percentile(name)
+        figures[f"{prefix}_{name}_ns"] = value
+        if limit is None:
+            continue
+        figures[f"{prefix}_{name}_limit_s"] = limit
+        text = f"{name} {_fmt_ns(value)} (limit {format_duration(limit)})"
+        checked.append(text)
+        if value is not None and value > limit * 1e9:
+            broken.append(text)
+    if not broken:
+        summary_text = ", ".join(checked) if checked else "no thresholds set"
+        return True, f"{what}: {summary_text} over {summary.count} intervals", figures
+    lines = [f"{what} too high: " + "; ".join(broken) + f" over {summary.count} intervals."]
+    if summary.worst:
+        lines.append("Worst intervals:")
+        lines.extend(_describe(iv, verb) for iv in summary.worst[:_WORST_SHOWN])
+    lines.append(_open_hint(stats, trace_path))
+    return False, "\n".join(lines), figures
+
+
+def judge_scheduler(
+    stats: TraceStats,
+    *,
+    p50: float | None = None,
+    p90: float | None = None,
+    p99: float | None = None,
+    max: float | None = None,  # noqa: A002 - the YAML key is 'max'
+    trace_path: str | None = None,
+) -> Verdict:
+    """Scheduler latency (time Runnable before running) against thresholds in seconds."""
+    s = stats.sched_latency
+    if s.count == 0:
+        return Verdict(
+            passed=True,
+            message="scheduler latency: the trace holds no runnable-to-running intervals",
+            figures={"sched_count": 0},
+            warnings=stats.warnings,
+            skipped="no scheduler-latency intervals in the trace (is it empty or too short?)",
+        )
+    ok, msg, fig = _judge(
+        "scheduler latency",
+        s,
+        {"p50": p50, "p90": p90, "p99": p99, "max": max},
+        stats,
+        trace_path,
+        "made runnable at",
+        "sched",
+    )
+    return Verdict(passed=ok, message=msg, figures=fig, warnings=stats.warnings)
+
+
+def judge_gc(
+    stats: TraceStats,
+    *,
+    max_stw: float | None = None,
+    p99_stw: float | None = None,
+    trace_path: str | None = None,
+) -> Verdict:
+    """GC stop-the-world pauses against thresholds in seconds; no pause at all passes."""
+    s = stats.gc_stw
+    if stats.generations == 0:
+        return Verdict(
+            passed=True,
+            message="GC pauses: the trace holds no events",
+            warnings=stats.warnings,
+            skipped="the trace holds no events",
+        )
+    ok, msg, fig = _judge(
+        "GC stop-the-world pauses",
+        s,
+        {"max": max_stw, "p99": p99_stw},
+        stats,
+        trace_path,
+        "stopped at",
+        "gc_stw",
+    )
+    fig["gc_count"] = stats.gc_count
+    return Verdict(passed=ok, message=msg, figures=fig, warnings=stats.warnings)
+
+
+def _seconds(value: str | float | None, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+def assert_sched_latency_below(
+    stats: TraceStats,
+    *,
+    p50: str | float | None = None,
+    p90: str | float | None = None,
+    p99: str | float | None = None,
+    max: str | float | None = None,  # noqa: A002
+    trace_path: str | None = None,
+) -> Verdict:
+    """Fail the calling test when scheduler latency exceeds Go-duration thresholds ('200us')."""
+    return enforce(
+        judge_scheduler(
+            stats,
+            p50=_seconds(p50, "p50"),
+            p90=_seconds(p90, "p90"),
+            p99=_seconds(p99, "p99"),
+            max=_seconds(max, "max"),
+            trace_path=trace_path,
+        )
+    )
+
+
+def assert_stw_below(
+    stats: TraceStats,
+    *,
+    max: str | float | None = None,  # noqa: A002
+    p99: str | float | None = None,
+    trace_path: str | None = None,
+) -> Verdict:
+    """Fail the calling test when a GC stop-the-world pause exceeds the thresholds ('1ms').
+
+    Only GC pauses count: the STW that starting a trace itself causes would
+    otherwise fail every traced run.  ``stats.stw`` has all kinds.
+    """
+    return enforce(judge_gc(stats, max_stw=_seconds(max, "max"), p99_stw=_seconds(p99, "p99"), trace_path=trace_path))
