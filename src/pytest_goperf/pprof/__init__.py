@@ -13,9 +13,11 @@ from pytest_goperf.pprof.errors import (
 )
 from pytest_goperf.pprof.model import Function, Label, Line, Location, Mapping, Profile, Sample, ValueType
 from pytest_goperf.pprof.parse import parse_profile, read_profile
+from pytest_goperf.pprof.top_report import Top, TopRow, top
+from pytest_goperf.pprof.diff_report import Diff, DiffRow, diff
 
 __all__ = [
     "Function", "Label", "Line", "Location", "Mapping", "Profile", "Sample", "ValueType",
     "ProfileError", "NotAProfileError", "TruncatedProfileError", "MalformedProfileError", "SampleIndexError",
-    "parse_profile", "read_profile",
+    "parse_profile", "read_profile", "top", "Top", "TopRow", "diff", "Diff", "DiffRow",
 ]
