@@ -60,10 +60,9 @@ func main() {
 		wg.Add(1)
 		go func(seed uint64) {
 			defer wg.Done()
-			// A label that changes every few calls keeps ticks with equal stacks apart,
-			// as request-id labels do in real services.
+			// A request-id label keeps ticks with equal stacks apart, as in real services.
 			for i := 0; time.Now().Before(end); i++ {
-				labels := pprof.Labels("batch", strconv.Itoa(i/4))
+				labels := pprof.Labels("request", strconv.FormatUint(seed, 16)+"-"+strconv.Itoa(i), "route", "/api/v1/items")
 				pprof.Do(context.Background(), labels, func(context.Context) {
 					seed = step(seed)
 					seed = table[seed%%uint64(len(table))](seed, 40)
