@@ -88,8 +88,7 @@ def _add_top(sub: argparse._SubParsersAction[_Parser]) -> None:
 def _cmd_top(args: argparse.Namespace) -> int:
     import json
 
-    from pytest_goperf.pprof import read_profile
-    from pytest_goperf.pprof.top import top
+    from pytest_goperf.pprof import read_profile, top
 
     if args.n < 0:
         raise GoperfError(f"-n must be 0 (all rows) or a positive number of rows, not {args.n}")

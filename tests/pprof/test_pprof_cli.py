@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from pytest_goperf.cli import main
-from pytest_goperf.pprof import read_profile
-from pytest_goperf.pprof.top import top
+from pytest_goperf.pprof import read_profile, top
 
 
 @pytest.mark.slow

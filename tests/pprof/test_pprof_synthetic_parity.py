@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from pytest_goperf.pprof import parse_profile
-from pytest_goperf.pprof.top import top
+from pytest_goperf.pprof import parse_profile, top
 from pytest_goperf.pprof.units import format_pct
 
 FUNCS = [

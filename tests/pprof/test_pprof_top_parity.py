@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_goperf.pprof import read_profile
-from pytest_goperf.pprof.top import top
+from pytest_goperf.pprof import read_profile, top
 from pytest_goperf.pprof.units import format_pct
 
 CASES = [
@@ -56,7 +55,9 @@ def test_dominant_profile_parity_recursion_and_inline(pprof_top: Any, dominant_p
     prof = read_profile(dominant_profile)
     t = top(prof)
     names = {r.function: r for r in t.rows}
-    assert names["main.burn"].flat_pct > 50
+    # about 80% by work; preemption ticks (runtime.asyncPreempt) on a busy machine take some
+    assert t.rows[0].function == "main.burn" and names["main.burn"].flat_pct > 30
+    assert names["main.mix"].inline == "inline"
     fib = names["main.fib"]
     # recursion: cum counted once per sample, so it cannot exceed the total
     assert fib.cum <= t.total

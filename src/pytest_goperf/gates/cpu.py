@@ -13,9 +13,7 @@ import os
 from collections.abc import Sequence
 
 from pytest_goperf.gates import Verdict, enforce
-from pytest_goperf.pprof.model import Profile
-from pytest_goperf.pprof.parse import read_profile
-from pytest_goperf.pprof.top import Top, top
+from pytest_goperf.pprof import Profile, Top, read_profile, top
 from pytest_goperf.quantities import parse_share
 
 

@@ -47,6 +47,11 @@ class Diff:
     new_total: int
     rows: tuple[DiffRow, ...]
 
+    @property
+    def total(self) -> int:
+        """What the ``delta_*_pct`` are relative to: the base total, or the new one if the base is empty (as pprof)."""
+        return self.base_total if self.base_total > 0 else self.new_total
+
     def to_json(self, n: int = 0) -> dict[str, Any]:
         """A JSON-ready dict; n rows (0 = all), percentages rounded to two decimals."""
         rows = self.rows if n <= 0 else self.rows[:n]

@@ -2,21 +2,22 @@
 // takes almost all the time: the failing case of the CPU-share gate.  It also
 // has a recursive function (cum counted once per sample) and a small helper
 // the compiler inlines (the "(inline)" rows of go tool pprof -top).
+//
+// The phases are bounded by work, not by wall time, so their CPU shares stay
+// about 80/10/10 however busy the machine is.
 package main
 
 import (
 	"os"
 	"runtime/pprof"
-	"time"
 )
 
 var sink uint64
 
 //go:noinline
-func burn(d time.Duration) {
-	end := time.Now().Add(d)
+func burn(rounds int) {
 	h := sink
-	for time.Now().Before(end) {
+	for r := 0; r < rounds; r++ {
 		for i := 0; i < 1<<20; i++ {
 			h = (h ^ uint64(i)) * 1099511628211
 		}
@@ -25,10 +26,9 @@ func burn(d time.Duration) {
 }
 
 //go:noinline
-func spin(d time.Duration) {
-	end := time.Now().Add(d)
-	for time.Now().Before(end) {
-		for i := 0; i < 1<<16; i++ {
+func spin(rounds int) {
+	for r := 0; r < rounds; r++ {
+		for i := 0; i < 1<<20; i++ {
 			sink = mix(sink, uint64(i))
 		}
 	}
@@ -53,10 +53,9 @@ func main() {
 	if err := pprof.StartCPUProfile(f); err != nil {
 		panic(err)
 	}
-	burn(1200 * time.Millisecond)
-	spin(150 * time.Millisecond)
-	end := time.Now().Add(150 * time.Millisecond)
-	for time.Now().Before(end) {
+	burn(800)
+	spin(100)
+	for i := 0; i < 800; i++ {
 		sink += uint64(fib(22))
 	}
 	pprof.StopCPUProfile()
