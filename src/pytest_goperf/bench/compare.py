@@ -128,19 +128,21 @@ class _Side:
     def __init__(self, bf: BenchFile) -> None:
         self.values: dict[tuple[str, str], list[float]] = {}
         self.configs: dict[tuple[str, str], list[Any]] = {}
-        self.order: list[tuple[str, str]] = []
+        values, configs = self.values, self.configs
         for rec in bf.records:
+            name, cfg = rec.name, rec.config
             for v in rec.values:
-                key = (rec.name, v.unit)
-                vals = self.values.get(key)
+                key = (name, v.unit)
+                vals = values.get(key)
                 if vals is None:
-                    vals = self.values[key] = []
-                    self.configs[key] = []
-                    self.order.append(key)
+                    values[key] = [v.value]
+                    configs[key] = [cfg]
+                    continue
                 vals.append(v.value)
-                cfgs = self.configs[key]
-                if not cfgs or cfgs[-1] is not rec.config:
-                    cfgs.append(rec.config)
+                cfgs = configs[key]
+                if cfgs[-1] is not cfg:
+                    cfgs.append(cfg)
+        self.order: list[tuple[str, str]] = list(values)  # dicts keep first-seen order
 
     def varying(self, key: tuple[str, str]) -> list[str]:
         """Config keys whose value changes among this row's results (benchstat warns)."""
@@ -153,7 +155,7 @@ class _Side:
 
 def _config_warnings(old: BenchFile, new: BenchFile) -> list[str]:
     out = []
-    keys = sorted({k for bf in (old, new) for r in bf.records for k in r.config})
+    keys = sorted({k for bf in (old, new) for cfg in bf.configs for k in cfg})
     for k in keys:
         a, b = old.config_values(k), new.config_values(k)
         if a != b:
