@@ -236,14 +236,20 @@ def _digits(packed: int, width: int, count: int) -> list[int]:
 
 @lru_cache(maxsize=256)
 def _no_ties_cdf(n1: int, n2: int) -> tuple[int, ...]:
-    """Cumulative counts of 2*U1 for untied samples (shared by every row with this n)."""
-    n = n1 + n2
-    groups = tuple((1, 2 * (i + 1)) for i in range(n))
-    base = n1 * (n1 + 1)
-    top = base + 2 * n1 * n2
-    packed, width = _count_rank_sums(n1, groups, top)
-    counts = _digits(packed, width, top + 1)[base:]
-    return tuple(itertools.accumulate(counts))
+    """Cumulative counts of U for untied samples (shared by every row with this n).
+
+    The counts are the coefficients of the Gaussian binomial [n1+n2, n1]_q,
+    built by its recurrence P(i, j) = q^j P(i-1, j) + P(i, j-1) on packed
+    big-int polynomials.
+    """
+    width = -(-(math.comb(n1 + n2, n1).bit_length() + 1) // 8) * 8
+    row = [1] * (n2 + 1)
+    for _ in range(n1):
+        new = [1]
+        for j in range(1, n2 + 1):
+            new.append((row[j] << (j * width)) + new[j - 1])
+        row = new
+    return tuple(itertools.accumulate(_digits(row[n2], width, n1 * n2 + 1)))
 
 
 @lru_cache(maxsize=4096)
@@ -316,7 +322,7 @@ def _u_pvalue(x: list[float], y: list[float]) -> tuple[float, str | None]:
             return 0.0, None
         if not has_ties:
             cum = _no_ties_cdf(n1, n2)
-            return cum[two_u] / math.comb(n1 + n2, n1) * 2, None
+            return cum[two_u // 2] / math.comb(n1 + n2, n1) * 2, None
         return _ties_cdf(n1, tuple(ties), two_u) * 2, None
     t = float(sum(k * k * k - k for k in ties))
     big_n = float(n1 + n2)
