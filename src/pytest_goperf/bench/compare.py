@@ -321,7 +321,8 @@ def render_table(comparison: Comparison) -> str:
         if len(rows) > 1:
             gm_old = scale(g.old, g.unit) if g.old is not None else ""
             gm_new = scale(g.new, g.unit) if g.new is not None else ""
-            gm_delta = f"{g.delta_pct:+.2f}%" if g.delta_pct is not None else ""
+            paired = any(r.old is not None and r.new is not None for r in rows)
+            gm_delta = f"{g.delta_pct:+.2f}%" if g.delta_pct is not None else ("?" if paired else "")
             table.append(["geomean", gm_old, gm_new, gm_delta + marks(g.warnings)])
         widths = [max(len(row[i]) for row in table) for i in range(3)]
         lines = [
