@@ -114,6 +114,7 @@ class _Parser:
         self.config: dict[str, str] = {}
         self.frozen: Mapping[str, str] = MappingProxyType({})
         self.dirty = False
+        self.tidy: dict[str, tuple[str, float]] = {}
 
     def warn(self, lineno: int, msg: str) -> None:
         self.out.warnings.append(f"{self.out.name}:{lineno}: {msg}")
@@ -137,14 +138,18 @@ class _Parser:
             self.warn(lineno, f"Benchmark{name}: value {pairs[-1]!r} has no unit")
             return
         values: list[Value] = []
+        tidy_cache = self.tidy
+        new_value = tuple.__new__  # Value(...) without the NamedTuple's Python-level __new__
         for i in range(0, len(pairs), 2):
             num = _parse_float(pairs[i])
             if num is None:
                 self.warn(lineno, f"Benchmark{name}: measurement {pairs[i]!r} is not a finite number")
                 return
             unit = pairs[i + 1]
-            tidied, factor = tidy_unit(unit)
-            values.append(Value(num * factor, tidied, num, unit))
+            tidied = tidy_cache.get(unit)
+            if tidied is None:
+                tidied = tidy_cache[unit] = tidy_unit(unit)
+            values.append(new_value(Value, (num * tidied[1], tidied[0], num, unit)))
         if self.dirty:
             self.frozen = MappingProxyType(dict(self.config))
             self.out.configs.append(self.frozen)

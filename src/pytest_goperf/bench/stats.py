@@ -213,8 +213,10 @@ def _count_rank_sums(n1: int, groups: tuple[tuple[int, int], ...], limit: int) -
     dp[0] = 1
     taken = 0
     for size, w2 in groups:
-        top_c = min(n1, taken + size)
-        for c in range(top_c, 0, -1):  # descending: dp[c - r] is still the old row
+        taken += size
+        # States that cannot reach n1 with the values still to come are dead: skip them.
+        low = max(1, n1 - (total - taken))
+        for c in range(min(n1, taken), low - 1, -1):  # descending: dp[c - r] is still the old row
             acc = dp[c]
             for r in range(1, min(size, c) + 1):
                 shift = r * w2
@@ -222,9 +224,9 @@ def _count_rank_sums(n1: int, groups: tuple[tuple[int, int], ...], limit: int) -
                     break
                 prev = dp[c - r]
                 if prev:
-                    acc += math.comb(size, r) * (prev << (shift * width))
+                    mult = math.comb(size, r)
+                    acc += (prev << (shift * width)) if mult == 1 else mult * (prev << (shift * width))
             dp[c] = acc & mask
-        taken += size
     return dp[n1], width
 
 
