@@ -27,7 +27,8 @@ from pytest_goperf.bench.stats import mann_whitney, median_ci_orders, summarize
 
 from .conftest import DATA, REPO
 
-CASES = ["ties", "all_equal", "small_n", "unequal_n", "large_n", "one_side", "custom_units", "zeros", "pgo_config"]
+CASES = ["ties", "all_equal", "small_n", "unequal_n", "large_n", "one_side", "custom_units", "zeros", "pgo_config",
+         "assume_exact"]
 OUR_ONLY_WARNINGS = re.compile(r"^(missing in |benchmarks vary in )")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_goperf.bench.format import BenchFile, read_file
-from pytest_goperf.bench.stats import Summary, mann_whitney, summarize
+from pytest_goperf.bench.stats import Summary, mann_whitney, summarize, summarize_exact
 from pytest_goperf.bench.units import Better, direction, scale
 from pytest_goperf.errors import InputError
 
@@ -36,6 +36,7 @@ class Row:
     significant: bool
     delta_pct: float | None
     warnings: tuple[str, ...] = ()
+    exact: bool = False  # the unit is declared ``assume=exact``: no noise model, p is 0
 
     @property
     def worse_pct(self) -> float | None:
@@ -206,6 +207,7 @@ def compare(old: BenchFile, new: BenchFile, alpha: float = 0.05) -> Comparison:
 def _row(key: tuple[str, str], a: _Side, b: _Side, meta: dict[tuple[str, str], str], alpha: float,
          old_name: str, new_name: str) -> Row:
     name, unit = key
+    exact = meta.get((unit, "assume")) == "exact"
     warnings: list[str] = []
     sums: list[Summary | None] = []
     for side, fname in ((a, old_name), (b, new_name)):
@@ -214,7 +216,7 @@ def _row(key: tuple[str, str], a: _Side, b: _Side, meta: dict[tuple[str, str], s
             sums.append(None)
             warnings.append(f"missing in {fname}")
             continue
-        s = summarize(vals, CONFIDENCE)
+        s = summarize_exact(vals) if exact else summarize(vals, CONFIDENCE)
         sums.append(s)
         warnings.extend(w for w in s.warnings if w not in warnings)
         vary = side.varying(key)
@@ -225,13 +227,16 @@ def _row(key: tuple[str, str], a: _Side, b: _Side, meta: dict[tuple[str, str], s
     delta: float | None = None
     significant = False
     if old_s is not None and new_s is not None:
-        test = mann_whitney(a.values[key], b.values[key], alpha)
-        p = test.p
-        warnings.extend(test.warnings)
+        if exact:
+            p = 0.0  # benchstat's AssumeExact: any difference is real
+        else:
+            test = mann_whitney(a.values[key], b.values[key], alpha)
+            p = test.p
+            warnings.extend(test.warnings)
         significant = p <= alpha
         delta = _delta_pct(old_s.center, new_s.center)
     better = direction(unit, meta.get((unit, "better")))
-    return Row(name, unit, better, old_s, new_s, p, significant, delta, tuple(warnings))
+    return Row(name, unit, better, old_s, new_s, p, significant, delta, tuple(warnings), exact)
 
 
 def _unit_geomean(unit: str, rows: list[Row]) -> Geomean:

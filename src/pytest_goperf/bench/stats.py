@@ -176,8 +176,53 @@ def summarize(values: list[float] | tuple[float, ...], confidence: float = 0.95)
     warnings: tuple[str, ...] = ()
     if math.isinf(lo) or math.isinf(hi):
         op, need = min_samples_for_ci(confidence)
-        warnings = (f"need {op} {need} samples for confidence interval at level {confidence!r}",)
+        warnings = (f"need {op} {need} samples for confidence interval at level {go_float(confidence)}",)
     return Summary(n, center, lo, hi, warnings)
+
+
+def go_float(v: float) -> str:
+    """Format like Go's ``%v`` for a float64: shortest digits, %e form when the
+    decimal exponent is < -4 or >= 6 (as in benchstat's warning texts)."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "+Inf" if v > 0 else "-Inf"
+    if v == 0:
+        return "-0" if math.copysign(1, v) < 0 else "0"
+    sign = "-" if v < 0 else ""
+    mant, _, e = repr(abs(v)).partition("e")  # repr: the shortest round-trip digits
+    whole, _, frac = mant.partition(".")
+    whole = whole.lstrip("0")
+    if whole:
+        digits, point = whole + frac, len(whole)
+    else:
+        stripped = frac.lstrip("0")
+        digits, point = stripped, -(len(frac) - len(stripped))
+    digits = digits.rstrip("0")
+    point += int(e or 0)  # value = 0.<digits> x 10**point
+    nd, exp = len(digits), point - 1
+    if exp < -4 or exp >= 6:
+        tail = f".{digits[1:]}" if nd > 1 else ""
+        return f"{sign}{digits[0]}{tail}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= nd:
+        return f"{sign}{digits}{'0' * (point - nd)}"
+    return f"{sign}{digits[:point]}.{digits[point:]}"
+
+
+def summarize_exact(values: list[float] | tuple[float, ...]) -> Summary:
+    """Summary under benchstat's ``assume=exact``: the mode, the range, a warning if values differ."""
+    xs = sorted(values)
+    mode, best, run = xs[0], 1, 1
+    for prev, cur in zip(xs, xs[1:]):
+        run = run + 1 if cur == prev else 1
+        if run > best:
+            mode, best = cur, run
+    warnings: tuple[str, ...] = ()
+    if best != len(xs):
+        warnings = (f"exact distribution expected, but values range from {go_float(xs[0])} to {go_float(xs[-1])}",)
+    return Summary(len(xs), mode, xs[0], xs[-1], warnings)
 
 
 # --- Mann-Whitney U -----------------------------------------------------------
@@ -300,7 +345,7 @@ def mann_whitney(x: list[float] | tuple[float, ...], y: list[float] | tuple[floa
     if p > alpha:
         op, need = min_samples_for_alpha(alpha)
         if n1 < need and n2 < need:
-            warnings.append(f"need {op} {need} samples to detect a difference at alpha level {alpha!r}")
+            warnings.append(f"need {op} {need} samples to detect a difference at alpha level {go_float(alpha)}")
     return UTest(p, n1, n2, tuple(warnings))
 
 
