@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -66,9 +67,10 @@ def test_table_golden(case: str) -> None:
     cmp = compare(parse_text(old.read_text(), "old.txt"), parse_text(new.read_text(), "new.txt"), 0.05)
     text = render_table(cmp)
     golden = GOLDEN / f"{case}.txt"
-    if not golden.exists():  # first run writes it; review and commit
+    if os.environ.get("GOPERF_UPDATE_GOLDEN") == "1":  # regenerate, review the diff, commit
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(text)
+    assert golden.exists(), f"missing {golden}: run with GOPERF_UPDATE_GOLDEN=1 and review it"
     assert text == golden.read_text()
 
 

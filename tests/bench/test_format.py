@@ -54,7 +54,7 @@ def test_malformed_lines_are_warnings_with_file_and_line() -> None:
     where = [w.split(": ", 1)[0] for w in bf.warnings]
     # line 12 is a bare name, as `go test -v` prints before a result: skipped silently, like benchfmt
     assert where == ["sample.txt:10", "sample.txt:11", "sample.txt:13", "sample.txt:14"]
-    assert "is not a number" in bf.warnings[0]
+    assert "is not a finite number" in bf.warnings[0]
     assert "has no unit" in bf.warnings[1]
     assert "already set to higher" in bf.warnings[-1]
 

@@ -108,3 +108,12 @@ def test_helpers() -> None:
 def test_bad_threshold_is_config_error() -> None:
     with pytest.raises(ConfigError):
         judge_rows(make({"A": spread(1)}, {"A": spread(1)}), max_regression="five")
+
+
+def test_assume_exact_rows_are_judged_without_noise_model() -> None:
+    header = "Unit allocs/op assume=exact\n"
+    cmp = make({"A": [5.0, 5.0]}, {"A": [6.0, 6.0]}, unit="allocs/op", header=header)
+    row = cmp.rows[0]
+    assert row.exact and row.p_value == 0.0 and row.old is not None and row.old.center == 5.0
+    v = judge_rows(cmp, max_regression="5%")[("A", "allocs/op")]
+    assert not v.passed and v.skipped is None and "regressed by 20.00%" in v.message

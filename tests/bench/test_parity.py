@@ -27,7 +27,8 @@ from pytest_goperf.bench.stats import mann_whitney, median_ci_orders, summarize
 
 from .conftest import DATA, REPO
 
-CASES = ["ties", "all_equal", "small_n", "unequal_n", "large_n", "one_side", "custom_units", "zeros", "pgo_config"]
+CASES = ["ties", "all_equal", "small_n", "unequal_n", "large_n", "one_side", "custom_units", "zeros", "pgo_config",
+         "assume_exact"]
 OUR_ONLY_WARNINGS = re.compile(r"^(missing in |benchmarks vary in )")
 
 
@@ -111,8 +112,11 @@ def test_corpus_matches_benchstat(benchstat: Path, case: str) -> None:
     assert check_against_benchstat(compare_files(old, new), rows, geo) == len(rows)
 
 
-def test_committed_real_output_matches_benchstat(benchstat: Path) -> None:
-    old, new = DATA / "real_old.txt", DATA / "real_new.txt"
+@pytest.mark.parametrize("old_name, new_name", [("real_old.txt", "real_new.txt"),
+                                                ("real_old.txt", "noise_go_service.txt")])
+def test_committed_real_output_matches_benchstat(benchstat: Path, old_name: str, new_name: str) -> None:
+    """Real go test -bench output: count 6 vs 6, and 6 vs 60 (unequal n, normal approximation)."""
+    old, new = DATA / old_name, DATA / new_name
     rows, geo = run_benchstat(benchstat, old, new)
     assert len(rows) == 6  # 2 benchmarks x (sec/op, B/op, allocs/op)
     check_against_benchstat(compare_files(old, new), rows, geo)

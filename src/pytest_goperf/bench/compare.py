@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_goperf.bench.format import BenchFile, read_file
-from pytest_goperf.bench.stats import Summary, mann_whitney, summarize
+from pytest_goperf.bench.stats import Summary, mann_whitney, summarize, summarize_exact
 from pytest_goperf.bench.units import Better, direction, scale
 from pytest_goperf.errors import InputError
 
@@ -36,6 +36,7 @@ class Row:
     significant: bool
     delta_pct: float | None
     warnings: tuple[str, ...] = ()
+    exact: bool = False  # the unit is declared ``assume=exact``: no noise model, p is 0
 
     @property
     def worse_pct(self) -> float | None:
@@ -128,19 +129,21 @@ class _Side:
     def __init__(self, bf: BenchFile) -> None:
         self.values: dict[tuple[str, str], list[float]] = {}
         self.configs: dict[tuple[str, str], list[Any]] = {}
-        self.order: list[tuple[str, str]] = []
+        values, configs = self.values, self.configs
         for rec in bf.records:
+            name, cfg = rec.name, rec.config
             for v in rec.values:
-                key = (rec.name, v.unit)
-                vals = self.values.get(key)
+                key = (name, v.unit)
+                vals = values.get(key)
                 if vals is None:
-                    vals = self.values[key] = []
-                    self.configs[key] = []
-                    self.order.append(key)
+                    values[key] = [v.value]
+                    configs[key] = [cfg]
+                    continue
                 vals.append(v.value)
-                cfgs = self.configs[key]
-                if not cfgs or cfgs[-1] is not rec.config:
-                    cfgs.append(rec.config)
+                cfgs = configs[key]
+                if cfgs[-1] is not cfg:
+                    cfgs.append(cfg)
+        self.order: list[tuple[str, str]] = list(values)  # dicts keep first-seen order
 
     def varying(self, key: tuple[str, str]) -> list[str]:
         """Config keys whose value changes among this row's results (benchstat warns)."""
@@ -153,7 +156,7 @@ class _Side:
 
 def _config_warnings(old: BenchFile, new: BenchFile) -> list[str]:
     out = []
-    keys = sorted({k for bf in (old, new) for r in bf.records for k in r.config})
+    keys = sorted({k for bf in (old, new) for cfg in bf.configs for k in cfg})
     for k in keys:
         a, b = old.config_values(k), new.config_values(k)
         if a != b:
@@ -204,6 +207,7 @@ def compare(old: BenchFile, new: BenchFile, alpha: float = 0.05) -> Comparison:
 def _row(key: tuple[str, str], a: _Side, b: _Side, meta: dict[tuple[str, str], str], alpha: float,
          old_name: str, new_name: str) -> Row:
     name, unit = key
+    exact = meta.get((unit, "assume")) == "exact"
     warnings: list[str] = []
     sums: list[Summary | None] = []
     for side, fname in ((a, old_name), (b, new_name)):
@@ -212,7 +216,7 @@ def _row(key: tuple[str, str], a: _Side, b: _Side, meta: dict[tuple[str, str], s
             sums.append(None)
             warnings.append(f"missing in {fname}")
             continue
-        s = summarize(vals, CONFIDENCE)
+        s = summarize_exact(vals) if exact else summarize(vals, CONFIDENCE)
         sums.append(s)
         warnings.extend(w for w in s.warnings if w not in warnings)
         vary = side.varying(key)
@@ -223,13 +227,16 @@ def _row(key: tuple[str, str], a: _Side, b: _Side, meta: dict[tuple[str, str], s
     delta: float | None = None
     significant = False
     if old_s is not None and new_s is not None:
-        test = mann_whitney(a.values[key], b.values[key], alpha)
-        p = test.p
-        warnings.extend(test.warnings)
+        if exact:
+            p = 0.0  # benchstat's AssumeExact: any difference is real
+        else:
+            test = mann_whitney(a.values[key], b.values[key], alpha)
+            p = test.p
+            warnings.extend(test.warnings)
         significant = p <= alpha
         delta = _delta_pct(old_s.center, new_s.center)
     better = direction(unit, meta.get((unit, "better")))
-    return Row(name, unit, better, old_s, new_s, p, significant, delta, tuple(warnings))
+    return Row(name, unit, better, old_s, new_s, p, significant, delta, tuple(warnings), exact)
 
 
 def _unit_geomean(unit: str, rows: list[Row]) -> Geomean:
@@ -319,7 +326,8 @@ def render_table(comparison: Comparison) -> str:
         if len(rows) > 1:
             gm_old = scale(g.old, g.unit) if g.old is not None else ""
             gm_new = scale(g.new, g.unit) if g.new is not None else ""
-            gm_delta = f"{g.delta_pct:+.2f}%" if g.delta_pct is not None else ""
+            paired = any(r.old is not None and r.new is not None for r in rows)
+            gm_delta = f"{g.delta_pct:+.2f}%" if g.delta_pct is not None else ("?" if paired else "")
             table.append(["geomean", gm_old, gm_new, gm_delta + marks(g.warnings)])
         widths = [max(len(row[i]) for row in table) for i in range(3)]
         lines = [

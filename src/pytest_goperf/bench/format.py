@@ -17,26 +17,19 @@ time (``ns/op`` -> ``sec/op``), exactly as benchstat does.
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from pathlib import Path
 from types import MappingProxyType
 
 from pytest_goperf.bench.units import tidy_unit
 from pytest_goperf.errors import InputError
 
-_INT_RE = re.compile(r"[0-9]+")
-# Go's strconv.ParseFloat accepts decimal/hex floats, inf and nan; Python's
-# float() also accepts underscores and surrounding spaces, which Go does not.
-_FLOAT_RE = re.compile(
-    r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?|nan)",
-    re.IGNORECASE,
-)
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(NamedTuple):
     """One measurement, tidied (``value``/``unit``) and as written (``orig_*``)."""
 
     value: float
@@ -45,9 +38,12 @@ class Value:
     orig_unit: str
 
 
-@dataclass(frozen=True)
-class Record:
-    """One result line: a benchmark run with its values and the config in force."""
+class Record(NamedTuple):
+    """One result line: a benchmark run with its values and the config in force.
+
+    A tuple rather than a dataclass: large files have tens of thousands of
+    these and tuple construction is several times cheaper.
+    """
 
     name: str  # full name without the "Benchmark" prefix, e.g. "Encode/n=10-8"
     iters: int
@@ -69,25 +65,30 @@ class BenchFile:
     records: list[Record] = field(default_factory=list)
     units: dict[tuple[str, str], str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    configs: list[Mapping[str, str]] = field(default_factory=list)  # distinct snapshots, in order
 
     def config_values(self, key: str) -> list[str]:
-        """Distinct values of one config key over the records, in order seen."""
+        """Distinct values of one config key among the records' configs, in order seen."""
         seen: dict[str, None] = {}
-        for rec in self.records:
-            if key in rec.config:
-                seen.setdefault(rec.config[key], None)
+        for cfg in self.configs:
+            if key in cfg:
+                seen.setdefault(cfg[key], None)
         return list(seen)
 
 
 def _parse_float(text: str) -> float | None:
-    if _INT_RE.fullmatch(text):
-        return float(int(text))
-    if not _FLOAT_RE.fullmatch(text):
-        return None
+    """A finite number as Go's ParseFloat reads it, else None.
+
+    Python's float() also takes underscores ("1_0"); Go does not.  Infinities
+    and NaN are refused: they would make medians and ranks meaningless.
+    """
     try:
-        return float(text)
-    except ValueError:  # pragma: no cover - regex already filtered
+        value = float(text)
+    except ValueError:
         return None
+    if "_" in text or not text.isascii() or not math.isfinite(value):
+        return None
+    return value
 
 
 def _config_line(line: str) -> tuple[str, str] | None:
@@ -113,6 +114,7 @@ class _Parser:
         self.config: dict[str, str] = {}
         self.frozen: Mapping[str, str] = MappingProxyType({})
         self.dirty = False
+        self.tidy: dict[str, tuple[str, float]] = {}
 
     def warn(self, lineno: int, msg: str) -> None:
         self.out.warnings.append(f"{self.out.name}:{lineno}: {msg}")
@@ -125,7 +127,7 @@ class _Parser:
                 return  # a bare name (go test -v prints these): not a result
             self.warn(lineno, f"Benchmark{name}: missing iteration count")
             return
-        if not _INT_RE.fullmatch(fields[1]):
+        if not fields[1].isascii() or not fields[1].isdigit():
             self.warn(lineno, f"Benchmark{name}: iteration count {fields[1]!r} is not an integer")
             return
         pairs = fields[2:]
@@ -136,16 +138,21 @@ class _Parser:
             self.warn(lineno, f"Benchmark{name}: value {pairs[-1]!r} has no unit")
             return
         values: list[Value] = []
+        tidy_cache = self.tidy
+        new_value = tuple.__new__  # Value(...) without the NamedTuple's Python-level __new__
         for i in range(0, len(pairs), 2):
             num = _parse_float(pairs[i])
             if num is None:
-                self.warn(lineno, f"Benchmark{name}: measurement {pairs[i]!r} is not a number")
+                self.warn(lineno, f"Benchmark{name}: measurement {pairs[i]!r} is not a finite number")
                 return
             unit = pairs[i + 1]
-            tidied, factor = tidy_unit(unit)
-            values.append(Value(num * factor, tidied, num, unit))
+            tidied = tidy_cache.get(unit)
+            if tidied is None:
+                tidied = tidy_cache[unit] = tidy_unit(unit)
+            values.append(new_value(Value, (num * tidied[1], tidied[0], num, unit)))
         if self.dirty:
             self.frozen = MappingProxyType(dict(self.config))
+            self.out.configs.append(self.frozen)
             self.dirty = False
         self.out.records.append(Record(name, int(fields[1]), tuple(values), self.frozen, self.out.name, lineno))
 

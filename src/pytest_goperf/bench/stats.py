@@ -14,13 +14,12 @@ too-small sample is something to tell the user, not a crash.
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import lru_cache
-from statistics import NormalDist
 
-import numpy as np
 
 EXACT_LIMIT = 50  # no ties: exact U distribution up to this many per side
 TIES_EXACT_LIMIT = 25  # with ties
@@ -92,6 +91,8 @@ def _orders_exact(n: int, confidence: float) -> tuple[int, int]:
     Grows from the mode, taking the larger tail probability each step (left on
     a tie); in exact rational arithmetic so that ties are real ties.
     """
+    from fractions import Fraction  # lazy: only for the first few n, then cached
+
     conf = Fraction(confidence)
     denom = 2**n
 
@@ -116,6 +117,8 @@ def _orders_exact(n: int, confidence: float) -> tuple[int, int]:
 
 def _orders_normal(n: int, confidence: float) -> tuple[int, int]:
     """Normal approximation of the binomial for large n, rounded as benchstat does."""
+    from statistics import NormalDist  # lazy: importing statistics costs startup time
+
     mu = n * 0.5
     sigma = math.sqrt(n * 0.25)
     norm = NormalDist(mu, sigma)
@@ -173,8 +176,53 @@ def summarize(values: list[float] | tuple[float, ...], confidence: float = 0.95)
     warnings: tuple[str, ...] = ()
     if math.isinf(lo) or math.isinf(hi):
         op, need = min_samples_for_ci(confidence)
-        warnings = (f"need {op} {need} samples for confidence interval at level {confidence!r}",)
+        warnings = (f"need {op} {need} samples for confidence interval at level {go_float(confidence)}",)
     return Summary(n, center, lo, hi, warnings)
+
+
+def go_float(v: float) -> str:
+    """Format like Go's ``%v`` for a float64: shortest digits, %e form when the
+    decimal exponent is < -4 or >= 6 (as in benchstat's warning texts)."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "+Inf" if v > 0 else "-Inf"
+    if v == 0:
+        return "-0" if math.copysign(1, v) < 0 else "0"
+    sign = "-" if v < 0 else ""
+    mant, _, e = repr(abs(v)).partition("e")  # repr: the shortest round-trip digits
+    whole, _, frac = mant.partition(".")
+    whole = whole.lstrip("0")
+    if whole:
+        digits, point = whole + frac, len(whole)
+    else:
+        stripped = frac.lstrip("0")
+        digits, point = stripped, -(len(frac) - len(stripped))
+    digits = digits.rstrip("0")
+    point += int(e or 0)  # value = 0.<digits> x 10**point
+    nd, exp = len(digits), point - 1
+    if exp < -4 or exp >= 6:
+        tail = f".{digits[1:]}" if nd > 1 else ""
+        return f"{sign}{digits[0]}{tail}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= nd:
+        return f"{sign}{digits}{'0' * (point - nd)}"
+    return f"{sign}{digits[:point]}.{digits[point:]}"
+
+
+def summarize_exact(values: list[float] | tuple[float, ...]) -> Summary:
+    """Summary under benchstat's ``assume=exact``: the mode, the range, a warning if values differ."""
+    xs = sorted(values)
+    mode, best, run = xs[0], 1, 1
+    for prev, cur in zip(xs, xs[1:]):
+        run = run + 1 if cur == prev else 1
+        if run > best:
+            mode, best = cur, run
+    warnings: tuple[str, ...] = ()
+    if best != len(xs):
+        warnings = (f"exact distribution expected, but values range from {go_float(xs[0])} to {go_float(xs[-1])}",)
+    return Summary(len(xs), mode, xs[0], xs[-1], warnings)
 
 
 # --- Mann-Whitney U -----------------------------------------------------------
@@ -193,41 +241,62 @@ def min_samples_for_alpha(alpha: float) -> tuple[str, int]:
     return ">", 10
 
 
-def _count_rank_sums(n1: int, groups: tuple[tuple[int, int], ...], limit: int) -> np.ndarray:
-    """Ways to pick n1 of the pooled values by doubled rank sum 0..limit.
+def _count_rank_sums(n1: int, groups: tuple[tuple[int, int], ...], limit: int) -> tuple[int, int]:
+    """Ways to pick n1 of the pooled values, by doubled rank sum 0..limit.
 
-    ``groups`` is (size, doubled mid-rank) per run of tied values.  Choosing r
-    values of a group adds r * mid-rank; multiplicities are binomial(size, r).
-    Counts of <= 50 choose 25 are exact in float64.
+    ``groups`` is (size, doubled mid-rank) per run of tied values; choosing r
+    values of a group adds r * mid-rank with multiplicity binomial(size, r).
+    Exact integer arithmetic: for each count c the polynomial in the rank sum
+    is one Python int with a ``width``-bit digit per coefficient (wide enough
+    for the largest count), so a group step is a few big-int shifts and adds.
+    Returns (packed coefficients, width).
     """
-    dp = np.zeros((n1 + 1, limit + 1))
-    dp[0, 0] = 1.0
+    total = sum(size for size, _ in groups)
+    width = -(-(math.comb(total, n1).bit_length() + 1) // 8) * 8
+    mask = (1 << ((limit + 1) * width)) - 1
+    dp = [0] * (n1 + 1)
+    dp[0] = 1
     taken = 0
     for size, w2 in groups:
-        new = dp.copy()
-        top = min(size, n1)
-        for r in range(1, top + 1):
-            shift = r * w2
-            if shift > limit:
-                break
-            c = float(math.comb(size, r))
-            rows = min(n1 - r, taken) + 1
-            new[r : r + rows, shift:] += c * dp[:rows, : limit + 1 - shift]
-        dp = new
-        taken = min(n1, taken + size)
-    result: np.ndarray = dp[n1]
-    return result
+        taken += size
+        # States that cannot reach n1 with the values still to come are dead: skip them.
+        low = max(1, n1 - (total - taken))
+        for c in range(min(n1, taken), low - 1, -1):  # descending: dp[c - r] is still the old row
+            acc = dp[c]
+            for r in range(1, min(size, c) + 1):
+                shift = r * w2
+                if shift > limit:
+                    break
+                prev = dp[c - r]
+                if prev:
+                    mult = math.comb(size, r)
+                    acc += (prev << (shift * width)) if mult == 1 else mult * (prev << (shift * width))
+            dp[c] = acc & mask
+    return dp[n1], width
+
+
+def _digits(packed: int, width: int, count: int) -> list[int]:
+    raw = packed.to_bytes(count * width // 8, "little")
+    step = width // 8
+    return [int.from_bytes(raw[i : i + step], "little") for i in range(0, len(raw), step)]
 
 
 @lru_cache(maxsize=256)
-def _no_ties_cdf(n1: int, n2: int) -> np.ndarray:
-    """Cumulative counts of 2*U1 for untied samples (shared by every row with this n)."""
-    n = n1 + n2
-    groups = tuple((1, 2 * (i + 1)) for i in range(n))
-    base = n1 * (n1 + 1)
-    counts = _count_rank_sums(n1, groups, base + 2 * n1 * n2)
-    cum: np.ndarray = np.cumsum(counts[base:])
-    return cum
+def _no_ties_cdf(n1: int, n2: int) -> tuple[int, ...]:
+    """Cumulative counts of U for untied samples (shared by every row with this n).
+
+    The counts are the coefficients of the Gaussian binomial [n1+n2, n1]_q,
+    built by its recurrence P(i, j) = q^j P(i-1, j) + P(i, j-1) on packed
+    big-int polynomials.
+    """
+    width = -(-(math.comb(n1 + n2, n1).bit_length() + 1) // 8) * 8
+    row = [1] * (n2 + 1)
+    for _ in range(n1):
+        new = [1]
+        for j in range(1, n2 + 1):
+            new.append((row[j] << (j * width)) + new[j - 1])
+        row = new
+    return tuple(itertools.accumulate(_digits(row[n2], width, n1 * n2 + 1)))
 
 
 @lru_cache(maxsize=4096)
@@ -238,26 +307,26 @@ def _ties_cdf(n1: int, ties: tuple[int, ...], two_u: int) -> float:
         groups.append((t, 2 * start + t + 1))
         start += t
     base = n1 * (n1 + 1)
-    counts = _count_rank_sums(n1, tuple(groups), base + two_u)
-    return float(counts[base:].sum()) / math.comb(start, n1)
+    packed, width = _count_rank_sums(n1, tuple(groups), base + two_u)
+    # Only sums >= base are reachable, so the digit sum is the count we want;
+    # it is < 2**width - 1, hence equal to packed mod (2**width - 1).
+    below = packed % ((1 << width) - 1)
+    return below / math.comb(start, n1)
 
 
 def _ranks(x: list[float], y: list[float]) -> tuple[float, list[int]]:
     """Rank sum of x in the pooled sample (mid-ranks) and the tie run lengths."""
-    pooled = sorted([(v, 0) for v in x] + [(v, 1) for v in y])
+    in_x = Counter(x)
     r1 = 0.0
     ties: list[int] = []
-    i, n = 0, len(pooled)
-    while i < n:
-        j = i
-        in_x = 0
-        v = pooled[i][0]
-        while j < n and pooled[j][0] == v:
-            in_x += pooled[j][1] == 0
-            j += 1
-        r1 += (i + 1 + j) / 2 * in_x
-        ties.append(j - i)
-        i = j
+    start = 0
+    for value, run in itertools.groupby(sorted(x + y)):
+        t = sum(1 for _ in run)
+        k = in_x.get(value, 0)
+        if k:
+            r1 += (2 * start + t + 1) / 2 * k
+        ties.append(t)
+        start += t
     return r1, ties
 
 
@@ -276,7 +345,7 @@ def mann_whitney(x: list[float] | tuple[float, ...], y: list[float] | tuple[floa
     if p > alpha:
         op, need = min_samples_for_alpha(alpha)
         if n1 < need and n2 < need:
-            warnings.append(f"need {op} {need} samples to detect a difference at alpha level {alpha!r}")
+            warnings.append(f"need {op} {need} samples to detect a difference at alpha level {go_float(alpha)}")
     return UTest(p, n1, n2, tuple(warnings))
 
 
@@ -300,7 +369,7 @@ def _u_pvalue(x: list[float], y: list[float]) -> tuple[float, str | None]:
             return 0.0, None
         if not has_ties:
             cum = _no_ties_cdf(n1, n2)
-            return float(cum[two_u]) / math.comb(n1 + n2, n1) * 2, None
+            return cum[two_u // 2] / math.comb(n1 + n2, n1) * 2, None
         return _ties_cdf(n1, tuple(ties), two_u) * 2, None
     t = float(sum(k * k * k - k for k in ties))
     big_n = float(n1 + n2)

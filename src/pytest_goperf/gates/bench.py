@@ -132,7 +132,7 @@ def _judge(r: Row, p_holm: float | None, m: int, alpha: float, max_reg: float, m
         return Verdict(True, f"{title}: direction unknown", figures, tuple(warnings),
                        skipped=f"{title}: unknown whether higher or lower is better; declare it with "
                                f"'Unit {r.unit} better=higher' (or lower) in the benchmark output")
-    floor = min_attainable_p(r.old.n, r.new.n)
+    floor = 0.0 if r.exact else min_attainable_p(r.old.n, r.new.n)
     if floor > alpha:
         msg = (f"{title}: {r.old.n}+{r.new.n} samples can never reach p <= {alpha} "
                f"(need {op} {need} per side; raise bench.count)")

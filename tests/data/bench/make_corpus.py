@@ -17,10 +17,11 @@ HERE = Path(__file__).parent
 HEADER = "goos: linux\ngoarch: amd64\npkg: example.com/corpus\ncpu: Synthetic CPU\n"
 
 
-def lines(name: str, values: list[float], unit: str = "ns/op", extra: str = "") -> str:
+def lines(name: str, values: list[float], unit: str = "ns/op", extra: str = "", exact: bool = False) -> str:
     out = []
     for v in values:
-        out.append(f"Benchmark{name} \t {1000:8d}\t{v:g} {unit}{extra}\n")
+        text = str(v) if exact else f"{v:g}"
+        out.append(f"Benchmark{name} \t {1000:8d}\t{text} {unit}{extra}\n")
     return "".join(out)
 
 
@@ -89,6 +90,14 @@ def main() -> None:
     # A differing configuration line (pgo: off / on) must not split rows.
     write("pgo_config", lines("Pgo-2", noisy(rng, 10, 700)), lines("Pgo-2", noisy(rng, 10, 640)),
           HEADER + "pgo: off\n", HEADER + "pgo: on\n")
+    # Unit metadata assume=exact: mode and range instead of median/CI, p = 0.
+    exact_header = HEADER + "Unit allocs/op assume=exact\nUnit ns/op assume=exact\n"
+    write("assume_exact",
+          lines("Exact/same", [5, 5, 5, 5], "allocs/op") + lines("Exact/more", [5, 5, 5], "allocs/op")
+          + lines("Exact/noisy", [1234567, 1234567, 1234568], exact=True) + lines("Exact/half", [0.5], "allocs/op"),
+          lines("Exact/same", [5, 5, 5, 5], "allocs/op") + lines("Exact/more", [6, 6], "allocs/op")
+          + lines("Exact/noisy", [10, 100000], exact=True) + lines("Exact/half", [0.5, 0.5], "allocs/op"),
+          exact_header, exact_header)
 
 
 if __name__ == "__main__":
