@@ -48,6 +48,7 @@ def test_open_model_sends_exactly_the_schedule(loadgen: Path, service: ServicePr
     assert r.requests + r.dropped == 400
     assert r.warmup_requests + r.warmup_dropped == 100
     assert r.errors.total == 0 and r.ok == r.requests
+    assert r.send_rate is not None and 0 < r.send_rate
     _consistent(r)
     assert read_result(out) == r
     assert json.loads(out.read_text())["schema"] == "goperf-load/1"

@@ -146,6 +146,7 @@ class LoadResult:
     mean: float
     histogram: tuple[tuple[float, float, int], ...]   # (lo, hi, count), seconds
     interrupted: bool = False
+    send_rate: float | None = None    # requests actually started per second inside the window
     path: Path | None = None
 
     @property
@@ -184,6 +185,7 @@ class LoadResult:
                 max=lat["max"] * ns, min=lat.get("min", 0) * ns, mean=lat.get("mean", 0) * ns,
                 histogram=tuple((b[0] * ns, b[1] * ns, int(b[2])) for b in data.get("histogram", {}).get("buckets", [])),
                 interrupted=bool(data.get("interrupted", False)),
+                send_rate=float(data["send_rate"]) if data.get("send_rate") is not None else None,
                 path=path,
             )
         except (KeyError, TypeError, ValueError, IndexError) as exc:

@@ -215,22 +215,23 @@ func (s *stats) merge(o *stats) {
 }
 
 type run struct {
-	cfg         config
-	host        string
-	reqs        []prepared
-	weights     []int
-	start       time.Time
-	warmupEnd   time.Time
-	end         time.Time
-	timeout     time.Duration
-	ticks       chan int64 // scheduled offsets from start, in ns
-	dropped     [2]atomic.Int64
-	stopped     atomic.Bool
-	interrupted atomic.Bool
-	stopCh      chan struct{}
-	once        sync.Once
-	connMu      sync.Mutex
-	conns       map[net.Conn]struct{}
+	cfg          config
+	host         string
+	reqs         []prepared
+	weights      []int
+	start        time.Time
+	warmupEnd    time.Time
+	end          time.Time
+	timeout      time.Duration
+	ticks        chan int64 // scheduled offsets from start, in ns
+	dropped      [2]atomic.Int64
+	stopped      atomic.Bool
+	interrupted  atomic.Bool
+	stopCh       chan struct{}
+	once         sync.Once
+	sentInWindow int64
+	connMu       sync.Mutex
+	conns        map[net.Conn]struct{}
 }
 
 func newRun(cfg config, host string, reqs []prepared, weights []int) *run {
@@ -303,6 +304,11 @@ func (r *run) execute() map[string]any {
 			r.dropped[r.phase(r.start.Add(time.Duration(off)))].Add(1)
 		}
 	}
+	var sent int64
+	for _, w := range workers {
+		sent += w.sent
+	}
+	r.sentInWindow = sent
 	var total [2]stats
 	for p := range total {
 		total[p].status = map[int]int64{}
@@ -346,6 +352,7 @@ type worker struct {
 	conn net.Conn
 	br   *bufio.Reader
 	st   [2]stats
+	sent int64 // requests written during the measured window, whenever scheduled
 }
 
 func (w *worker) openLoop() {
@@ -425,6 +432,9 @@ func (w *worker) close() {
 func (w *worker) do(at time.Time, st *stats, closed bool) bool {
 	spec := w.pick()
 	st.requests++
+	if now := time.Now(); !now.Before(w.run.warmupEnd) && now.Before(w.run.end) {
+		w.sent++
+	}
 	for attempt := 0; ; attempt++ {
 		reused := w.conn != nil
 		if w.conn == nil {
@@ -524,6 +534,7 @@ func (r *run) report(total *[2]stats, finished time.Time) map[string]any {
 		"requests":       m.requests,
 		"ok":             m.ok,
 		"achieved_rate":  float64(m.requests) / window,
+		"send_rate":      float64(r.sentInWindow) / window,
 		"errors": map[string]any{
 			"connect": m.connect, "timeout": m.timeout, "io": m.ioErr, "status": status, "total": errs,
 		},
