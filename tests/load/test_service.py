@@ -125,3 +125,12 @@ def test_attached_service_is_not_managed() -> None:
     with svc as s:
         assert s.url == "http://127.0.0.1:8080" and s.debug_url == "http://127.0.0.1:6060"
         assert s.pid is None and s.log_tail() == ""
+
+
+def test_wrapper_script_child_owns_the_port(example_service: Path, tmp_path: Path) -> None:
+    # sh stays the group leader; the Go service is its child and holds the socket
+    args = ["-c", '"$0" "$@"; true', str(example_service), "-addr={addr}", "-debug-addr="]
+    with ServiceProcess(Path("/bin/sh"), args=args, env={}, log_path=tmp_path / "s.log") as svc:
+        with urllib.request.urlopen(svc.url + "/healthz", timeout=5) as resp:
+            assert resp.status == 200
+    assert "api listening on" in (tmp_path / "s.log").read_text()

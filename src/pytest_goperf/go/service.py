@@ -202,13 +202,14 @@ class ServiceProcess:
         if self.pid is None or not Path("/proc/net/tcp").exists():
             return set()
         inodes: set[str] = set()
-        try:
-            for fd in Path(f"/proc/{self.pid}/fd").iterdir():
-                target = os.readlink(fd)
-                if target.startswith("socket:["):
-                    inodes.add(target[8:-1])
-        except OSError:
-            return set()
+        for pid in _group_pids(self.pid):  # a wrapper script's child may hold the socket
+            try:
+                for fd in Path(f"/proc/{pid}/fd").iterdir():
+                    target = os.readlink(fd)
+                    if target.startswith("socket:["):
+                        inodes.add(target[8:-1])
+            except OSError:
+                continue
         ports: set[int] = set()
         for table in ("/proc/net/tcp", "/proc/net/tcp6"):
             try:
@@ -275,6 +276,22 @@ class ServiceProcess:
         if self._log is not None:
             self._log.flush()
         return _tail(self.log_path, n)
+
+
+def _group_pids(pgid: int) -> list[int]:
+    """Processes in process group ``pgid`` (Linux /proc), the leader first."""
+    pids = [pgid]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == pgid:
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 2 and fields[2] == str(pgid):
+            pids.append(int(entry.name))
+    return pids
 
 
 def _kill_group(proc: subprocess.Popen[bytes], grace: float) -> None:
