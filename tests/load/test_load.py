@@ -154,3 +154,12 @@ def test_command_without_result_and_overrunning_is_stopped(tmp_path: Path) -> No
     assert run.result() is None
     assert run.stopped_by_us and run.returncode is not None and run.returncode < 0
     assert "http://127.0.0.1:9" in run.log_tail()
+
+
+def test_user_host_and_length_headers_do_not_break_requests(loadgen: Path, service: ServiceProcess,
+                                                             tmp_path: Path) -> None:
+    spec = RequestSpec(method="POST", path="/api/process", body=BODY,
+                       headers=(("Host", "shop.example"), ("Content-Length", "999"), ("X-Trace", "1")))
+    load = LoadConfig(warmup=0, duration=0.5, rate=20, timeout=1.0, requests=(spec,))
+    r = run_load(loadgen, service.url, load, tmp_path / "load.json")
+    assert r.requests == 10 and r.ok == 10, r.errors.describe()

@@ -168,13 +168,24 @@ func prepare(target *url.URL, specs []requestSpec) ([]prepared, []int, error) {
 			body = []byte(*s.Body)
 		}
 		var sb strings.Builder
-		fmt.Fprintf(&sb, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: goperf-loadgen\r\n", method, path, target.Host)
+		fmt.Fprintf(&sb, "%s %s HTTP/1.1\r\n", method, path)
+		host, agent := target.Host, "goperf-loadgen"
 		for k, v := range s.Headers {
 			if strings.ContainsAny(k+v, "\r\n") {
 				return nil, nil, fmt.Errorf("request %d: header %q contains a line break", i+1, k)
 			}
-			fmt.Fprintf(&sb, "%s: %s\r\n", k, v)
+			switch strings.ToLower(k) {
+			case "host": // a virtual host behind the attach URL
+				host = v
+			case "user-agent":
+				agent = v
+			case "content-length", "transfer-encoding", "connection":
+				// computed here; a second value would make the request invalid
+			default:
+				fmt.Fprintf(&sb, "%s: %s\r\n", k, v)
+			}
 		}
+		fmt.Fprintf(&sb, "Host: %s\r\nUser-Agent: %s\r\n", host, agent)
 		if body != nil || method == "POST" || method == "PUT" || method == "PATCH" {
 			fmt.Fprintf(&sb, "Content-Length: %d\r\n", len(body))
 		}
