@@ -27,7 +27,12 @@ from .ports import is_loopback_host, url_origin
 from .service import _kill_group, _tail
 
 LOADGEN_SOURCE = Path(__file__).parent / "loadgen"
-_SOURCE_FILES = ("go.mod", "main.go", "hist.go")
+
+
+def _source_files() -> list[str]:
+    """go.mod and every non-test .go file of the generator, in a stable order."""
+    names = [p.name for p in LOADGEN_SOURCE.glob("*.go") if not p.name.endswith("_test.go")]
+    return ["go.mod", *sorted(names)]
 
 
 class _HasPath(Protocol):
@@ -60,7 +65,7 @@ def loadgen_key(go: str | Path | _HasPath) -> str:
         except (OSError, subprocess.SubprocessError) as exc:
             raise LoadError(f"cannot run {_go_path(go)} env GOVERSION: {exc}") from exc
     h = hashlib.sha256(version.encode())
-    for name in _SOURCE_FILES:
+    for name in _source_files():
         h.update(name.encode() + b"\0" + (LOADGEN_SOURCE / name).read_bytes())
     return h.hexdigest()[:16]
 
@@ -75,7 +80,7 @@ def build_loadgen(go: str | Path | _HasPath, cache_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".loadgen-build-") as tmp:
         src = Path(tmp) / "src"
         src.mkdir()
-        for name in _SOURCE_FILES:
+        for name in _source_files():
             shutil.copy2(LOADGEN_SOURCE / name, src / name)
         out = Path(tmp) / "loadgen"
         env = {**os.environ, "CGO_ENABLED": "0", "GOWORK": "off", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}

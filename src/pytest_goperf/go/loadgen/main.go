@@ -24,11 +24,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -491,16 +489,7 @@ func (w *worker) roundTrip(spec *prepared) (int, bool, error) {
 	if _, err := w.conn.Write(spec.raw); err != nil {
 		return 0, false, err
 	}
-	resp, err := http.ReadResponse(w.br, &http.Request{Method: spec.method})
-	if err != nil {
-		return 0, false, err
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return 0, false, err
-	}
-	return resp.StatusCode, !resp.Close, nil
+	return readResponse(w.br, spec.method == "HEAD")
 }
 
 func isTimeout(err error) bool {
