@@ -4,6 +4,7 @@ Prints three figures (a script, not a test; no pass/fail):
 
 1. max throughput: our closed model vs ``wrk`` with the same connections,
    runs interleaved, medians compared (aim: ratio >= 0.9);
+   plus CPU seconds per request of each generator (robust on a busy machine);
 2. rate accuracy: our open model asked for 80 % of our max, achieved / asked
    (aim: within 1 %);
 3. the plugin's own CPU during one capture window (aim: under 5 % of a core).
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -34,13 +36,20 @@ ROOT = Path(__file__).resolve().parents[1]
 _WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
 
 
-def wrk_rps(url: str, *, connections: int, threads: int, duration: float, env: dict[str, str]) -> float:
+def children_cpu() -> float:
+    """CPU seconds of reaped children so far: brackets one generator run (contention-proof)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def wrk_rps(url: str, *, connections: int, threads: int, duration: float, env: dict[str, str]) -> tuple[float, int]:
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", url],
                          capture_output=True, text=True, check=True, env=env, timeout=duration + 60).stdout
     m = _WRK_RPS.search(out)
-    if m is None:
+    n = re.search(r"(\d+) requests in", out)
+    if m is None or n is None:
         raise SystemExit(f"cannot read wrk output:\n{out}")
-    return float(m.group(1))
+    return float(m.group(1)), int(n.group(1))
 
 
 def main() -> int:
@@ -70,18 +79,28 @@ def main() -> int:
             requests = (RequestSpec(method="GET", path=args.path),)
             ours: list[float] = []
             theirs: list[float] = []
+            cpu_ours: list[float] = []   # CPU seconds per 1000 requests
+            cpu_theirs: list[float] = []
             for i in range(args.rounds):
-                theirs.append(wrk_rps(url, connections=args.connections, threads=args.threads,
-                                      duration=args.duration, env=gen_env))
+                c0 = children_cpu()
+                rps, n = wrk_rps(url, connections=args.connections, threads=args.threads,
+                                 duration=args.duration, env=gen_env)
+                theirs.append(rps)
+                cpu_theirs.append((children_cpu() - c0) / n * 1000)
                 closed = LoadConfig(warmup=0.5, duration=args.duration, rate=None, connections=args.connections,
                                     requests=requests)
+                c0 = children_cpu()
                 r = run_load(loadgen, svc.url, closed, tmp / f"closed-{i}.json")
+                cpu_ours.append((children_cpu() - c0) / (r.requests + r.warmup_requests) * 1000)
                 ours.append(r.achieved_rate)
                 print(f"round {i + 1}: wrk {theirs[-1]:.0f}/s, loadgen {ours[-1]:.0f}/s "
                       f"(errors {r.errors.total})", flush=True)
             max_ours, max_wrk = statistics.median(ours), statistics.median(theirs)
             print(f"max throughput: loadgen {max_ours:.0f}/s, wrk {max_wrk:.0f}/s, "
                   f"ratio {max_ours / max_wrk:.3f} (aim >= 0.9)")
+            per_ours, per_wrk = statistics.median(cpu_ours), statistics.median(cpu_theirs)
+            print(f"generator CPU per 1000 requests: loadgen {per_ours * 1e3:.1f}ms, wrk {per_wrk * 1e3:.1f}ms, "
+                  f"efficiency ratio wrk/loadgen {per_wrk / per_ours:.3f} (less sensitive to a busy machine)")
 
             asked = round(0.8 * max_ours)
             open_load = LoadConfig(warmup=0.5, duration=args.duration, rate=asked, connections=args.connections,
