@@ -15,7 +15,6 @@ import signal
 import subprocess
 import time
 import urllib.error
-import urllib.request
 import weakref
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -24,7 +23,7 @@ from types import TracebackType
 from typing import IO
 
 from ..errors import ServiceError
-from .ports import free_port, is_loopback_host, split_host_port
+from .ports import DIRECT, free_port, is_loopback_host, split_host_port
 
 _LIVE: weakref.WeakSet[ServiceProcess] = weakref.WeakSet()
 # A flag whose name says debug/pprof and whose value looks like host:port.
@@ -169,7 +168,7 @@ class ServiceProcess:
         while True:
             self.check_alive(during="while starting")
             try:
-                with urllib.request.urlopen(url, timeout=1.0) as resp:
+                with DIRECT.open(url, timeout=1.0) as resp:
                     status = int(resp.status)
                 if status < 400:
                     time.sleep(0.05)
