@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from ..config import ServiceConfig
 from ..errors import ServiceError
 from .ports import DIRECT, free_port, is_loopback_host, split_host_port
 
@@ -275,6 +276,18 @@ class ServiceProcess:
         if self._log is not None:
             self._log.flush()
         return _tail(self.log_path, n)
+
+
+def service_for(cfg: ServiceConfig, binary: Path | None, artifacts: Path) -> ServiceProcess | AttachedService:
+    """The service a goperf.yaml describes: attached, or ``binary`` started with its args (log in ``artifacts``)."""
+    if cfg.attach is not None:
+        return AttachedService(cfg.attach.url, cfg.attach.debug_url)
+    if binary is None:
+        raise ServiceError(f"service {cfg.name}: no binary to start (and no service.attach)")
+    return ServiceProcess(
+        binary, args=cfg.args, env=dict(cfg.env), ready_path=cfg.ready.path, ready_timeout=cfg.ready.timeout,
+        log_path=Path(artifacts) / "service.log", allow_public_debug=cfg.allow_public_debug, cwd=cfg.module,
+    )
 
 
 def _group_pids(pgid: int) -> list[int]:
