@@ -113,10 +113,18 @@ def test_connect_errors_when_nothing_listens(loadgen: Path, tmp_path: Path) -> N
 def test_non_loopback_target_is_refused(loadgen: Path, tmp_path: Path) -> None:
     with pytest.raises(LoadError, match="refusing to send load to http://192.0.2.1:80"):
         run_load(loadgen, "http://192.0.2.1:80", LoadConfig(duration=0.5, rate=1), tmp_path / "r.json")
-    check_target("http://192.0.2.1:8080", ["http://192.0.2.1:8080"])  # the attach URL is allowed
+    for allowed in ("http://192.0.2.1:8080/", "192.0.2.1:8080", "192.0.2.1"):  # the attach URL, however named
+        check_target("http://192.0.2.1:8080", [allowed])
+    with pytest.raises(LoadError, match="refusing"):
+        check_target("http://192.0.2.1:8080", ["http://192.0.2.1:9090", "192.0.2.2"])
     # the generator enforces it too, whoever calls it
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"target": "http://192.0.2.1:80", "rate": 1, "duration_s": 1}))
+    proc = subprocess.run([str(loadgen), "-config", str(cfg), "-result", str(tmp_path / "x.json")],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 3 and "refusing to send load" in proc.stderr
+    cfg.write_text(json.dumps({"target": "http://192.0.2.1:80", "allow": ["192.0.2.2", "http://192.0.2.1:81"],
+                               "rate": 1, "duration_s": 1}))
     proc = subprocess.run([str(loadgen), "-config", str(cfg), "-result", str(tmp_path / "x.json")],
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 3 and "refusing to send load" in proc.stderr

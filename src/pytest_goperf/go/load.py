@@ -216,11 +216,16 @@ def check_target(target_url: str, allowed_hosts: Iterable[str] = ()) -> None:
         raise LoadError(f"load target {target_url!r} must be an http://host:port URL")
     if is_loopback_host(parts.hostname):
         return
-    allowed = {url_origin(a) if "://" in a else f"http://{a}".lower() for a in allowed_hosts}
-    if url_origin(target_url) not in allowed:
-        raise LoadError(
-            f"refusing to send load to {url_origin(target_url)}: only loopback or the service.attach URL may be targeted"
-        )
+    origin, host = url_origin(target_url), parts.hostname.lower()
+    for entry in allowed_hosts:  # an origin URL, host:port, or a bare host (any port)
+        e = entry.strip().rstrip("/").lower()
+        if "://" in e:
+            e = url_origin(e)
+        if e in (origin, origin.split("://", 1)[1], host):
+            return
+    raise LoadError(
+        f"refusing to send load to {origin}: only loopback or the service.attach URL may be targeted"
+    )
 
 
 def _config_json(target_url: str, load: LoadConfig, allowed: Sequence[str]) -> dict[str, Any]:

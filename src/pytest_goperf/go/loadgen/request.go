@@ -38,8 +38,9 @@ func checkTarget(raw string, allow []string) (*url.URL, error) {
 		return u, nil
 	}
 	origin := strings.ToLower(u.Scheme + "://" + u.Host)
-	for _, a := range allow {
-		if strings.ToLower(strings.TrimRight(a, "/")) == origin {
+	for _, a := range allow { // an origin URL, host:port, or a bare host (any port)
+		e := strings.ToLower(strings.TrimRight(strings.TrimSpace(a), "/"))
+		if e == origin || e == strings.ToLower(u.Host) || e == strings.ToLower(host) {
 			return u, nil
 		}
 	}
