@@ -29,6 +29,7 @@ from typing import Protocol
 from .config import LoadConfig
 from .errors import CaptureError, LoadError, ServiceError
 from .go.load import LoadResult, LoadRun, start_command, start_load
+from .go.service import AttachedService
 from .health.series import Series, SeriesCollector
 from .pprof.capture import fetch_profile
 
@@ -102,6 +103,8 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
     artifacts.mkdir(parents=True, exist_ok=True)
     result = WindowResult(artifacts=artifacts, load=None)
     allowed = list(allowed_hosts)
+    if isinstance(service, AttachedService):
+        allowed.append(service.url)  # the one non-loopback target a user may name
     if load.command:
         run: LoadRun = start_command(load, url=service.url, artifacts=artifacts, cwd=command_cwd)
     else:

@@ -109,3 +109,15 @@ def test_timeout_says_how_long_it_waited(tmp_path: Path) -> None:
         url = f"http://127.0.0.1:{mute.getsockname()[1]}"
         with pytest.raises(CaptureError, match=r"after waiting 0.5s"):
             fetch_profile(url, "heap", tmp_path / "heap.pprof", timeout=0.5)
+
+
+def test_proxy_settings_are_ignored(example_service: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dead_proxy = f"http://127.0.0.1:{free_port()}"
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, dead_proxy)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    with ServiceProcess(example_service, args=["-addr={addr}", "-debug-addr={debug_addr}"], env={},
+                        log_path=tmp_path / "s.log") as svc:
+        assert svc.debug_url is not None
+        assert goroutine_count(svc.debug_url, tmp_path / "g.txt") > 0

@@ -48,6 +48,7 @@ def test_open_model_sends_exactly_the_schedule(loadgen: Path, service: ServicePr
     assert r.requests + r.dropped == 400
     assert r.warmup_requests + r.warmup_dropped == 100
     assert r.errors.total == 0 and r.ok == r.requests
+    assert r.send_rate is not None and 0 < r.send_rate
     _consistent(r)
     assert read_result(out) == r
     assert json.loads(out.read_text())["schema"] == "goperf-load/1"
@@ -112,10 +113,18 @@ def test_connect_errors_when_nothing_listens(loadgen: Path, tmp_path: Path) -> N
 def test_non_loopback_target_is_refused(loadgen: Path, tmp_path: Path) -> None:
     with pytest.raises(LoadError, match="refusing to send load to http://192.0.2.1:80"):
         run_load(loadgen, "http://192.0.2.1:80", LoadConfig(duration=0.5, rate=1), tmp_path / "r.json")
-    check_target("http://192.0.2.1:8080", ["http://192.0.2.1:8080"])  # the attach URL is allowed
+    for allowed in ("http://192.0.2.1:8080/", "192.0.2.1:8080", "192.0.2.1"):  # the attach URL, however named
+        check_target("http://192.0.2.1:8080", [allowed])
+    with pytest.raises(LoadError, match="refusing"):
+        check_target("http://192.0.2.1:8080", ["http://192.0.2.1:9090", "192.0.2.2"])
     # the generator enforces it too, whoever calls it
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"target": "http://192.0.2.1:80", "rate": 1, "duration_s": 1}))
+    proc = subprocess.run([str(loadgen), "-config", str(cfg), "-result", str(tmp_path / "x.json")],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 3 and "refusing to send load" in proc.stderr
+    cfg.write_text(json.dumps({"target": "http://192.0.2.1:80", "allow": ["192.0.2.2", "http://192.0.2.1:81"],
+                               "rate": 1, "duration_s": 1}))
     proc = subprocess.run([str(loadgen), "-config", str(cfg), "-result", str(tmp_path / "x.json")],
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 3 and "refusing to send load" in proc.stderr
@@ -153,3 +162,12 @@ def test_command_without_result_and_overrunning_is_stopped(tmp_path: Path) -> No
     assert run.result() is None
     assert run.stopped_by_us and run.returncode is not None and run.returncode < 0
     assert "http://127.0.0.1:9" in run.log_tail()
+
+
+def test_user_host_and_length_headers_do_not_break_requests(loadgen: Path, service: ServiceProcess,
+                                                             tmp_path: Path) -> None:
+    spec = RequestSpec(method="POST", path="/api/process", body=BODY,
+                       headers=(("Host", "shop.example"), ("Content-Length", "999"), ("X-Trace", "1")))
+    load = LoadConfig(warmup=0, duration=0.5, rate=20, timeout=1.0, requests=(spec,))
+    r = run_load(loadgen, service.url, load, tmp_path / "load.json")
+    assert r.requests == 10 and r.ok == 10, r.errors.describe()

@@ -125,3 +125,29 @@ def test_attached_service_is_not_managed() -> None:
     with svc as s:
         assert s.url == "http://127.0.0.1:8080" and s.debug_url == "http://127.0.0.1:6060"
         assert s.pid is None and s.log_tail() == ""
+
+
+def test_wrapper_script_child_owns_the_port(example_service: Path, tmp_path: Path) -> None:
+    # sh stays the group leader; the Go service is its child and holds the socket
+    args = ["-c", '"$0" "$@"; true', str(example_service), "-addr={addr}", "-debug-addr="]
+    with ServiceProcess(Path("/bin/sh"), args=args, env={}, log_path=tmp_path / "s.log") as svc:
+        with urllib.request.urlopen(svc.url + "/healthz", timeout=5) as resp:
+            assert resp.status == 200
+    assert "api listening on" in (tmp_path / "s.log").read_text()
+
+
+def test_service_for_config(example_service: Path, tmp_path: Path) -> None:
+    from pytest_goperf.config import Attach, ReadyCheck, ServiceConfig
+    from pytest_goperf.go.service import service_for
+    cfg = ServiceConfig(name="go-service", module=tmp_path, env=(("GOMAXPROCS", "1"),),
+                        ready=ReadyCheck(path="healthz", timeout=10.0))
+    svc = service_for(cfg, example_service, tmp_path / "art")
+    assert isinstance(svc, ServiceProcess) and svc.ready_path == "/healthz"
+    with svc:
+        assert svc.debug_url is not None
+    assert (tmp_path / "art" / "service.log").read_text()
+    attached = service_for(ServiceConfig(name="x", module=tmp_path, attach=Attach("http://127.0.0.1:1")), None,
+                           tmp_path)
+    assert isinstance(attached, AttachedService) and attached.debug_url is None
+    with pytest.raises(ServiceError, match="no binary to start"):
+        service_for(cfg, None, tmp_path)

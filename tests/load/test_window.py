@@ -11,7 +11,7 @@ import pytest
 
 from pytest_goperf.config import LoadConfig, RequestSpec
 from pytest_goperf.errors import CaptureError, LoadError, ServiceError
-from pytest_goperf.go.service import ServiceProcess
+from pytest_goperf.go.service import AttachedService, ServiceProcess
 from pytest_goperf.health.series import Series
 from pytest_goperf.window import run_window
 
@@ -87,3 +87,12 @@ def test_load_command_without_our_json(example_service: Path, tmp_path: Path) ->
         w = run_window(svc, load, art)
     assert w.load is None and w.load_skipped is not None and "load.result" in w.load_skipped
     assert w.cpu_profile is not None and w.series is not None and w.series.samples
+
+
+def test_attach_mode(example_service: Path, loadgen: Path, tmp_path: Path) -> None:
+    load = LoadConfig(warmup=0, duration=1.0, rate=50, requests=MIX, sample_every=0.5, trace=0.5)
+    with ServiceProcess(example_service, args=ARGS, env={}, log_path=tmp_path / "service.log") as svc:
+        attached = AttachedService(svc.url, svc.debug_url)
+        w = run_window(attached, load, tmp_path / "art", loadgen=loadgen)
+        assert svc.returncode is None  # attaching neither starts nor stops anything
+    assert w.errors == {} and w.load is not None and w.load.ok == 50 and w.trace is not None

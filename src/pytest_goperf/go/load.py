@@ -27,7 +27,12 @@ from .ports import is_loopback_host, url_origin
 from .service import _kill_group, _tail
 
 LOADGEN_SOURCE = Path(__file__).parent / "loadgen"
-_SOURCE_FILES = ("go.mod", "main.go", "hist.go")
+
+
+def _source_files() -> list[str]:
+    """go.mod and every non-test .go file of the generator, in a stable order."""
+    names = [p.name for p in LOADGEN_SOURCE.glob("*.go") if not p.name.endswith("_test.go")]
+    return ["go.mod", *sorted(names)]
 
 
 class _HasPath(Protocol):
@@ -60,7 +65,7 @@ def loadgen_key(go: str | Path | _HasPath) -> str:
         except (OSError, subprocess.SubprocessError) as exc:
             raise LoadError(f"cannot run {_go_path(go)} env GOVERSION: {exc}") from exc
     h = hashlib.sha256(version.encode())
-    for name in _SOURCE_FILES:
+    for name in _source_files():
         h.update(name.encode() + b"\0" + (LOADGEN_SOURCE / name).read_bytes())
     return h.hexdigest()[:16]
 
@@ -75,7 +80,7 @@ def build_loadgen(go: str | Path | _HasPath, cache_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".loadgen-build-") as tmp:
         src = Path(tmp) / "src"
         src.mkdir()
-        for name in _SOURCE_FILES:
+        for name in _source_files():
             shutil.copy2(LOADGEN_SOURCE / name, src / name)
         out = Path(tmp) / "loadgen"
         env = {**os.environ, "CGO_ENABLED": "0", "GOWORK": "off", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
@@ -146,6 +151,7 @@ class LoadResult:
     mean: float
     histogram: tuple[tuple[float, float, int], ...]   # (lo, hi, count), seconds
     interrupted: bool = False
+    send_rate: float | None = None    # requests actually started per second inside the window
     path: Path | None = None
 
     @property
@@ -184,6 +190,7 @@ class LoadResult:
                 max=lat["max"] * ns, min=lat.get("min", 0) * ns, mean=lat.get("mean", 0) * ns,
                 histogram=tuple((b[0] * ns, b[1] * ns, int(b[2])) for b in data.get("histogram", {}).get("buckets", [])),
                 interrupted=bool(data.get("interrupted", False)),
+                send_rate=float(data["send_rate"]) if data.get("send_rate") is not None else None,
                 path=path,
             )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -209,11 +216,16 @@ def check_target(target_url: str, allowed_hosts: Iterable[str] = ()) -> None:
         raise LoadError(f"load target {target_url!r} must be an http://host:port URL")
     if is_loopback_host(parts.hostname):
         return
-    allowed = {url_origin(a) if "://" in a else f"http://{a}".lower() for a in allowed_hosts}
-    if url_origin(target_url) not in allowed:
-        raise LoadError(
-            f"refusing to send load to {url_origin(target_url)}: only loopback or the service.attach URL may be targeted"
-        )
+    origin, host = url_origin(target_url), parts.hostname.lower()
+    for entry in allowed_hosts:  # an origin URL, host:port, or a bare host (any port)
+        e = entry.strip().rstrip("/").lower()
+        if "://" in e:
+            e = url_origin(e)
+        if e in (origin, origin.split("://", 1)[1], host):
+            return
+    raise LoadError(
+        f"refusing to send load to {origin}: only loopback or the service.attach URL may be targeted"
+    )
 
 
 def _config_json(target_url: str, load: LoadConfig, allowed: Sequence[str]) -> dict[str, Any]:

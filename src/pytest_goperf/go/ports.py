@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import urllib.request
 from urllib.parse import urlsplit
 
 
@@ -52,3 +53,8 @@ def url_origin(url: str) -> str:
     """``scheme://host:port`` of a URL, the unit the load generator allows."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+# Never route our requests through $http_proxy: readiness checks and captures
+# go straight to the service (loopback, or the attach URL the user named).
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -15,7 +15,6 @@ import signal
 import subprocess
 import time
 import urllib.error
-import urllib.request
 import weakref
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -23,8 +22,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from ..config import ServiceConfig
 from ..errors import ServiceError
-from .ports import free_port, is_loopback_host, split_host_port
+from .ports import DIRECT, free_port, is_loopback_host, split_host_port
 
 _LIVE: weakref.WeakSet[ServiceProcess] = weakref.WeakSet()
 # A flag whose name says debug/pprof and whose value looks like host:port.
@@ -169,7 +169,7 @@ class ServiceProcess:
         while True:
             self.check_alive(during="while starting")
             try:
-                with urllib.request.urlopen(url, timeout=1.0) as resp:
+                with DIRECT.open(url, timeout=1.0) as resp:
                     status = int(resp.status)
                 if status < 400:
                     time.sleep(0.05)
@@ -202,13 +202,14 @@ class ServiceProcess:
         if self.pid is None or not Path("/proc/net/tcp").exists():
             return set()
         inodes: set[str] = set()
-        try:
-            for fd in Path(f"/proc/{self.pid}/fd").iterdir():
-                target = os.readlink(fd)
-                if target.startswith("socket:["):
-                    inodes.add(target[8:-1])
-        except OSError:
-            return set()
+        for pid in _group_pids(self.pid):  # a wrapper script's child may hold the socket
+            try:
+                for fd in Path(f"/proc/{pid}/fd").iterdir():
+                    target = os.readlink(fd)
+                    if target.startswith("socket:["):
+                        inodes.add(target[8:-1])
+            except OSError:
+                continue
         ports: set[int] = set()
         for table in ("/proc/net/tcp", "/proc/net/tcp6"):
             try:
@@ -275,6 +276,34 @@ class ServiceProcess:
         if self._log is not None:
             self._log.flush()
         return _tail(self.log_path, n)
+
+
+def service_for(cfg: ServiceConfig, binary: Path | None, artifacts: Path) -> ServiceProcess | AttachedService:
+    """The service a goperf.yaml describes: attached, or ``binary`` started with its args (log in ``artifacts``)."""
+    if cfg.attach is not None:
+        return AttachedService(cfg.attach.url, cfg.attach.debug_url)
+    if binary is None:
+        raise ServiceError(f"service {cfg.name}: no binary to start (and no service.attach)")
+    return ServiceProcess(
+        binary, args=cfg.args, env=dict(cfg.env), ready_path=cfg.ready.path, ready_timeout=cfg.ready.timeout,
+        log_path=Path(artifacts) / "service.log", allow_public_debug=cfg.allow_public_debug, cwd=cfg.module,
+    )
+
+
+def _group_pids(pgid: int) -> list[int]:
+    """Processes in process group ``pgid`` (Linux /proc), the leader first."""
+    pids = [pgid]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == pgid:
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 2 and fields[2] == str(pgid):
+            pids.append(int(entry.name))
+    return pids
 
 
 def _kill_group(proc: subprocess.Popen[bytes], grace: float) -> None:

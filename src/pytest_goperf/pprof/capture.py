@@ -15,10 +15,10 @@ import re
 import socket
 import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 from ..errors import CaptureError
+from ..go.ports import DIRECT
 
 KINDS = ("profile", "heap", "allocs", "goroutine", "trace", "block", "mutex", "threadcreate")
 _ALIASES = {"cpu": "profile"}
@@ -62,7 +62,7 @@ def fetch(url: str, dest: Path, *, timeout: float, seconds: float | None = None)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp, tmp.open("wb") as out:
+        with DIRECT.open(url, timeout=timeout) as resp, tmp.open("wb") as out:
             while chunk := resp.read(_CHUNK):
                 out.write(chunk)
         os.replace(tmp, dest)

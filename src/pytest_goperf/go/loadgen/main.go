@@ -21,33 +21,18 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 )
-
-type requestSpec struct {
-	Method   string            `json:"method"`
-	Path     string            `json:"path"`
-	Headers  map[string]string `json:"headers"`
-	Body     *string           `json:"body"`
-	BodyFile string            `json:"body_file"`
-	Weight   int               `json:"weight"`
-}
 
 type config struct {
 	Target      string        `json:"target"`
@@ -58,11 +43,6 @@ type config struct {
 	Duration    float64       `json:"duration_s"`
 	Timeout     float64       `json:"timeout_s"`
 	Requests    []requestSpec `json:"requests"`
-}
-
-type prepared struct {
-	method string
-	raw    []byte
 }
 
 func fail(code int, format string, args ...any) {
@@ -118,119 +98,24 @@ func main() {
 	}
 }
 
-// checkTarget allows loopback hosts and explicitly allowed origins only.
-func checkTarget(raw string, allow []string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("target %q is not an http://host:port URL", raw)
-	}
-	if u.Scheme != "http" {
-		return nil, fmt.Errorf("target %q: only plain http is supported", raw)
-	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" {
-		return u, nil
-	}
-	origin := strings.ToLower(u.Scheme + "://" + u.Host)
-	for _, a := range allow {
-		if strings.ToLower(strings.TrimRight(a, "/")) == origin {
-			return u, nil
-		}
-	}
-	return nil, fmt.Errorf("refusing to send load to %s: only loopback or the configured attach URL may be targeted", origin)
-}
-
-func prepare(target *url.URL, specs []requestSpec) ([]prepared, []int, error) {
-	if len(specs) == 0 {
-		specs = []requestSpec{{Method: "GET", Path: "/"}}
-	}
-	var reqs []prepared
-	var cum []int
-	total := 0
-	for i, s := range specs {
-		method := strings.ToUpper(s.Method)
-		if method == "" {
-			method = "GET"
-		}
-		path := s.Path
-		if !strings.HasPrefix(path, "/") {
-			path = "/" + path
-		}
-		var body []byte
-		switch {
-		case s.BodyFile != "":
-			b, err := os.ReadFile(s.BodyFile)
-			if err != nil {
-				return nil, nil, fmt.Errorf("request %d (%s %s): body_file: %v", i+1, method, path, err)
-			}
-			body = b
-		case s.Body != nil:
-			body = []byte(*s.Body)
-		}
-		var sb strings.Builder
-		fmt.Fprintf(&sb, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: goperf-loadgen\r\n", method, path, target.Host)
-		for k, v := range s.Headers {
-			if strings.ContainsAny(k+v, "\r\n") {
-				return nil, nil, fmt.Errorf("request %d: header %q contains a line break", i+1, k)
-			}
-			fmt.Fprintf(&sb, "%s: %s\r\n", k, v)
-		}
-		if body != nil || method == "POST" || method == "PUT" || method == "PATCH" {
-			fmt.Fprintf(&sb, "Content-Length: %d\r\n", len(body))
-		}
-		sb.WriteString("\r\n")
-		raw := append([]byte(sb.String()), body...)
-		w := s.Weight
-		if w <= 0 {
-			w = 1
-		}
-		total += w
-		reqs = append(reqs, prepared{method: method, raw: raw})
-		cum = append(cum, total)
-	}
-	return reqs, cum, nil
-}
-
-// stats is one phase's counters, owned by one worker until the merge.
-type stats struct {
-	hist     histogram
-	requests int64
-	ok       int64
-	connect  int64
-	timeout  int64
-	ioErr    int64
-	status   map[int]int64
-}
-
-func (s *stats) merge(o *stats) {
-	s.hist.merge(&o.hist)
-	s.requests += o.requests
-	s.ok += o.ok
-	s.connect += o.connect
-	s.timeout += o.timeout
-	s.ioErr += o.ioErr
-	for k, v := range o.status {
-		s.status[k] += v
-	}
-}
-
 type run struct {
-	cfg         config
-	host        string
-	reqs        []prepared
-	weights     []int
-	start       time.Time
-	warmupEnd   time.Time
-	end         time.Time
-	timeout     time.Duration
-	ticks       chan int64 // scheduled offsets from start, in ns
-	dropped     [2]atomic.Int64
-	stopped     atomic.Bool
-	interrupted atomic.Bool
-	stopCh      chan struct{}
-	once        sync.Once
-	connMu      sync.Mutex
-	conns       map[net.Conn]struct{}
+	cfg          config
+	host         string
+	reqs         []prepared
+	weights      []int
+	start        time.Time
+	warmupEnd    time.Time
+	end          time.Time
+	timeout      time.Duration
+	ticks        chan int64 // scheduled offsets from start, in ns
+	dropped      [2]atomic.Int64
+	stopped      atomic.Bool
+	interrupted  atomic.Bool
+	stopCh       chan struct{}
+	once         sync.Once
+	sentInWindow int64
+	connMu       sync.Mutex
+	conns        map[net.Conn]struct{}
 }
 
 func newRun(cfg config, host string, reqs []prepared, weights []int) *run {
@@ -303,6 +188,11 @@ func (r *run) execute() map[string]any {
 			r.dropped[r.phase(r.start.Add(time.Duration(off)))].Add(1)
 		}
 	}
+	var sent int64
+	for _, w := range workers {
+		sent += w.sent
+	}
+	r.sentInWindow = sent
 	var total [2]stats
 	for p := range total {
 		total[p].status = map[int]int64{}
@@ -337,207 +227,5 @@ func (r *run) schedule() {
 		case <-time.After(time.Until(next)):
 		case <-r.stopCh:
 		}
-	}
-}
-
-type worker struct {
-	run  *run
-	rng  *rand.Rand
-	conn net.Conn
-	br   *bufio.Reader
-	st   [2]stats
-}
-
-func (w *worker) openLoop() {
-	r := w.run
-	for off := range r.ticks {
-		at := r.start.Add(time.Duration(off))
-		p := r.phase(at)
-		if r.stopped.Load() || time.Since(at) > r.timeout {
-			r.dropped[p].Add(1)
-			continue
-		}
-		if d := time.Until(at); d > 0 { // a tick can be handed out a little early
-			time.Sleep(d)
-		}
-		w.do(at, &w.st[p], false)
-	}
-}
-
-func (w *worker) closedLoop() {
-	r := w.run
-	for !r.stopped.Load() {
-		now := time.Now()
-		if !now.Before(r.end) {
-			return
-		}
-		if !w.do(now, &w.st[r.phase(now)], true) {
-			select { // do not spin on a refused connection
-			case <-time.After(10 * time.Millisecond):
-			case <-r.stopCh:
-			}
-		}
-	}
-}
-
-func (w *worker) pick() *prepared {
-	ws := w.run.weights
-	if len(ws) == 1 {
-		return &w.run.reqs[0]
-	}
-	x := w.rng.IntN(ws[len(ws)-1])
-	for i, c := range ws {
-		if x < c {
-			return &w.run.reqs[i]
-		}
-	}
-	return &w.run.reqs[len(ws)-1]
-}
-
-func (w *worker) dial() error {
-	c, err := net.DialTimeout("tcp", w.run.host, w.run.timeout)
-	if err != nil {
-		return err
-	}
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.SetNoDelay(true)
-	}
-	w.conn = c
-	w.br.Reset(c)
-	w.run.connMu.Lock()
-	w.run.conns[c] = struct{}{}
-	w.run.connMu.Unlock()
-	return nil
-}
-
-func (w *worker) close() {
-	if w.conn != nil {
-		w.run.connMu.Lock()
-		delete(w.run.conns, w.conn)
-		w.run.connMu.Unlock()
-		_ = w.conn.Close()
-		w.conn = nil
-	}
-}
-
-// do sends one request; latency runs from `at`. It returns false on a
-// connect error (so the closed model can back off).
-func (w *worker) do(at time.Time, st *stats, closed bool) bool {
-	spec := w.pick()
-	st.requests++
-	for attempt := 0; ; attempt++ {
-		reused := w.conn != nil
-		if w.conn == nil {
-			if err := w.dial(); err != nil {
-				if isTimeout(err) {
-					st.timeout++
-					st.hist.record(int64(time.Since(at)))
-				} else {
-					st.connect++
-				}
-				return false
-			}
-		}
-		status, keep, err := w.roundTrip(spec)
-		if err != nil {
-			w.close()
-			if reused && attempt == 0 && !isTimeout(err) && !w.run.stopped.Load() {
-				continue // the server closed an idle keep-alive connection: retry once
-			}
-			if isTimeout(err) {
-				st.timeout++
-				st.hist.record(int64(time.Since(at)))
-			} else {
-				st.ioErr++
-			}
-			return true
-		}
-		st.hist.record(int64(time.Since(at)))
-		if !keep {
-			w.close()
-		}
-		if status >= 400 {
-			st.status[status]++
-		} else {
-			st.ok++
-		}
-		return true
-	}
-}
-
-func (w *worker) roundTrip(spec *prepared) (int, bool, error) {
-	_ = w.conn.SetDeadline(time.Now().Add(w.run.timeout))
-	if _, err := w.conn.Write(spec.raw); err != nil {
-		return 0, false, err
-	}
-	resp, err := http.ReadResponse(w.br, &http.Request{Method: spec.method})
-	if err != nil {
-		return 0, false, err
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return 0, false, err
-	}
-	return resp.StatusCode, !resp.Close, nil
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
-func (r *run) report(total *[2]stats, finished time.Time) map[string]any {
-	m, wu := &total[1], &total[0]
-	window := r.cfg.Duration
-	if r.interrupted.Load() {
-		window = math.Max(finished.Sub(r.warmupEnd).Seconds(), 1e-9)
-	}
-	status := map[string]int64{}
-	var statusErrs int64
-	for k, v := range m.status {
-		status[strconv.Itoa(k)] = v
-		statusErrs += v
-	}
-	errs := m.connect + m.timeout + m.ioErr + statusErrs
-	var rate any
-	if r.cfg.Rate > 0 {
-		rate = r.cfg.Rate
-	}
-	mean := 0.0
-	if m.hist.n > 0 {
-		mean = m.hist.sum / float64(m.hist.n)
-	}
-	model := "closed"
-	if r.cfg.Rate > 0 {
-		model = "open"
-	}
-	return map[string]any{
-		"schema":         "goperf-load/1",
-		"model":          model,
-		"target":         r.cfg.Target,
-		"rate_requested": rate,
-		"connections":    r.cfg.Connections,
-		"warmup_s":       r.cfg.Warmup,
-		"duration_s":     window,
-		"interrupted":    r.interrupted.Load(),
-		"requests":       m.requests,
-		"ok":             m.ok,
-		"achieved_rate":  float64(m.requests) / window,
-		"errors": map[string]any{
-			"connect": m.connect, "timeout": m.timeout, "io": m.ioErr, "status": status, "total": errs,
-		},
-		"dropped": r.dropped[1].Load(),
-		"warmup": map[string]any{
-			"requests": wu.requests, "errors": wu.requests - wu.ok, "dropped": r.dropped[0].Load(),
-		},
-		"latency_ns": map[string]any{
-			"count": m.hist.n, "min": m.hist.min, "mean": mean,
-			"p50": m.hist.quantile(0.50), "p90": m.hist.quantile(0.90), "p99": m.hist.quantile(0.99),
-			"p999": m.hist.quantile(0.999), "max": m.hist.max,
-		},
-		"histogram": map[string]any{
-			"unit": "ns", "max_relative_error": 1.0 / 128, "buckets": m.hist.buckets(),
-		},
 	}
 }
