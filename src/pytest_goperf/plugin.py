@@ -189,6 +189,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     terminalreporter.section("goperf")
     for run in state.runs.values():
+        outcome = run.bench_if_done()
+        if outcome is not None and config.getoption("verbose") >= -1:
+            from pytest_goperf.bench.compare import render_table
+
+            terminalreporter.write_line(f"{run.name}: {outcome.outputs.old or 'old.txt'} vs {outcome.outputs.new}")
+            terminalreporter.write_line(render_table(outcome.comparison).rstrip())
         terminalreporter.write_line(f"{run.name}: artifacts in {run.artifacts}")
         for note in run.notes:
             terminalreporter.write_line(f"  note: {note}")

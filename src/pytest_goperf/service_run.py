@@ -9,6 +9,7 @@ each test instead of re-running.  No pytest import here: the plugin wraps it.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -52,6 +53,11 @@ class _Once:
         self._done = False
         self._value: Any = None
         self._error: BaseException | None = None
+
+    @property
+    def value(self) -> Any:
+        """The value if it was computed without error, else None (never computes)."""
+        return self._value if self._done and self._error is None else None
 
     def get(self, compute: Callable[[], Any]) -> Any:
         if not self._done:
@@ -112,6 +118,11 @@ class ServiceRun:
         result: BenchOutcome = self._bench.get(self._run_bench)
         return result
 
+    def bench_if_done(self) -> BenchOutcome | None:
+        """The bench outcome if the rounds already ran (for summaries), without running them."""
+        outcome: BenchOutcome | None = self._bench.value
+        return outcome
+
     def _run_bench(self) -> BenchOutcome:
         self.artifacts.mkdir(parents=True, exist_ok=True)
         plan = plan_sides(self.cfg)
@@ -138,12 +149,17 @@ class ServiceRun:
                 if cache is not None:
                     cache.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(outputs.old, cache)
-        from pytest_goperf.bench.compare import compare_files
+        from pytest_goperf.bench.compare import compare
+        from pytest_goperf.bench.format import read_file
         from pytest_goperf.gates.bench import judge_rows
 
         th = self.cfg.thresholds.bench
         alpha = th.alpha if th is not None else 0.05
-        comparison = compare_files(old_txt, outputs.new, alpha=alpha)
+        old_label = self.cfg.bench.baseline if plan.old is None else plan.old.label
+        # Columns read "pgo-off" / "pgo" (or the git ref) instead of two long paths.
+        old_file = dataclasses.replace(read_file(old_txt), name=old_label)
+        new_file = dataclasses.replace(read_file(outputs.new), name=plan.new.label)
+        comparison = compare(old_file, new_file, alpha=alpha)
         verdicts: dict[tuple[str, str], Verdict] = {}
         if th is not None:
             verdicts = judge_rows(comparison, max_regression=th.max_regression, alpha=th.alpha,
@@ -251,9 +267,9 @@ class ServiceRun:
             if gate == "scheduler":
                 assert th.scheduler is not None
                 s = th.scheduler
-                return judge_scheduler(stats, p50=s.p50, p90=s.p90, p99=s.p99, max=s.max, trace_path=path)
+                return judge_scheduler(stats, p50=s.p50, p90=s.p90, p99=s.p99, max=s.max, trace_path=str(path))
             assert th.gc is not None
-            return judge_gc(stats, max_stw=th.gc.max_stw, p99_stw=th.gc.p99_stw, trace_path=path)
+            return judge_gc(stats, max_stw=th.gc.max_stw, p99_stw=th.gc.p99_stw, trace_path=str(path))
         raise GoperfError(f"unknown gate {gate!r}")
 
     def _health_verdict(self, gate: str, series: Series) -> Verdict:
