@@ -92,7 +92,7 @@ def _cmd_top(args: argparse.Namespace) -> int:
 
     if args.n < 0:
         raise GoperfError(f"-n must be 0 (all rows) or a positive number of rows, not {args.n}")
-    report = top(read_profile(args.profile), args.sample_index)
+    report = top(read_profile(args.profile), args.sample_index, nodecount=args.n)
     if args.json:
         print(json.dumps(report.to_json(args.n)))
     else:

@@ -46,6 +46,19 @@ def test_text_table_rows_equal_pprof(
     assert any(line.startswith("Showing nodes accounting for") and line in theirs for line in ours)
 
 
+@pytest.mark.slow
+def test_cut_text_table_equals_pprof_nodecount(service_profiles: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    path = service_profiles["cpu"]
+    assert main(["top", str(path), "-n", "12"]) == 0
+    ours = capsys.readouterr().out.splitlines()
+    res = subprocess.run(["go", "tool", "pprof", "-top", "-nodecount=12", "-nodefraction=0", "-edgefraction=0",
+                          str(path)], capture_output=True, text=True, check=True, timeout=120)
+    theirs = res.stdout.splitlines()
+    start = theirs.index(next(line for line in theirs if line.startswith("Showing nodes accounting")))
+    assert ours[ours.index(theirs[start]):] == theirs[start:]
+    assert len(ours) - ours.index(theirs[start]) == 2 + 1 + 12  # summary, "Showing top", header, rows
+
+
 def test_bad_n_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     p = tmp_path / "x.pprof"
     p.write_bytes(b"")

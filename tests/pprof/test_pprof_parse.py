@@ -114,6 +114,14 @@ def test_truncated_real_profile(service_profiles: dict[str, Path], tmp_path: Pat
         parse_profile(raw[: len(raw) // 2])
 
 
+def test_concatenated_profiles(build_profile: Callable[..., bytes]) -> None:
+    raw = build_profile(**SMALL, gzipped=False)
+    with pytest.raises(MalformedProfileError, match="concatenated profiles"):
+        parse_profile(raw + raw)
+    with pytest.raises(MalformedProfileError, match="concatenated profiles"):
+        parse_profile(gzip.compress(raw) + gzip.compress(raw))  # two gzip members, like cat a.pb.gz b.pb.gz
+
+
 def test_dangling_location_id(build_profile: Callable[..., bytes]) -> None:
     bad = {**SMALL, "samples": [([2, 99], [1, 10])]}
     with pytest.raises(MalformedProfileError, match=r"malformed references.*location ids \[99\]"):

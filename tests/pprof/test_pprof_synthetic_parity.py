@@ -93,3 +93,18 @@ def test_synthetic_semantics(synthetic: Path) -> None:
     assert rows["main.helper"].flat == 70 and rows["main.caller"].cum == 40
     assert [r.function for r in t.rows].index("main.alpha") < [r.function for r in t.rows].index("main.zeta")
     assert rows["main.main"].cum == t.total - 9 - 3 - 20  # not in the stackless, <unknown> or 2x-10 samples
+
+
+def test_empty_profile_text_equals_pprof(
+    tmp_path: Path, build_profile: Callable[..., bytes], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+
+    from pytest_goperf.cli import main
+
+    path = tmp_path / "empty.pprof"
+    path.write_bytes(build_profile(sample_types=[("samples", "count"), ("cpu", "nanoseconds")]))
+    assert main(["top", str(path)]) == 0
+    ours = capsys.readouterr().out.splitlines()
+    res = subprocess.run(["go", "tool", "pprof", "-top", str(path)], capture_output=True, text=True, check=True)
+    assert ours == res.stdout.splitlines()[-3:] and len(ours) == 3

@@ -124,3 +124,39 @@ def node_sums(profile: Profile, index: int) -> NodeSums:
         inline=labels,
         total=total,
     )
+
+
+def trimmed_inline_labels(profile: Profile, index: int, kept: set[NodeKey]) -> dict[NodeKey, str]:
+    """Inline labels of the kept nodes when pprof rebuilds its graph from only those (``-nodecount``).
+
+    Edges then join each kept node to the nearest kept caller on the stack, so
+    a label can differ from the full graph's.  Costs one walk over every frame.
+    """
+    nodes = _Nodes()
+    loc_kept: dict[int, tuple[tuple[int, bool], ...]] = {}
+    for lid, loc in profile.locations.items():
+        ln = nodes.location_nodes(loc)
+        # outermost first, as pprof walks; a frame is an inlined call unless it is the outermost line
+        loc_kept[lid] = tuple(
+            (n, i != len(ln) - 1) for i, n in reversed(list(enumerate(ln))) if nodes.keys[n] in kept
+        )
+    edge_inline: dict[tuple[int, int], bool] = {}
+    for sample in profile.samples:
+        if sample.values[index] == 0:
+            continue
+        parent = -1
+        for lid in reversed(sample.location_ids):
+            for node, inline in loc_kept[lid]:
+                if parent >= 0 and node != parent:
+                    key = (parent, node)
+                    edge_inline[key] = edge_inline.get(key, True) and inline
+                parent = node
+    has_inline: set[int] = set()
+    has_plain: set[int] = set()
+    for (_, callee), inline in edge_inline.items():
+        (has_inline if inline else has_plain).add(callee)
+    labels = {}
+    for i in has_inline | has_plain:
+        if i in has_inline:
+            labels[nodes.keys[i]] = "partial-inline" if i in has_plain else "inline"
+    return labels

@@ -144,6 +144,12 @@ def _build(msg: pb.Profile, source: str) -> Profile:
         if not msg.sample_type and not msg.sample and not strings:
             raise NotAProfileError(f"{source}: not a pprof profile: no string table and no sample types")
         raise MalformedProfileError(f"{source}: malformed profile: string_table[0] must be the empty string")
+    if "" in strings[1:]:
+        # Go writes each string once; a second "" is where another profile's table starts.
+        raise MalformedProfileError(
+            f"{source}: malformed profile: concatenated profiles detected (two string tables); "
+            "keep one, or merge them with: go tool pprof -proto a.pprof b.pprof > merged.pprof"
+        )
     nstr = len(strings)
 
     def s(index: int, what: str) -> str:
@@ -195,6 +201,19 @@ def _build(msg: pb.Profile, source: str) -> Profile:
     ntypes = len(sample_types)
     samples: list[Sample] = []
     referenced: set[int] = set()
+    label_cache: dict[tuple[int, int, int, int], Label] = {}
+
+    def label(key: int, text: int, num: int, unit: int) -> Label:
+        lb = label_cache.get((key, text, num, unit))
+        if lb is None:
+            lb = label_cache[(key, text, num, unit)] = Label(
+                s(key, "label key"),
+                s(text, "label value") if text else None,
+                num if (num or unit) and not text else None,
+                s(unit, "label unit"),
+            )
+        return lb
+
     for i, smp in enumerate(msg.sample):
         values = tuple(smp.value)
         if len(values) != ntypes:
@@ -204,15 +223,7 @@ def _build(msg: pb.Profile, source: str) -> Profile:
             )
         ids = tuple(smp.location_id)
         referenced.update(ids)
-        labels = tuple(
-            Label(
-                s(lb.key, "label key"),
-                s(lb.str, "label value") if lb.str else None,
-                lb.num if (lb.num or lb.num_unit) and not lb.str else None,
-                s(lb.num_unit, "label unit"),
-            )
-            for lb in smp.label
-        ) if smp.label else ()
+        labels = tuple(label(lb.key, lb.str, lb.num, lb.num_unit) for lb in smp.label) if smp.label else ()
         samples.append(Sample(ids, values, labels))
     missing = referenced.difference(locations)
     if missing:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_goperf.pprof.graph import node_sums
+from pytest_goperf.pprof.graph import node_sums, trimmed_inline_labels
 from pytest_goperf.pprof.model import Profile
 from pytest_goperf.pprof.units import choose_unit, format_pct, format_value
 
@@ -31,12 +31,21 @@ class TopRow:
 
 @dataclass(frozen=True)
 class Top:
-    """All rows of a top report (not truncated); ``to_json(n)``/``to_text(n)`` cut to n rows."""
+    """A top report; ``to_json(n)``/``to_text(n)`` cut to n rows.
+
+    ``rows`` holds every function unless ``top(..., nodecount=N)`` kept only
+    the first N; ``nodes`` is always the number of functions before cutting.
+    """
 
     sample_type: str
     unit: str
     total: int
     rows: tuple[TopRow, ...]
+    nodes: int = -1
+
+    def __post_init__(self) -> None:
+        if self.nodes < 0:
+            object.__setattr__(self, "nodes", len(self.rows))
 
     def head(self, n: int) -> tuple[TopRow, ...]:
         """The first n rows; 0 (or less) means all."""
@@ -70,8 +79,8 @@ class Top:
             f"Showing nodes accounting for {fmt(shown)}, {format_pct(shown, self.total).strip()} of "
             f"{fmt(self.total)} total",
         ]
-        if len(rows) < len(self.rows):
-            lines.append(f"Showing top {len(rows)} nodes out of {len(self.rows)}")
+        if len(rows) < self.nodes:
+            lines.append(f"Showing top {len(rows)} nodes out of {self.nodes}")
         lines.append(f"{'flat':>10} {'flat':>5}% {'sum':>5}% {'cum':>10} {'cum':>5}%")
         running = 0
         for r in rows:
@@ -84,8 +93,13 @@ class Top:
         return "\n".join(lines) + "\n"
 
 
-def top(profile: Profile, sample_index: str | None = None) -> Top:
-    """Per-function flat/cum for one sample index (name, number, or pprof's default)."""
+def top(profile: Profile, sample_index: str | None = None, *, nodecount: int = 0) -> Top:
+    """Per-function flat/cum for one sample index (name, number, or pprof's default).
+
+    ``nodecount=N`` keeps the first N rows and labels them ``(inline)`` as
+    ``go tool pprof -top -nodecount=N`` does on its trimmed graph; values and
+    order are the same either way.
+    """
     index = profile.sample_index(sample_index)
     st = profile.sample_types[index]
     sums = node_sums(profile, index)
@@ -98,8 +112,15 @@ def top(profile: Profile, sample_index: str | None = None) -> Top:
         (i for i in range(len(sums.names)) if sums.flat[i] or sums.cum[i]),
         key=lambda i: (-abs(sums.flat[i]), sums.names[i], -abs(sums.cum[i]), sums.keys[i]),
     )
+    nodes = len(order)
+    labels = list(sums.inline)
+    if 0 < nodecount < nodes:
+        order = order[:nodecount]
+        trimmed = trimmed_inline_labels(profile, index, {sums.keys[i] for i in order})
+        for i in order:
+            labels[i] = trimmed.get(sums.keys[i], "")
     rows = tuple(
-        TopRow(sums.names[i], sums.flat[i], pct(sums.flat[i]), sums.cum[i], pct(sums.cum[i]), sums.inline[i])
+        TopRow(sums.names[i], sums.flat[i], pct(sums.flat[i]), sums.cum[i], pct(sums.cum[i]), labels[i])
         for i in order
     )
-    return Top(sample_type=st.type, unit=st.unit, total=total, rows=rows)
+    return Top(sample_type=st.type, unit=st.unit, total=total, rows=rows, nodes=nodes)
