@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trials", type=int, default=2000)
     ap.add_argument("--benchmarks", type=int, default=4, help="benchmarks per service (x3 units = rows)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--counts", default="6,10", help="bench.count values to try, comma-separated")
     ap.add_argument("--noise", type=Path, default=NOISE, help="go test -bench output to draw the noise from")
     args = ap.parse_args(argv)
     noise = pools(args.noise)
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nservice = {args.benchmarks} benchmarks x 3 units = {rows} rows; alpha 0.05 with Holm; {args.trials} trials")
     print(f"{'count':>5}  {'A/A FWER (0%)':>14}  {'A/A FWER (5%)':>14}  {'detect 5% (0%)':>15}  {'detect 5% (5%)':>15}"
           f"  {'detect 10% (0%)':>16}  {'detect 10% (5%)':>16}")
-    for count in (6, 10):
+    for count in (int(c) for c in args.counts.split(",")):
         # Common random numbers: every column sees the same draws, so columns compare cleanly.
         def col(slow: float, max_reg: float, target_only: bool) -> float:
             return rate(random.Random(args.seed * 1000 + count), noise, args.trials, args.benchmarks, count,
