@@ -87,9 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trials", type=int, default=2000)
     ap.add_argument("--benchmarks", type=int, default=4, help="benchmarks per service (x3 units = rows)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--counts", default="6,10", help="bench.count values to try, comma-separated")
+    ap.add_argument("--noise", type=Path, default=NOISE, help="go test -bench output to draw the noise from")
     args = ap.parse_args(argv)
-    noise = pools(NOISE)
-    rng = random.Random(args.seed)
+    noise = pools(args.noise)
     start = time.perf_counter()
     for name, units in sorted(noise.items()):
         rel = sorted(units["sec/op"])
@@ -98,13 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nservice = {args.benchmarks} benchmarks x 3 units = {rows} rows; alpha 0.05 with Holm; {args.trials} trials")
     print(f"{'count':>5}  {'A/A FWER (0%)':>14}  {'A/A FWER (5%)':>14}  {'detect 5% (0%)':>15}  {'detect 5% (5%)':>15}"
           f"  {'detect 10% (0%)':>16}  {'detect 10% (5%)':>16}")
-    for count in (6, 10):
-        aa0 = rate(rng, noise, args.trials, args.benchmarks, count, 1.0, 0.0, False)
-        aa5 = rate(rng, noise, args.trials, args.benchmarks, count, 1.0, 0.05, False)
-        d5 = rate(rng, noise, args.trials, args.benchmarks, count, 1.05, 0.0, True)
-        d5t = rate(rng, noise, args.trials, args.benchmarks, count, 1.05, 0.05, True)
-        d10 = rate(rng, noise, args.trials, args.benchmarks, count, 1.10, 0.0, True)
-        d10t = rate(rng, noise, args.trials, args.benchmarks, count, 1.10, 0.05, True)
+    for count in (int(c) for c in args.counts.split(",")):
+        # Common random numbers: every column sees the same draws, so columns compare cleanly.
+        def col(slow: float, max_reg: float, target_only: bool) -> float:
+            return rate(random.Random(args.seed * 1000 + count), noise, args.trials, args.benchmarks, count,
+                        slow, max_reg, target_only)
+
+        aa0, aa5 = col(1.0, 0.0, False), col(1.0, 0.05, False)
+        d5, d5t = col(1.05, 0.0, True), col(1.05, 0.05, True)
+        d10, d10t = col(1.10, 0.0, True), col(1.10, 0.05, True)
         print(f"{count:>5}  {aa0:>14.3%}  {aa5:>14.3%}  {d5:>15.1%}  {d5t:>15.1%}  {d10:>16.1%}  {d10t:>16.1%}")
     print("\n(0%) = max_regression 0 %: significance alone; (5%) = default max_regression 5 %.")
     print(f"elapsed {time.perf_counter() - start:.1f}s")

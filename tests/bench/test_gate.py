@@ -117,3 +117,12 @@ def test_assume_exact_rows_are_judged_without_noise_model() -> None:
     assert row.exact and row.p_value == 0.0 and row.old is not None and row.old.center == 5.0
     v = judge_rows(cmp, max_regression="5%")[("A", "allocs/op")]
     assert not v.passed and v.skipped is None and "regressed by 20.00%" in v.message
+
+
+def test_gate_does_not_trust_benchstat_p_zero_from_asymmetric_ties() -> None:
+    header = "Unit hits/op better=higher\n"
+    cmp = make({"A": [7.0, 7.0, 7.0]}, {"A": [5.0] * 5 + [6.0, 7.0]}, unit="hits/op", header=header)
+    row = cmp.rows[0]
+    assert row.p_value == 0.0 and row.significant  # what benchstat prints
+    v = judge_rows(cmp, max_regression="5%")[("A", "hits/op")]
+    assert v.passed and any("asymmetric ties" in w for w in v.warnings)

@@ -170,6 +170,13 @@ def _samples() -> list[tuple[list[float], list[float]]]:
                 return [rng.gauss(100 + s, 1.5) for _ in range(n)]
 
             pairs.append((draw(n1, 0), draw(n2, shift)))
+    for _ in range(300):  # random sizes 1..60, random tie density, random shift
+        n1, n2 = rng.randint(1, 60), rng.randint(1, 60)
+        levels = rng.choice([2, 4, 8, 30, 0])
+        scale = rng.choice([1e-9, 1.0, 1e6])
+        shift = rng.choice([0.0, 0.3, 1.0])
+        gen = (lambda s: float(rng.randrange(levels)) + s) if levels else (lambda s: rng.gauss(10 + s, 1))
+        pairs.append(([gen(0.0) * scale for _ in range(n1)], [gen(shift) * scale for _ in range(n2)]))
     pairs.append(([7.0] * 6, [7.0] * 6))
     pairs.append(([7.0] * 30, [7.0] * 30))
     pairs.append(([0.0] * 6, [0.0, 1.0] * 3))

@@ -37,6 +37,7 @@ class Row:
     delta_pct: float | None
     warnings: tuple[str, ...] = ()
     exact: bool = False  # the unit is declared ``assume=exact``: no noise model, p is 0
+    p_sound: float | None = None  # p for decisions (see stats.sound_p); p_value is benchstat's
 
     @property
     def worse_pct(self) -> float | None:
@@ -224,19 +225,20 @@ def _row(key: tuple[str, str], a: _Side, b: _Side, meta: dict[tuple[str, str], s
             warnings.append(f"benchmarks vary in {', '.join(vary)} ({fname})")
     old_s, new_s = sums
     p: float | None = None
+    p_sound: float | None = None
     delta: float | None = None
     significant = False
     if old_s is not None and new_s is not None:
         if exact:
-            p = 0.0  # benchstat's AssumeExact: any difference is real
+            p = p_sound = 0.0  # benchstat's AssumeExact: any difference is real
         else:
             test = mann_whitney(a.values[key], b.values[key], alpha)
-            p = test.p
+            p, p_sound = test.p, test.p_sound
             warnings.extend(test.warnings)
         significant = p <= alpha
         delta = _delta_pct(old_s.center, new_s.center)
     better = direction(unit, meta.get((unit, "better")))
-    return Row(name, unit, better, old_s, new_s, p, significant, delta, tuple(warnings), exact)
+    return Row(name, unit, better, old_s, new_s, p, significant, delta, tuple(warnings), exact, p_sound)
 
 
 def _unit_geomean(unit: str, rows: list[Row]) -> Geomean:

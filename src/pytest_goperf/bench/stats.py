@@ -63,6 +63,9 @@ class UTest:
     n1: int
     n2: int
     warnings: tuple[str, ...] = ()
+    # p for decisions: equal to p except where benchstat's 2*CDF(min U) is an
+    # artifact of asymmetric ties (p below the smallest attainable value).
+    p_sound: float | None = None
 
 
 def _sign(x: float) -> int:
@@ -301,6 +304,9 @@ def _no_ties_cdf(n1: int, n2: int) -> tuple[int, ...]:
 
 @lru_cache(maxsize=4096)
 def _ties_cdf(n1: int, ties: tuple[int, ...], two_u: int) -> float:
+    """P(2*U1 <= two_u) under the tie structure ``ties`` (run lengths), exactly."""
+    if two_u < 0:
+        return 0.0
     start = 0
     groups = []
     for t in ties:
@@ -312,6 +318,24 @@ def _ties_cdf(n1: int, ties: tuple[int, ...], two_u: int) -> float:
     # it is < 2**width - 1, hence equal to packed mod (2**width - 1).
     below = packed % ((1 << width) - 1)
     return below / math.comb(start, n1)
+
+
+def _benchstat_ties_cdf(n1: int, ties: tuple[int, ...], two_u: int) -> float:
+    """The tied CDF as benchstat evaluates it.
+
+    With exactly two distinct values benchstat uses a closed form whose upper
+    summation bound is a Go integer division, which truncates toward zero: for
+    a ``two_u`` just below the support it counts the all-from-the-lower-group
+    subsets instead of none (p can then exceed 1).  We reproduce that.
+    """
+    if len(ties) != 2:
+        return _ties_cdf(n1, ties, two_u)
+    t0, t1 = ties
+    num = two_u - n1 * (t0 - n1)
+    high = num // (t0 + t1) if num >= 0 else -((-num) // (t0 + t1))
+    count = sum(math.comb(t0, n1 - r) * math.comb(t1, r)
+                for r in range(max(0, n1 - t0), min(high, n1) + 1))
+    return count / math.comb(t0 + t1, n1)
 
 
 def _ranks(x: list[float], y: list[float]) -> tuple[float, list[int]]:
@@ -341,12 +365,31 @@ def mann_whitney(x: list[float] | tuple[float, ...], y: list[float] | tuple[floa
     p, err = _u_pvalue(list(x), list(y))
     warnings: list[str] = []
     if err is not None:
-        return UTest(1.0, n1, n2, (err,))
+        return UTest(1.0, n1, n2, (err,), 1.0)
+    p_sound = p if p >= 2 / math.comb(n1 + n2, n1) else sound_p(list(x), list(y))
     if p > alpha:
         op, need = min_samples_for_alpha(alpha)
         if n1 < need and n2 < need:
             warnings.append(f"need {op} {need} samples to detect a difference at alpha level {go_float(alpha)}")
-    return UTest(p, n1, n2, tuple(warnings))
+    return UTest(p, n1, n2, tuple(warnings), p_sound)
+
+
+def sound_p(x: list[float], y: list[float]) -> float:
+    """Exact two-sided p = 2*min(P(U1 <= u1), P(U1 >= u1)), capped at 1.
+
+    benchstat's 2*P(U <= min(U1, U2)) assumes a symmetric distribution; with
+    asymmetric ties min(U1, U2) can fall below U1's support and the p-value
+    comes out 0 although the observation is not extreme at all.  This form is
+    valid for any tie structure (used by the gate, never shown as benchstat's p).
+    """
+    n1, n2 = len(x), len(y)
+    r1, ties = _ranks(x, y)
+    two_u1 = int(2 * (r1 - n1 * (n1 + 1) / 2))
+    if len(ties) == 1:
+        return 1.0
+    lower = _ties_cdf(n1, tuple(ties), two_u1)
+    upper = 1.0 - _ties_cdf(n1, tuple(ties), two_u1 - 1)
+    return min(1.0, 2 * min(lower, upper))
 
 
 def _u_pvalue(x: list[float], y: list[float]) -> tuple[float, str | None]:
@@ -370,7 +413,7 @@ def _u_pvalue(x: list[float], y: list[float]) -> tuple[float, str | None]:
         if not has_ties:
             cum = _no_ties_cdf(n1, n2)
             return cum[two_u // 2] / math.comb(n1 + n2, n1) * 2, None
-        return _ties_cdf(n1, tuple(ties), two_u) * 2, None
+        return _benchstat_ties_cdf(n1, tuple(ties), two_u) * 2, None
     t = float(sum(k * k * k - k for k in ties))
     big_n = float(n1 + n2)
     sigma = math.sqrt(n1 * n2 * ((big_n + 1) - t / (big_n * (big_n - 1))) / 12)

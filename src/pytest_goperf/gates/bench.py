@@ -43,6 +43,14 @@ def min_attainable_p(n1: int, n2: int) -> float:
     return 2 / math.comb(n1 + n2, n1) if n1 and n2 else 1.0
 
 
+def _decision_p(r: Row) -> float:
+    """benchstat's p, unless it is an artifact of asymmetric ties (then the sound one)."""
+    if r.p_sound is not None:
+        return r.p_sound
+    assert r.p_value is not None
+    return r.p_value
+
+
 def _share(x: float | str | None) -> float | None:
     if x is None:
         return None
@@ -99,7 +107,7 @@ def judge_rows(
     wanted = set(units) if units is not None else None
     rows = [r for r in comparison.rows if wanted is None or r.unit in wanted]
     tested = [r for r in rows if r.p_value is not None]
-    adjusted = dict(zip((id(r) for r in tested), holm([r.p_value for r in tested if r.p_value is not None])))
+    adjusted = dict(zip((id(r) for r in tested), holm([_decision_p(r) for r in tested])))
     m = len(tested)
     op, need = min_samples_for_alpha(alpha)
     out: dict[tuple[str, str], Verdict] = {}
@@ -140,6 +148,9 @@ def _judge(r: Row, p_holm: float | None, m: int, alpha: float, max_reg: float, m
     if floor * m > alpha:
         warnings.append(f"low power: with {m} rows, Holm needs p <= {alpha / m:.4g} for a lone change, "
                         f"but {r.old.n}+{r.new.n} samples give at best p={floor:.4g}; raise bench.count")
+    if _decision_p(r) != r.p_value:
+        warnings.append(f"benchstat's p={r.p_value:.3g} comes from asymmetric ties (min(U1, U2) outside the "
+                        f"U distribution); the gate uses the exact two-sided p={_decision_p(r):.3g}")
     worse = r.worse_pct
     significant = p_holm <= alpha
     row_text = _describe(r, alpha, old_label, new_label)
