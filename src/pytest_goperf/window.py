@@ -135,7 +135,7 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
         for cap in captures:
             cap.join(load.duration + 30.0)
         if collector is not None:
-            result.series = collector.stop(take_last=True)
+            result.series = collector.stop()
         if not load.command:
             result.loadgen_cpu = (kids1 - kids0) / max(time.monotonic() - t0, 1e-9)
         result.load = run.result()
@@ -186,7 +186,7 @@ def _start_captures(debug: str, load: LoadConfig, artifacts: Path) -> tuple[list
                                                      cancel=c)))
     for cap in caps:
         cap.start()
-    collector = SeriesCollector(debug, artifacts, load.sample_every).start()
+    collector = SeriesCollector(debug, artifacts, load.sample_every, until=load.duration).start()
     return caps, collector
 
 

@@ -87,17 +87,19 @@ def take_sample(debug_url: str, folder: Path, index: int, t: float, *, timeout: 
 
 
 class SeriesCollector:
-    """Background thread sampling at t = 0, interval, 2*interval ... until stopped.
+    """Background thread sampling at t = 0, interval, 2*interval ... (t < ``until``) until stopped.
 
     It sleeps on an ``Event`` between samples, so waiting costs no CPU.
     """
 
-    def __init__(self, debug_url: str, folder: Path, interval: float, *, timeout: float = 10.0) -> None:
+    def __init__(self, debug_url: str, folder: Path, interval: float, *, until: float | None = None,
+                 timeout: float = 10.0) -> None:
         if interval <= 0:
             raise ValueError("sample interval must be > 0")
         self.debug_url = debug_url
         self.folder = folder
         self.timeout = timeout
+        self.until = until
         self.series = Series(interval=interval)
         self._stop = threading.Event()
         self._cancel = Cancel()
@@ -114,6 +116,8 @@ class SeriesCollector:
         index = 0
         while not self._stop.is_set():
             due = self._t0 + index * self.series.interval
+            if self.until is not None and due - self._t0 >= self.until:
+                break  # later samples would see the service after the load, not under it
             if self._stop.wait(max(0.0, due - time.monotonic())):
                 break
             sample, errors = take_sample(self.debug_url, self.folder, len(self.series.samples),
@@ -132,17 +136,9 @@ class SeriesCollector:
         self._thread.join(2.0)
         return self.series
 
-    def stop(self, *, take_last: bool = False) -> Series:
-        """Stop sampling (optionally with one final sample) and return the series."""
+    def stop(self) -> Series:
+        """Stop sampling (waiting for a sample in flight) and return the series."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(self.timeout * 2 + 5)
-        if take_last and not self._thread.is_alive():
-            t = time.monotonic() - self._t0
-            last = self.series.samples[-1].t if self.series.samples else -1.0
-            if t - last > self.series.interval / 2:
-                sample, errors = take_sample(self.debug_url, self.folder, len(self.series.samples), t,
-                                             timeout=self.timeout)
-                self.series.samples.append(sample)
-                self.series.errors.extend(errors)
         return self.series
