@@ -31,7 +31,7 @@ from .errors import CaptureError, LoadError, ServiceError
 from .go.load import LoadResult, LoadRun, start_command, start_load
 from .go.service import AttachedService
 from .health.series import Series, SeriesCollector
-from .pprof.capture import fetch_profile
+from .pprof.capture import Cancel, fetch_profile
 
 _POLL = 0.25   # seconds between liveness checks while waiting
 
@@ -71,10 +71,11 @@ class WindowResult:
 class _Capture(threading.Thread):
     """Run one fetch after ``delay`` seconds; keep its error instead of raising."""
 
-    def __init__(self, name: str, delay: float, job: Callable[[], Path]) -> None:
+    def __init__(self, name: str, delay: float, job: Callable[[Cancel], Path]) -> None:
         super().__init__(name=f"goperf-{name}", daemon=True)
         self.key, self.delay, self.job = name, delay, job
         self.cancel = threading.Event()
+        self.token = Cancel()
         self.path: Path | None = None
         self.error: str | None = None
 
@@ -83,7 +84,7 @@ class _Capture(threading.Thread):
             self.error = "cancelled: the window ended early"
             return
         try:
-            self.path = self.job()
+            self.path = self.job(self.token)
         except CaptureError as exc:
             self.error = str(exc)
         except Exception as exc:  # keep the window going; the gate reports it
@@ -114,6 +115,7 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
     t0 = time.monotonic()
     captures: list[_Capture] = []
     collector: SeriesCollector | None = None
+    finished = False
     try:
         _wait(run, service, until=t0 + load.warmup)
         cpu0, kids0 = _cpu_now()
@@ -133,7 +135,7 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
         for cap in captures:
             cap.join(load.duration + 30.0)
         if collector is not None:
-            result.series = collector.stop(take_last=True)
+            result.series = collector.stop()
         if not load.command:
             result.loadgen_cpu = (kids1 - kids0) / max(time.monotonic() - t0, 1e-9)
         result.load = run.result()
@@ -145,6 +147,7 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
                 f"every measured request to {service.url} failed ({result.load.errors.describe()}); "
                 f"see {artifacts / 'load.json'}.\n--- service log tail ---\n{service.log_tail()}"
             )
+        finished = True
         return result
     except ServiceError:
         raise
@@ -156,6 +159,8 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
         run.stop()
         for cap in captures:
             cap.cancel.set()
+            if not finished:  # cut off captures in flight: an error or Ctrl-C must not wait for them
+                cap.token.cancel()
         for cap in captures:
             cap.join(5.0)
             if cap.path is not None:
@@ -163,7 +168,7 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
             elif cap.error:
                 result.errors.setdefault(cap.key, cap.error)
         if collector is not None:
-            result.series = result.series or collector.stop()
+            result.series = result.series or (collector.stop() if finished else collector.abort())
             result.series_path = result.series.write(artifacts / "series.json")
             if not result.series.samples or all(s.heap_inuse is None for s in result.series.samples):
                 result.errors["series"] = "; ".join(result.series.errors[:2]) or "no samples taken"
@@ -172,14 +177,16 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
 
 def _start_captures(debug: str, load: LoadConfig, artifacts: Path) -> tuple[list[_Capture], SeriesCollector]:
     cpu_seconds = max(1, int(load.duration))
-    caps = [_Capture("cpu", 0.0, lambda: fetch_profile(debug, "profile", artifacts / "cpu.pprof", seconds=cpu_seconds))]
+    caps = [_Capture("cpu", 0.0, lambda c: fetch_profile(debug, "profile", artifacts / "cpu.pprof",
+                                                         seconds=cpu_seconds, cancel=c))]
     if load.trace > 0:
         length = min(load.trace, load.duration)
         caps.append(_Capture("trace", (load.duration - length) / 2,
-                             lambda: fetch_profile(debug, "trace", artifacts / "trace.out", seconds=length)))
+                             lambda c: fetch_profile(debug, "trace", artifacts / "trace.out", seconds=length,
+                                                     cancel=c)))
     for cap in caps:
         cap.start()
-    collector = SeriesCollector(debug, artifacts, load.sample_every).start()
+    collector = SeriesCollector(debug, artifacts, load.sample_every, until=load.duration).start()
     return caps, collector
 
 

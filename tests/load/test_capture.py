@@ -121,3 +121,36 @@ def test_proxy_settings_are_ignored(example_service: Path, tmp_path: Path, monke
                         log_path=tmp_path / "s.log") as svc:
         assert svc.debug_url is not None
         assert goroutine_count(svc.debug_url, tmp_path / "g.txt") > 0
+
+
+def test_cancel_cuts_off_a_long_profile(service: ServiceProcess, tmp_path: Path) -> None:
+    import threading
+    from pytest_goperf.pprof.capture import Cancel
+    assert service.debug_url is not None
+    url = service.debug_url
+    token = Cancel()
+    errors: list[str] = []
+
+    def long_profile() -> None:
+        try:
+            fetch_profile(url, "profile", tmp_path / "cpu.pprof", seconds=30, cancel=token)
+        except CaptureError as exc:
+            errors.append(str(exc))
+
+    worker = threading.Thread(target=long_profile)
+    worker.start()
+    time.sleep(0.3)
+    token.cancel()
+    worker.join(10)  # far below the 30 s the profile would take
+    assert not worker.is_alive() and errors and "cancelled" in errors[0]
+    assert not (tmp_path / "cpu.pprof").exists()
+    # the server notices the client leaving and stops profiling, long before its 30 s
+    for _ in range(50):
+        try:
+            assert fetch_profile(url, "profile", tmp_path / "next.pprof", seconds=1).exists()
+            break
+        except CaptureError as exc:
+            assert "already in use" in str(exc)
+            time.sleep(0.1)
+    else:
+        pytest.fail("the service kept profiling after the client went away")

@@ -29,7 +29,8 @@ def test_full_window(example_service: Path, loadgen: Path, tmp_path: Path) -> No
     assert w.load is not None and w.load.requests + w.load.dropped == 400 and w.load.errors.total == 0
     assert gzip.decompress(w.require("cpu").read_bytes())
     assert w.require("trace").read_bytes().startswith(b"go 1.")
-    assert w.series is not None and len(w.series.samples) >= 3
+    # samples at t = 0, 0.5, 1, 1.5 only: none after the load, when connections are gone
+    assert w.series is not None and 3 <= len(w.series.samples) <= 4
     assert all(s.heap_inuse and s.goroutines for s in w.series.samples)
     for s in w.series.samples:
         assert s.heap_profile and gzip.decompress((art / s.heap_profile).read_bytes())
@@ -96,3 +97,33 @@ def test_attach_mode(example_service: Path, loadgen: Path, tmp_path: Path) -> No
         w = run_window(attached, load, tmp_path / "art", loadgen=loadgen)
         assert svc.returncode is None  # attaching neither starts nor stops anything
     assert w.errors == {} and w.load is not None and w.load.ok == 50 and w.trace is not None
+
+
+def _running_with(arg: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if arg.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+def test_ctrl_c_stops_generator_and_service(example_service: Path, loadgen: Path, tmp_path: Path) -> None:
+    import _thread
+    import threading
+    art = tmp_path / "art"
+    load = LoadConfig(warmup=0.5, duration=30.0, rate=50, requests=MIX, sample_every=0.5, trace=0)
+    timer = threading.Timer(1.5, _thread.interrupt_main)
+    pid = None
+    with pytest.raises(KeyboardInterrupt):
+        with ServiceProcess(example_service, args=ARGS, env={}, log_path=art / "service.log") as svc:
+            pid = svc.pid
+            timer.start()
+            run_window(svc, load, art, loadgen=loadgen)
+    timer.cancel()
+    assert _running_with(str(art / "load-config.json")) == []
+    assert pid is not None and pid not in [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+    assert (art / "window.json").exists() and (art / "heap-000.pprof").exists()

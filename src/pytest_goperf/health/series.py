@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CaptureError
-from ..pprof.capture import fetch_profile, goroutine_count, heap_memstats
+from ..pprof.capture import Cancel, fetch_profile, goroutine_count, heap_memstats
 
 
 @dataclass(frozen=True)
@@ -63,21 +63,23 @@ class Series:
                    samples=[Sample(**s) for s in data["samples"]], errors=list(data.get("errors", [])))
 
 
-def take_sample(debug_url: str, folder: Path, index: int, t: float, *, timeout: float = 10.0) -> tuple[Sample, list[str]]:
+def take_sample(debug_url: str, folder: Path, index: int, t: float, *, timeout: float = 10.0,
+                cancel: Cancel | None = None) -> tuple[Sample, list[str]]:
     """Fetch heap (gc=1: text for the numbers, protobuf for pprof) and goroutines once."""
     errors: list[str] = []
     tag = f"{index:03d}"
     fields: dict[str, Any] = {"t": round(t, 4)}
     try:
-        stats = heap_memstats(debug_url, folder / f"heap-{tag}.txt", gc=True, timeout=timeout)
+        stats = heap_memstats(debug_url, folder / f"heap-{tag}.txt", gc=True, timeout=timeout, cancel=cancel)
         fields.update(heap_inuse=stats["HeapInuse"], heap_alloc=stats.get("HeapAlloc"), heap_text=f"heap-{tag}.txt")
         # Right after that GC the protobuf profile shows the same in-use heap.
-        fetch_profile(debug_url, "heap", folder / f"heap-{tag}.pprof", timeout=timeout)
+        fetch_profile(debug_url, "heap", folder / f"heap-{tag}.pprof", timeout=timeout, cancel=cancel)
         fields["heap_profile"] = f"heap-{tag}.pprof"
     except CaptureError as exc:
         errors.append(f"sample {tag} heap: {exc}")
     try:
-        fields["goroutines"] = goroutine_count(debug_url, folder / f"goroutine-{tag}.txt", timeout=timeout)
+        fields["goroutines"] = goroutine_count(debug_url, folder / f"goroutine-{tag}.txt", timeout=timeout,
+                                               cancel=cancel)
         fields["goroutine_text"] = f"goroutine-{tag}.txt"
     except CaptureError as exc:
         errors.append(f"sample {tag} goroutines: {exc}")
@@ -85,19 +87,22 @@ def take_sample(debug_url: str, folder: Path, index: int, t: float, *, timeout: 
 
 
 class SeriesCollector:
-    """Background thread sampling at t = 0, interval, 2*interval ... until stopped.
+    """Background thread sampling at t = 0, interval, 2*interval ... (t < ``until``) until stopped.
 
     It sleeps on an ``Event`` between samples, so waiting costs no CPU.
     """
 
-    def __init__(self, debug_url: str, folder: Path, interval: float, *, timeout: float = 10.0) -> None:
+    def __init__(self, debug_url: str, folder: Path, interval: float, *, until: float | None = None,
+                 timeout: float = 10.0) -> None:
         if interval <= 0:
             raise ValueError("sample interval must be > 0")
         self.debug_url = debug_url
         self.folder = folder
         self.timeout = timeout
+        self.until = until
         self.series = Series(interval=interval)
         self._stop = threading.Event()
+        self._cancel = Cancel()
         self._t0 = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="goperf-series", daemon=True)
 
@@ -111,10 +116,12 @@ class SeriesCollector:
         index = 0
         while not self._stop.is_set():
             due = self._t0 + index * self.series.interval
+            if self.until is not None and due - self._t0 >= self.until:
+                break  # later samples would see the service after the load, not under it
             if self._stop.wait(max(0.0, due - time.monotonic())):
                 break
             sample, errors = take_sample(self.debug_url, self.folder, len(self.series.samples),
-                                         time.monotonic() - self._t0, timeout=self.timeout)
+                                         time.monotonic() - self._t0, timeout=self.timeout, cancel=self._cancel)
             self.series.samples.append(sample)
             self.series.errors.extend(errors)
             index += 1
@@ -122,17 +129,16 @@ class SeriesCollector:
             if late > 0:  # a slow sample: skip the slots it overran instead of bursting
                 index += int(late / self.series.interval) + 1
 
-    def stop(self, *, take_last: bool = False) -> Series:
-        """Stop sampling (optionally with one final sample) and return the series."""
+    def abort(self) -> Series:
+        """Stop at once, cutting off a sample in flight (on errors and Ctrl-C)."""
+        self._stop.set()
+        self._cancel.cancel()
+        self._thread.join(2.0)
+        return self.series
+
+    def stop(self) -> Series:
+        """Stop sampling (waiting for a sample in flight) and return the series."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(self.timeout * 2 + 5)
-        if take_last and not self._thread.is_alive():
-            t = time.monotonic() - self._t0
-            last = self.series.samples[-1].t if self.series.samples else -1.0
-            if t - last > self.series.interval / 2:
-                sample, errors = take_sample(self.debug_url, self.folder, len(self.series.samples), t,
-                                             timeout=self.timeout)
-                self.series.samples.append(sample)
-                self.series.errors.extend(errors)
         return self.series

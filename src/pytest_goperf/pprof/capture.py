@@ -13,12 +13,11 @@ import http.client
 import os
 import re
 import socket
-import urllib.error
+import threading
 import urllib.parse
 from pathlib import Path
 
 from ..errors import CaptureError
-from ..go.ports import DIRECT
 
 KINDS = ("profile", "heap", "allocs", "goroutine", "trace", "block", "mutex", "threadcreate")
 _ALIASES = {"cpu": "profile"}
@@ -56,44 +55,102 @@ def _fix_for(body: str, seconds: float | None) -> str:
     return ""
 
 
-def fetch(url: str, dest: Path, *, timeout: float, seconds: float | None = None) -> Path:
-    """GET ``url`` into ``dest`` (atomically: a failed fetch leaves no partial file)."""
+class Cancel:
+    """Lets another thread abort a fetch at once, even one blocked waiting for a 30 s profile.
+
+    Shutting the socket down also ends the server's handler: net/http/pprof
+    stops profiling when its client goes away.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._socks: list[socket.socket] = []
+        self.cancelled = False
+
+    def _attach(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            if self.cancelled:
+                raise CaptureError("capture cancelled")
+            if sock is not None:
+                self._socks.append(sock)
+
+    def _detach(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            if sock in self._socks:
+                self._socks.remove(sock)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.cancelled = True
+            for sock in self._socks:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CaptureError(f"debug URL {url!r} must be http(s)://host:port")
+    cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    return cls(parts.hostname, parts.port, timeout=timeout), target
+
+
+def fetch(url: str, dest: Path, *, timeout: float, seconds: float | None = None, cancel: Cancel | None = None) -> Path:
+    """GET ``url`` into ``dest`` (atomically: a failed fetch leaves no partial file).
+
+    Direct connection, never through ``$http_proxy``; ``timeout`` bounds each wait for data.
+    """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
+    conn, target = _connection(url, timeout)
     try:
-        with DIRECT.open(url, timeout=timeout) as resp, tmp.open("wb") as out:
+        conn.connect()
+        if cancel is not None:
+            cancel._attach(conn.sock)
+        conn.request("GET", target, headers={"User-Agent": "pytest-goperf"})
+        resp = conn.getresponse()
+        if resp.status >= 400:
+            body = resp.read(8192).decode("utf-8", "replace").strip()
+            hint = _fix_for(body, seconds)
+            if resp.status == 404 and not hint:
+                hint = " Is net/http/pprof registered on this listener (import _ \"net/http/pprof\" or pprof.Index)?"
+            raise CaptureError(f"GET {url} -> HTTP {resp.status}: {body or resp.reason}.{hint}")
+        with tmp.open("wb") as out:
             while chunk := resp.read(_CHUNK):
                 out.write(chunk)
+        if resp.length:  # Content-Length promised more than came
+            raise CaptureError(f"GET {url}: the answer was cut off {resp.length} bytes short")
         os.replace(tmp, dest)
         return dest
-    except urllib.error.HTTPError as exc:
-        body = exc.read().decode("utf-8", "replace").strip()
-        hint = _fix_for(body, seconds)
-        if exc.code == 404 and not hint:
-            hint = " Is net/http/pprof registered on this listener (import _ \"net/http/pprof\" or pprof.Index)?"
-        raise CaptureError(f"GET {url} -> HTTP {exc.code}: {body or exc.reason}.{hint}") from None
-    except (TimeoutError, socket.timeout) as exc:
-        raise CaptureError(f"GET {url}: no complete answer after waiting {timeout:g}s ({exc})") from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, (TimeoutError, socket.timeout)):
-            raise CaptureError(f"GET {url}: no answer after waiting {timeout:g}s") from None
-        if isinstance(reason, ConnectionRefusedError):
-            raise CaptureError(
-                f"GET {url}: connection refused. The debug (pprof) listener is probably not started or is bound "
-                "elsewhere: pass -debug-addr={debug_addr} (or your flag) in service.args, or fix "
-                "service.attach.debug_url."
-            ) from None
-        raise CaptureError(f"GET {url}: {reason}") from None
+    except (TimeoutError, socket.timeout):
+        raise CaptureError(f"GET {url}: no answer after waiting {timeout:g}s") from None
+    except socket.gaierror as exc:
+        raise CaptureError(f"GET {url}: cannot resolve the host ({exc}); check the debug URL") from None
+    except ConnectionRefusedError:
+        raise CaptureError(
+            f"GET {url}: connection refused. The debug (pprof) listener is probably not started or is bound "
+            "elsewhere: pass -debug-addr={debug_addr} (or your flag) in service.args, or fix "
+            "service.attach.debug_url."
+        ) from None
     except (OSError, http.client.HTTPException) as exc:
+        if cancel is not None and cancel.cancelled:
+            raise CaptureError(f"GET {url}: cancelled (the window ended early)") from None
         raise CaptureError(f"GET {url}: connection broke off: {exc!r}") from None
     finally:
+        if cancel is not None:
+            cancel._detach(conn.sock)
+        conn.close()
         tmp.unlink(missing_ok=True)
 
 
 def fetch_profile(debug_url: str, kind: str, dest: Path, *, seconds: float | None = None, gc: bool = False,
-                  debug: int | None = None, timeout: float | None = None) -> Path:
+                  debug: int | None = None, timeout: float | None = None, cancel: Cancel | None = None) -> Path:
     """Save one profile (``profile`` = CPU, ``heap``, ``allocs``, ``goroutine``, ``trace`` ...) to ``dest``.
 
     ``timeout`` defaults to the capture length plus 15 s, since CPU profiles and
@@ -104,7 +161,7 @@ def fetch_profile(debug_url: str, kind: str, dest: Path, *, seconds: float | Non
         raise CaptureError(f"a {kind} capture needs seconds=")
     url = profile_url(debug_url, kind, seconds=seconds, gc=gc, debug=debug)
     wait = timeout if timeout is not None else (seconds or 0.0) + 15.0
-    path = fetch(url, dest, timeout=wait, seconds=seconds)
+    path = fetch(url, dest, timeout=wait, seconds=seconds, cancel=cancel)
     _check_format(path, kind, debug, url)
     return path
 
@@ -136,15 +193,16 @@ def parse_memstats(text: str) -> dict[str, int]:
     return {k: int(v) for k, v in _MEMSTAT.findall(text)}
 
 
-def goroutine_count(debug_url: str, dest: Path, *, timeout: float = 10.0) -> int:
+def goroutine_count(debug_url: str, dest: Path, *, timeout: float = 10.0, cancel: Cancel | None = None) -> int:
     """Save ``goroutine?debug=1`` to ``dest`` and return the total it reports."""
-    path = fetch_profile(debug_url, "goroutine", dest, debug=1, timeout=timeout)
+    path = fetch_profile(debug_url, "goroutine", dest, debug=1, timeout=timeout, cancel=cancel)
     return parse_goroutine_total(path.read_text(errors="replace"))
 
 
-def heap_memstats(debug_url: str, dest: Path, *, gc: bool = True, timeout: float = 10.0) -> dict[str, int]:
+def heap_memstats(debug_url: str, dest: Path, *, gc: bool = True, timeout: float = 10.0,
+                  cancel: Cancel | None = None) -> dict[str, int]:
     """Save ``heap?debug=1`` (after a GC by default) to ``dest`` and return its MemStats lines."""
-    path = fetch_profile(debug_url, "heap", dest, gc=gc, debug=1, timeout=timeout)
+    path = fetch_profile(debug_url, "heap", dest, gc=gc, debug=1, timeout=timeout, cancel=cancel)
     stats = parse_memstats(path.read_text(errors="replace"))
     if "HeapInuse" not in stats:
         raise CaptureError(f"no '# HeapInuse = N' line in {path}; is this Go's heap?debug=1 output?")
