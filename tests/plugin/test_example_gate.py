@@ -22,7 +22,7 @@ from ..conftest import EXAMPLE
 def test_example_gate_end_to_end(pytester: pytest.Pytester, go: GoToolchain) -> None:
     cfg = yaml.safe_load((EXAMPLE / "goperf.yaml").read_text())
     cfg["service"]["module"] = str(EXAMPLE)
-    cfg["bench"].update(count=4, benchtime="50ms")
+    cfg["bench"].update(count=6, benchtime="50ms")
     cfg["load"].update(warmup="1s", duration="5s", trace="2s")
     (pytester.path / "goperf.yaml").write_text(yaml.safe_dump(cfg))
     art = pytester.path / "art"
@@ -30,7 +30,7 @@ def test_example_gate_end_to_end(pytester: pytest.Pytester, go: GoToolchain) -> 
     result = pytester.runpytest("--goperf", "goperf.yaml", "--goperf-artifacts", str(art), f"--junitxml={junit}", "-v")
 
     result.stdout.fnmatch_lines([
-        "*round 4/4 done (pgo-off + pgo)*",
+        "*round 6/6 done (pgo-off + pgo)*",
         "*goperf.yaml::go-service::bench?HandleRequest/small-2 sec/op? PASSED*",
         "*goperf.yaml::go-service::cpu PASSED*",
         "*goperf.yaml::go-service::latency PASSED*",

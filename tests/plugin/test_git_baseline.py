@@ -67,7 +67,10 @@ def test_git_head_vs_worktree(pytester: pytest.Pytester, repo: Path) -> None:
     (repo / "svc" / "slowdown.go").write_text(SLOWDOWN)
     slowed = run()
     slowed.assert_outcomes(failed=1)
-    slowed.stdout.fnmatch_lines(["*baseline git:HEAD is commit*", "*HandleRequest/large-2*sec/op*+*%*"])
+    slowed.stdout.fnmatch_lines([
+        "*HandleRequest/large-2 sec/op regressed by *% (lower is better), threshold 5.00%*",
+        "*note: baseline git:HEAD is commit*",
+    ])
     assert "handleProcessFast" in process.read_text()  # the user's checkout is untouched
     assert not list((repo.parent / "art" / "shop").glob("worktrees/git-*"))
 
