@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from pytest_goperf.trace import events as ev
 from pytest_goperf.trace.generation import Generation
 from pytest_goperf.trace.model import Accumulator, Stack, Summary, TraceStats
-from pytest_goperf.trace.order import Emitted
+from pytest_goperf.trace.order import Chunk
 
 NO_REASON = "(no reason)"
+GO_START, GO_UNBLOCK, GO_BLOCK, GO_STOP = ev.EV_GO_START, ev.EV_GO_UNBLOCK, ev.EV_GO_BLOCK, ev.EV_GO_STOP
 RUNNABLE_HOW = {
     ev.EV_GO_CREATE: "created",
     ev.EV_GO_UNBLOCK: "unblocked",
@@ -76,52 +77,49 @@ class Analyzer:
         return s
 
     # -- events ---------------------------------------------------------------
-    def feed(self, items: Iterable[Emitted]) -> None:  # noqa: C901 - one flat dispatch for speed
+    def feed(self, chunks: Iterable[Chunk]) -> None:  # noqa: C901 - one flat dispatch for speed
+        """Consume chunks of (clamped times, events) from ``Orderer``."""
         runnable = self._runnable
         blocked = self._blocked
         sched_add = self.sched.add
         stack = self._stack
-        t = self.last_ts
-        try:
-            for t, typ, ctx_g, e in items:
-                if typ == ev.EV_GO_START:
-                    r = runnable.pop(e[2], None)
+        how = RUNNABLE_HOW
+        for times, evs in chunks:
+            if not times:
+                continue
+            for t, (typ, ctx_g, v, s) in zip(times, evs):
+                if typ == GO_START:
+                    r = runnable.pop(v[s + 2], None)
                     if r is not None:
-                        sched_add(t - r[0], r[0], e[2], RUNNABLE_HOW[r[2]], r[1])
-                elif typ == ev.EV_GO_UNBLOCK:
-                    g = e[2]
+                        sched_add(t - r[0], r[0], v[s + 2], how[r[2]], r[1])
+                elif typ == GO_UNBLOCK:
+                    g = v[s + 2]
                     b = blocked.pop(g, None)
                     if b is not None:
                         self._block_done(t, g, b)
-                    runnable[g] = (t, stack(e[4]), typ)
-                elif typ == ev.EV_GO_BLOCK:
-                    reason = self._string(e[2]) or NO_REASON
-                    blocked[ctx_g] = (t, reason, stack(e[3]))
-                elif typ == ev.EV_GO_STOP:
-                    runnable[ctx_g] = (t, stack(e[3]), typ)
+                    runnable[g] = (t, stack(v[s + 4]), typ)
+                elif typ == GO_BLOCK:
+                    blocked[ctx_g] = (t, self._string(v[s + 2]) or NO_REASON, stack(v[s + 3]))
+                elif typ == GO_STOP:
+                    runnable[ctx_g] = (t, stack(v[s + 3]), typ)
                 elif typ == ev.EV_GO_CREATE:
-                    runnable[e[2]] = (t, stack(e[4]), typ)
+                    runnable[v[s + 2]] = (t, stack(v[s + 4]), typ)
                 elif typ == ev.EV_GO_SYSCALL_BEGIN:
-                    self._syscall[ctx_g] = stack(e[3])
+                    self._syscall[ctx_g] = stack(v[s + 3])
                 elif typ == ev.EV_GO_SYSCALL_END:
                     self._syscall.pop(ctx_g, None)
                 elif typ == ev.EV_GO_SYSCALL_END_BLOCKED:
                     runnable[ctx_g] = (t, self._syscall.pop(ctx_g, 0), typ)
                 elif typ == ev.EV_GO_SWITCH or typ == ev.EV_GO_SWITCH_DESTROY:
-                    g = e[2]
+                    g = v[s + 2]
                     b = blocked.pop(g, None)
                     if b is not None:
                         self._block_done(t, g, b)
                     runnable[g] = (t, 0, typ)
                 elif typ == ev.EV_STW_BEGIN:
-                    self._stw_open[ctx_g] = (t, self._string(e[2]), stack(e[3]))
+                    self._stw_open[ctx_g] = (t, self._string(v[s + 2]), stack(v[s + 3]))
                 elif typ == ev.EV_STW_END:
-                    s = self._stw_open.pop(ctx_g, None)
-                    if s is not None:
-                        acc = self.stw.get(s[1])
-                        if acc is None:
-                            acc = self.stw[s[1]] = Accumulator(self.keep)
-                        acc.add(t - s[0], s[0], ctx_g, s[1], s[2])
+                    self._stw_done(t, ctx_g)
                 elif typ == ev.EV_GC_BEGIN:
                     self.gc_count += 1
                     self._gc_open = t
@@ -130,9 +128,16 @@ class Analyzer:
                         self.gc_mark.add(t - self._gc_open, self._gc_open, -1, "GC mark phase", 0)
                     self._gc_open = None
                 elif typ == ev.EV_SYNC:
-                    self._new_generation(e, t)
-        finally:
-            self.last_ts = t
+                    self._new_generation(v, t)
+            self.last_ts = times[-1]
+
+    def _stw_done(self, t: int, g: int) -> None:
+        s = self._stw_open.pop(g, None)
+        if s is not None:
+            acc = self.stw.get(s[1])
+            if acc is None:
+                acc = self.stw[s[1]] = Accumulator(self.keep)
+            acc.add(t - s[0], s[0], g, s[1], s[2])
 
     def _new_generation(self, g: Generation, t: int) -> None:
         self._gen = g

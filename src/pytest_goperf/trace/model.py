@@ -89,55 +89,57 @@ class Summary:
 
 
 class Accumulator:
-    """Collects durations of one kind, the N longest intervals, and totals per stack."""
+    """Collects durations of one kind with their stacks, and the N longest intervals.
+
+    Per-stack totals are computed at the end from the two arrays (numpy
+    bincount), so adding an interval is two appends and one comparison.
+    """
 
     def __init__(self, keep: int = 10) -> None:
         self.durations = array("q")
+        self.stack_ids = array("q")
         self.keep = keep
-        self._worst: list[tuple[int, int, int, int, str, int]] = []  # (dur, seq, start, g, what, stack id)
-        self._seq = 0
-        self.by_stack: dict[int, list[int]] = {}
+        self._worst: list[tuple[int, int, int, int, str, int]] = []  # (dur, -seq, start, g, what, stack)
+        self._floor = -1  # a new interval must be longer than this to enter _worst
 
     def add(self, dur: int, start: int, g: int, what: str, stack: int) -> None:
         self.durations.append(dur)
-        s = self.by_stack.get(stack)
-        if s is None:
-            self.by_stack[stack] = [1, dur]
-        else:
-            s[0] += 1
-            s[1] += dur
+        self.stack_ids.append(stack)
+        if dur > self._floor:
+            self._push((dur, -len(self.durations), start, g, what, stack))
+
+    def _push(self, item: tuple[int, int, int, int, str, int]) -> None:
         w = self._worst
         if len(w) < self.keep:
-            self._seq += 1
-            heapq.heappush(w, (dur, -self._seq, start, g, what, stack))
-        elif dur > w[0][0]:
-            self._seq += 1
-            heapq.heapreplace(w, (dur, -self._seq, start, g, what, stack))
+            heapq.heappush(w, item)
+        else:
+            heapq.heapreplace(w, item)
+        if len(w) >= self.keep:
+            self._floor = w[0][0]
 
     def merge(self, other: Accumulator) -> None:
-        """Fold another accumulator in (used for 'GC STW' = all GC kinds)."""
+        """Fold another accumulator in (used for 'all STW' and 'GC STW')."""
         self.durations.extend(other.durations)
-        for k, (c, t) in other.by_stack.items():
-            s = self.by_stack.setdefault(k, [0, 0])
-            s[0] += c
-            s[1] += t
+        self.stack_ids.extend(other.stack_ids)
         for item in other._worst:
-            if len(self._worst) < self.keep:
-                heapq.heappush(self._worst, item)
-            elif item[0] > self._worst[0][0]:
-                heapq.heapreplace(self._worst, item)
+            if item[0] > self._floor:
+                self._push(item)
 
     def summary(self, stacks: list[Stack], origin: int, top: int = 5) -> Summary:
         n = len(self.durations)
         if n == 0:
             return Summary()
-        a = np.sort(np.frombuffer(self.durations, dtype=np.int64))
+        d = np.frombuffer(self.durations, dtype=np.int64)
+        a = np.sort(d)
         worst = tuple(
-            Interval(d, start - origin, g, what, stacks[sk])
-            for d, _s, start, g, what, sk in sorted(self._worst, reverse=True)
+            Interval(dur, start - origin, g, what, stacks[sk])
+            for dur, _s, start, g, what, sk in sorted(self._worst, reverse=True)
         )
-        ranked = sorted(self.by_stack.items(), key=lambda kv: (-kv[1][1], kv[0]))[:top]
-        tops = tuple(StackTotal(stacks[k], c, t) for k, (c, t) in ranked if stacks[k])
+        ids = np.frombuffer(self.stack_ids, dtype=np.int64)
+        totals = np.bincount(ids, weights=d.astype(np.float64))
+        counts = np.bincount(ids)
+        order = [int(k) for k in np.argsort(-totals, kind="stable") if counts[k] and stacks[int(k)]][:top]
+        tops = tuple(StackTotal(stacks[k], int(counts[k]), int(totals[k])) for k in order)
         return Summary(
             count=n,
             p50=nearest_rank(a, 50),

@@ -24,16 +24,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
+
 from pytest_goperf.trace import events as ev
 from pytest_goperf.trace.errors import TraceError
-from pytest_goperf.trace.generation import EventTuple, Generation
+from pytest_goperf.trace.generation import Generation
 
 NONE = -1
 _U64 = 1 << 64
 _GC_UNDETERMINED, _GC_NOT_RUNNING, _GC_RUNNING = 0, 1, 2
-Emitted = tuple[int, int, int, Any]
+Emitted = tuple[int, int, Any, int]  # (type, ctx goroutine, values, start)
+Chunk = tuple[list[int], list[Emitted]]  # clamped times, events
+_CHUNK = 8192
 
-# Cursor layout: [time of current event, index, events, thread ID]
+# Cursor layout: [time of current event, event index, times, starts, values, thread, batches, next batch]
 Cursor = list[Any]
 
 
@@ -90,10 +94,11 @@ class Orderer:
         self.gc_seq = 0
         self.gc_state = _GC_UNDETERMINED
         self.last_ts = 0
-        self.q: list[Emitted] = []
+        self.out_t: list[int] = []  # raw times of emitted, not yet clamped events
+        self.out_e: list[Emitted] = []
         self._gen: Generation | None = None
 
-    def run(self, gens: Iterable[Generation]) -> Iterator[Emitted]:
+    def run(self, gens: Iterable[Generation]) -> Iterator[Chunk]:
         """Yield the ordered events of every generation, generation after generation."""
         for g in gens:
             yield from self.generation(g)
@@ -102,85 +107,111 @@ class Orderer:
         g = self._gen
         return TraceError(f"broken trace in generation {g.gen if g else '?'}: {msg}", offset=g.offset if g else None)
 
-    def generation(self, g: Generation) -> Iterator[Emitted]:
-        """Yield one generation's events in order; generations must come in file order."""
+    def generation(self, g: Generation) -> Iterator[Chunk]:
+        """Yield one generation's events in order, in chunks; generations must come in file order."""
         self._gen = g
         if self.initial_gen == 0:
             self.initial_gen = g.gen
-        per_m = g.decode_events(self.version)
+        argc = ev.timed_argc(self.version)
         frontier: list[Cursor] = []
-        for m, evs in per_m.items():
-            if evs:
-                frontier.append([evs[0][0], 0, evs, m])
+        for m, batches in g.raw.items():
+            c: Cursor = [0, 0, [], [], [], m, batches, 0]
+            if self._load(c, g, argc):
+                frontier.append(c)
                 _sift_up(frontier, len(frontier) - 1)
-        last = self.last_ts
-        t = g.ns(g.min_ts)
-        last = t if t > last else last + 1
-        yield (last, ev.EV_SYNC, NONE, g)
+        out_t = self.out_t
+        out_e = self.out_e
+        out_t.append(g.ns(g.min_ts))
+        out_e.append((ev.EV_SYNC, NONE, g, 0))
         samples = g.cpu_sample_times
         si, ns = 0, len(samples)
-        q = self.q
         advance = self._advance
         gen = g.gen
-        while True:
-            if q:
-                for item in q:
-                    t = item[0]
-                    last = t if t > last else last + 1
-                    yield (last, item[1], item[2], item[3])
-                q.clear()
-            if not frontier:
-                if si >= ns:
-                    break
+        while frontier or si < ns:
+            if len(out_t) >= _CHUNK:
+                yield self._flush()
+                out_t, out_e = self.out_t, self.out_e
             if si < ns and (not frontier or samples[si] < frontier[0][0]):
-                t = samples[si]
-                last = t if t > last else last + 1
+                out_t.append(samples[si])
+                out_e.append((ev.EV_CPU_SAMPLE, NONE, None, 0))
                 si += 1
                 continue
             c = frontier[0]
-            if advance(c[2][c[1]], c[3], gen):
-                self._step(frontier, 0)
+            k = c[1]
+            if advance(c[4], c[3][k], c[0], c[5], gen):
+                k += 1
+                if k < len(c[3]):
+                    c[1] = k
+                    c[0] = c[2][k]
+                elif not self._load(c, g, argc):
+                    _heap_remove(frontier, 0)
+                    continue
+                _sift_down(frontier, 0)
                 continue
             frontier.sort(key=lambda cur: cur[0])
             for i in range(1, len(frontier)):
                 c = frontier[i]
-                if advance(c[2][c[1]], c[3], gen):
-                    self._step(frontier, i)
+                if advance(c[4], c[3][c[1]], c[0], c[5], gen):
+                    c[1] += 1
+                    if c[1] < len(c[3]):
+                        c[0] = c[2][c[1]]
+                    elif not self._load(c, g, argc):
+                        _heap_remove(frontier, i)
+                        break
+                    if _sift_up(frontier, i) == i:
+                        _sift_down(frontier, i)
                     break
             else:
-                stuck = ", ".join(f"M {c[3]}: {ev.event_name(c[2][c[1]][1])}" for c in frontier)
+                stuck = ", ".join(f"M {c[5]}: {ev.event_name(c[4][c[3][c[1]]])}" for c in frontier)
                 raise self._err(f"no thread can make progress ({stuck})")
-        self.last_ts = last
+        if out_t:
+            yield self._flush()
 
     @staticmethod
-    def _step(frontier: list[Cursor], i: int) -> None:
-        c = frontier[i]
-        c[1] += 1
-        if c[1] >= len(c[2]):
-            _heap_remove(frontier, i)
-            return
-        c[0] = c[2][c[1]][0]
-        if _sift_up(frontier, i) == i:
-            _sift_down(frontier, i)
+    def _load(c: Cursor, g: Generation, argc: list[int]) -> bool:
+        """Point cursor ``c`` at the first event of its next non-empty batch; False when none is left."""
+        batches = c[6]
+        while c[7] < len(batches):
+            times, starts, vals = g.decode_batch(batches[c[7]], argc)
+            c[7] += 1
+            if starts:
+                c[0], c[1], c[2], c[3], c[4] = times[0], 0, times, starts, vals
+                return True
+        return False
 
-    def _advance(self, e: EventTuple, m: int, gen: int) -> bool:  # noqa: C901 - one dispatch, kept flat for speed
+    def _flush(self) -> Chunk:
+        """Clamp the pending times to strictly increasing order (as Go does) and hand them out.
+
+        c[i] = max(t[i], c[i-1] + 1) is, with u = c - i, a running maximum of t - i.
+        """
+        n = len(self.out_t)
+        i = np.arange(n, dtype=np.int64)
+        u = np.asarray(self.out_t, dtype=np.int64) - i
+        u[0] = max(int(u[0]), self.last_ts + 1)
+        times = (np.maximum.accumulate(u) + i).tolist()
+        self.last_ts = times[-1]
+        chunk = (times, self.out_e)
+        self.out_t = []
+        self.out_e = []
+        return chunk
+
+    def _advance(self, v: list[int], s: int, t: int, m: int, gen: int) -> bool:  # noqa: C901 - one dispatch, kept flat for speed
         """Apply one event if its preconditions hold; False means 'not yet'."""
-        typ = e[1]
+        typ = v[s]
         ms = self.ms.get(m)
         if ms is None:
             ms = self.ms[m] = [NONE, NONE]
         cur_g, cur_p = ms
-        q = self.q
         gs = self.gs
         if typ == ev.EV_GO_START:
-            st = gs.get(e[2])
-            if st is None or st[0] != ev.GO_RUNNABLE or st[1] != gen or st[2] + 1 != e[3]:
+            st = gs.get(v[s + 2])
+            if st is None or st[0] != ev.GO_RUNNABLE or st[1] != gen or st[2] + 1 != v[s + 3]:
                 return False
             if cur_p == NONE or cur_g != NONE:
-                raise self._err(f"GoStart of goroutine {e[2]} on thread {m} with proc {cur_p}, goroutine {cur_g}")
+                raise self._err(f"GoStart of goroutine {v[s + 2]} on thread {m} with proc {cur_p}, goroutine {cur_g}")
             st[0] = ev.GO_RUNNING
-            st[2] = e[3]
-            ms[0] = e[2]
+            st[2] = v[s + 3]
+            ms[0] = v[s + 2]
         elif typ == ev.EV_GO_BLOCK or typ == ev.EV_GO_STOP or typ == ev.EV_GO_DESTROY:
             st = gs.get(cur_g)
             if st is None or st[0] != ev.GO_RUNNING or cur_p == NONE:
@@ -193,18 +224,18 @@ class Orderer:
                 del gs[cur_g]
             ms[0] = NONE
         elif typ == ev.EV_GO_UNBLOCK:
-            st = gs.get(e[2])
-            if st is None or st[0] != ev.GO_WAITING or st[1] != gen or st[2] + 1 != e[3]:
+            st = gs.get(v[s + 2])
+            if st is None or st[0] != ev.GO_WAITING or st[1] != gen or st[2] + 1 != v[s + 3]:
                 return False
             st[0] = ev.GO_RUNNABLE
-            st[2] = e[3]
+            st[2] = v[s + 3]
         elif typ == ev.EV_PROC_START:
-            ps = self.ps.get(e[2])
-            if ps is None or ps[0] != ev.PROC_IDLE or ps[1] != gen or ps[2] + 1 != e[3] or cur_p != NONE:
+            ps = self.ps.get(v[s + 2])
+            if ps is None or ps[0] != ev.PROC_IDLE or ps[1] != gen or ps[2] + 1 != v[s + 3] or cur_p != NONE:
                 return False
             ps[0] = ev.PROC_RUNNING
-            ps[2] = e[3]
-            ms[1] = e[2]
+            ps[2] = v[s + 3]
+            ms[1] = v[s + 2]
         elif typ == ev.EV_PROC_STOP:
             ps = self.ps.get(cur_p)
             if ps is None or ps[0] not in (ev.PROC_RUNNING, ev.PROC_SYSCALL):
@@ -216,11 +247,11 @@ class Orderer:
             ps = self.ps.get(cur_p)
             if st is None or st[0] != ev.GO_RUNNING or ps is None:
                 raise self._err(f"GoSyscallBegin on thread {m} without a running goroutine and proc")
-            if ps[1] != gen or ps[2] + 1 != e[2]:
-                raise self._err(f"GoSyscallBegin on thread {m}: proc {cur_p} sequence {e[2]} after {ps[2]}")
+            if ps[1] != gen or ps[2] + 1 != v[s + 2]:
+                raise self._err(f"GoSyscallBegin on thread {m}: proc {cur_p} sequence {v[s + 2]} after {ps[2]}")
             st[0] = ev.GO_SYSCALL
             ps[0] = ev.PROC_SYSCALL
-            ps[2] = e[2]
+            ps[2] = v[s + 2]
         elif typ == ev.EV_GO_SYSCALL_END:
             st = gs.get(cur_g)
             ps = self.ps.get(cur_p)
@@ -241,30 +272,30 @@ class Orderer:
             st[0] = ev.GO_RUNNABLE
             ms[0] = NONE
         elif typ == ev.EV_PROC_STEAL:
-            return self._proc_steal(e, m, ms, gen)
+            return self._proc_steal(v, s, t, m, ms, gen)
         elif typ == ev.EV_GO_CREATE or typ == ev.EV_GO_CREATE_BLOCKED:
             if cur_p == NONE:
                 raise self._err(f"{ev.event_name(typ)} on thread {m} without a proc")
             st = gs.get(cur_g)
             if st is not None and st[0] != ev.GO_RUNNING:
                 raise self._err(f"{ev.event_name(typ)} from goroutine {cur_g} that is not running")
-            if e[2] in gs:
-                raise self._err(f"goroutine {e[2]} created twice")
-            gs[e[2]] = [ev.GO_RUNNABLE if typ == ev.EV_GO_CREATE else ev.GO_WAITING, gen, 0]
+            if v[s + 2] in gs:
+                raise self._err(f"goroutine {v[s + 2]} created twice")
+            gs[v[s + 2]] = [ev.GO_RUNNABLE if typ == ev.EV_GO_CREATE else ev.GO_WAITING, gen, 0]
         elif typ == ev.EV_GO_STATUS or typ == ev.EV_GO_STATUS_STACK:
-            self._go_status(e, m, ms, gen)
+            self._go_status(v, s, m, ms, gen)
         elif typ == ev.EV_PROC_STATUS:
-            self._proc_status(e, ms, gen)
+            self._proc_status(v, s, ms, gen)
         elif typ == ev.EV_GO_SWITCH or typ == ev.EV_GO_SWITCH_DESTROY:
-            return self._go_switch(e, m, ms, gen)
+            return self._go_switch(v, s, t, m, ms, gen)
         elif typ == ev.EV_GC_BEGIN or typ == ev.EV_GC_ACTIVE or typ == ev.EV_GC_END:
-            if not self._gc(e, typ, gen):
+            if not self._gc(v[s + 2], typ, gen):
                 return False
         elif typ == ev.EV_GO_CREATE_SYSCALL:
-            if cur_g != NONE or e[2] in gs:
-                raise self._err(f"GoCreateSyscall of goroutine {e[2]} on thread {m} with goroutine {cur_g}")
-            gs[e[2]] = [ev.GO_SYSCALL, gen, 0]
-            ms[0] = e[2]
+            if cur_g != NONE or v[s + 2] in gs:
+                raise self._err(f"GoCreateSyscall of goroutine {v[s + 2]} on thread {m} with goroutine {cur_g}")
+            gs[v[s + 2]] = [ev.GO_SYSCALL, gen, 0]
+            ms[0] = v[s + 2]
         elif typ == ev.EV_GO_DESTROY_SYSCALL:
             st = gs.get(cur_g)
             if st is None or st[0] != ev.GO_SYSCALL:
@@ -277,13 +308,14 @@ class Orderer:
                     raise self._err(f"GoDestroySyscall on thread {m}: proc {cur_p} not in a syscall")
                 ps[0] = ev.PROC_SYSCALL_ABANDONED
                 ms[1] = NONE
-                q.append((e[0], ev.EV_PROC_STEAL, cur_g, (e[0], ev.EV_PROC_STEAL, cur_p, 0, m)))
+                self._emit(t, ev.EV_PROC_STEAL, cur_g, [ev.EV_PROC_STEAL, 0, cur_p, 0, m])
         # Everything else (heap metrics, sweeps, assists, STW, annotations) has no ordering constraint.
-        q.append((e[0], typ, cur_g, e))
+        self.out_t.append(t)
+        self.out_e.append((typ, cur_g, v, s))
         return True
 
-    def _proc_steal(self, e: EventTuple, m: int, ms: list[int], gen: int) -> bool:
-        pid, seq, mid = e[2], e[3], _signed(e[4])
+    def _proc_steal(self, v: list[int], s: int, t: int, m: int, ms: list[int], gen: int) -> bool:
+        pid, seq, mid = v[s + 2], v[s + 3], _signed(v[s + 4])
         ps = self.ps.get(pid)
         if ps is None or ps[0] not in (ev.PROC_SYSCALL, ev.PROC_SYSCALL_ABANDONED) or ps[1] != gen or ps[2] + 1 != seq:
             return False
@@ -300,11 +332,12 @@ class Orderer:
                 if other is None or other[1] != pid:
                     raise self._err(f"proc {pid} stolen from thread {mid} that does not hold it")
                 other[1] = NONE
-        self.q.append((e[0], e[1], ms[0], e))
+        self.out_t.append(t)
+        self.out_e.append((ev.EV_PROC_STEAL, ms[0], v, s))
         return True
 
-    def _go_status(self, e: EventTuple, m: int, ms: list[int], gen: int) -> None:
-        gid, mid, status = e[2], _signed(e[3]), e[4]
+    def _go_status(self, v: list[int], s: int, m: int, ms: list[int], gen: int) -> None:
+        gid, mid, status = v[s + 2], _signed(v[s + 3]), v[s + 4]
         if status > ev.GO_WAITING:
             raise self._err(f"invalid status {status} for goroutine {gid}")
         st = self.gs.get(gid)
@@ -332,8 +365,8 @@ class Orderer:
                 elif other[0] != gid:
                     raise self._err(f"thread {mid} runs goroutine {other[0]}, not syscalling {gid}")
 
-    def _proc_status(self, e: EventTuple, ms: list[int], gen: int) -> None:
-        pid, status = e[2], e[3]
+    def _proc_status(self, v: list[int], s: int, ms: list[int], gen: int) -> None:
+        pid, status = v[s + 2], v[s + 3]
         if status > ev.PROC_SYSCALL_ABANDONED:
             raise self._err(f"invalid status {status} for proc {pid}")
         ps = self.ps.get(pid)
@@ -347,31 +380,29 @@ class Orderer:
         if status in (ev.PROC_RUNNING, ev.PROC_SYSCALL):
             ms[1] = pid
 
-    def _go_switch(self, e: EventTuple, m: int, ms: list[int], gen: int) -> bool:
+    def _go_switch(self, v: list[int], s: int, t: int, m: int, ms: list[int], gen: int) -> bool:
         cur_g = ms[0]
         cur = self.gs.get(cur_g)
         if cur is None or cur[0] != ev.GO_RUNNING:
-            raise self._err(f"{ev.event_name(e[1])} on thread {m} without a running goroutine")
-        nxt = self.gs.get(e[2])
-        if nxt is None or nxt[0] != ev.GO_WAITING or nxt[1] != gen or nxt[2] + 1 != e[3]:
+            raise self._err(f"{ev.event_name(v[s])} on thread {m} without a running goroutine")
+        nxt = self.gs.get(v[s + 2])
+        if nxt is None or nxt[0] != ev.GO_WAITING or nxt[1] != gen or nxt[2] + 1 != v[s + 3]:
             return False
-        t = e[0]
-        q = self.q
-        q.append((t, e[1], cur_g, e))
-        if e[1] == ev.EV_GO_SWITCH:
+        typ = v[s]
+        self._emit(t, typ, cur_g, v, s)
+        if typ == ev.EV_GO_SWITCH:
             cur[0] = ev.GO_WAITING
-            q.append((t, ev.EV_GO_BLOCK, cur_g, (t, ev.EV_GO_BLOCK, 0, 0)))
+            self._emit(t, ev.EV_GO_BLOCK, cur_g, [ev.EV_GO_BLOCK, 0, 0, 0])
         else:
             del self.gs[cur_g]
-            q.append((t, ev.EV_GO_DESTROY, cur_g, (t, ev.EV_GO_DESTROY)))
+            self._emit(t, ev.EV_GO_DESTROY, cur_g, [ev.EV_GO_DESTROY, 0])
         nxt[0] = ev.GO_RUNNING
-        nxt[2] = e[3]
-        ms[0] = e[2]
-        q.append((t, ev.EV_GO_START, NONE, (t, ev.EV_GO_START, e[2], e[3])))
+        nxt[2] = v[s + 3]
+        ms[0] = v[s + 2]
+        self._emit(t, ev.EV_GO_START, NONE, [ev.EV_GO_START, 0, v[s + 2], v[s + 3]])
         return True
 
-    def _gc(self, e: EventTuple, typ: int, gen: int) -> bool:
-        seq = e[2]
+    def _gc(self, seq: int, typ: int, gen: int) -> bool:
         if typ == ev.EV_GC_ACTIVE:
             if gen == self.initial_gen:
                 if self.gc_state != _GC_UNDETERMINED:
@@ -396,3 +427,7 @@ class Orderer:
             self.gc_state = _GC_NOT_RUNNING
         self.gc_seq = seq
         return True
+
+    def _emit(self, t: int, typ: int, ctx_g: int, v: list[int], s: int = 0) -> None:
+        self.out_t.append(t)
+        self.out_e.append((typ, ctx_g, v, s))
