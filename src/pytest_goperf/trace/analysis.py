@@ -14,19 +14,36 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pytest_goperf.trace import events as ev
+from pytest_goperf.trace.events import (
+    EV_GC_BEGIN,
+    EV_GC_END,
+    EV_GO_BLOCK,
+    EV_GO_CREATE,
+    EV_GO_START,
+    EV_GO_STOP,
+    EV_GO_SWITCH,
+    EV_GO_SWITCH_DESTROY,
+    EV_GO_SYSCALL_BEGIN,
+    EV_GO_SYSCALL_END,
+    EV_GO_SYSCALL_END_BLOCKED,
+    EV_GO_UNBLOCK,
+    EV_STW_BEGIN,
+    EV_STW_END,
+    EV_SYNC,
+)
 from pytest_goperf.trace.generation import Generation
 from pytest_goperf.trace.model import Accumulator, Stack, Summary, TraceStats
 from pytest_goperf.trace.order import Chunk
 
 NO_REASON = "(no reason)"
-GO_START, GO_UNBLOCK, GO_BLOCK, GO_STOP = ev.EV_GO_START, ev.EV_GO_UNBLOCK, ev.EV_GO_BLOCK, ev.EV_GO_STOP
+
 RUNNABLE_HOW = {
-    ev.EV_GO_CREATE: "created",
-    ev.EV_GO_UNBLOCK: "unblocked",
-    ev.EV_GO_STOP: "preempted",
-    ev.EV_GO_SYSCALL_END_BLOCKED: "syscall",
-    ev.EV_GO_SWITCH: "switched to",
-    ev.EV_GO_SWITCH_DESTROY: "switched to",
+    EV_GO_CREATE: "created",
+    EV_GO_UNBLOCK: "unblocked",
+    EV_GO_STOP: "preempted",
+    EV_GO_SYSCALL_END_BLOCKED: "syscall",
+    EV_GO_SWITCH: "switched to",
+    EV_GO_SWITCH_DESTROY: "switched to",
 }
 
 
@@ -88,46 +105,46 @@ class Analyzer:
             if not times:
                 continue
             for t, (typ, ctx_g, v, s) in zip(times, evs):
-                if typ == GO_START:
+                if typ == EV_GO_START:
                     r = runnable.pop(v[s + 2], None)
                     if r is not None:
                         sched_add(t - r[0], r[0], v[s + 2], how[r[2]], r[1])
-                elif typ == GO_UNBLOCK:
+                elif typ == EV_GO_UNBLOCK:
                     g = v[s + 2]
                     b = blocked.pop(g, None)
                     if b is not None:
                         self._block_done(t, g, b)
                     runnable[g] = (t, stack(v[s + 4]), typ)
-                elif typ == GO_BLOCK:
+                elif typ == EV_GO_BLOCK:
                     blocked[ctx_g] = (t, self._string(v[s + 2]) or NO_REASON, stack(v[s + 3]))
-                elif typ == GO_STOP:
+                elif typ == EV_GO_STOP:
                     runnable[ctx_g] = (t, stack(v[s + 3]), typ)
-                elif typ == ev.EV_GO_CREATE:
+                elif typ == EV_GO_CREATE:
                     runnable[v[s + 2]] = (t, stack(v[s + 4]), typ)
-                elif typ == ev.EV_GO_SYSCALL_BEGIN:
+                elif typ == EV_GO_SYSCALL_BEGIN:
                     self._syscall[ctx_g] = stack(v[s + 3])
-                elif typ == ev.EV_GO_SYSCALL_END:
+                elif typ == EV_GO_SYSCALL_END:
                     self._syscall.pop(ctx_g, None)
-                elif typ == ev.EV_GO_SYSCALL_END_BLOCKED:
+                elif typ == EV_GO_SYSCALL_END_BLOCKED:
                     runnable[ctx_g] = (t, self._syscall.pop(ctx_g, 0), typ)
-                elif typ == ev.EV_GO_SWITCH or typ == ev.EV_GO_SWITCH_DESTROY:
+                elif typ == EV_GO_SWITCH or typ == EV_GO_SWITCH_DESTROY:
                     g = v[s + 2]
                     b = blocked.pop(g, None)
                     if b is not None:
                         self._block_done(t, g, b)
                     runnable[g] = (t, 0, typ)
-                elif typ == ev.EV_STW_BEGIN:
+                elif typ == EV_STW_BEGIN:
                     self._stw_open[ctx_g] = (t, self._string(v[s + 2]), stack(v[s + 3]))
-                elif typ == ev.EV_STW_END:
+                elif typ == EV_STW_END:
                     self._stw_done(t, ctx_g)
-                elif typ == ev.EV_GC_BEGIN:
+                elif typ == EV_GC_BEGIN:
                     self.gc_count += 1
                     self._gc_open = t
-                elif typ == ev.EV_GC_END:
+                elif typ == EV_GC_END:
                     if self._gc_open is not None:
                         self.gc_mark.add(t - self._gc_open, self._gc_open, -1, "GC mark phase", 0)
                     self._gc_open = None
-                elif typ == ev.EV_SYNC:
+                elif typ == EV_SYNC:
                     self._new_generation(v, t)
             self.last_ts = times[-1]
 

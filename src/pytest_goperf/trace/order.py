@@ -27,6 +27,41 @@ from typing import Any
 import numpy as np
 
 from pytest_goperf.trace import events as ev
+from pytest_goperf.trace.events import (
+    EV_CPU_SAMPLE,
+    EV_GC_ACTIVE,
+    EV_GC_BEGIN,
+    EV_GC_END,
+    EV_GO_BLOCK,
+    EV_GO_CREATE,
+    EV_GO_CREATE_BLOCKED,
+    EV_GO_CREATE_SYSCALL,
+    EV_GO_DESTROY,
+    EV_GO_DESTROY_SYSCALL,
+    EV_GO_START,
+    EV_GO_STATUS,
+    EV_GO_STATUS_STACK,
+    EV_GO_STOP,
+    EV_GO_SWITCH,
+    EV_GO_SWITCH_DESTROY,
+    EV_GO_SYSCALL_BEGIN,
+    EV_GO_SYSCALL_END,
+    EV_GO_SYSCALL_END_BLOCKED,
+    EV_GO_UNBLOCK,
+    EV_PROC_START,
+    EV_PROC_STATUS,
+    EV_PROC_STEAL,
+    EV_PROC_STOP,
+    EV_SYNC,
+    GO_RUNNABLE,
+    GO_RUNNING,
+    GO_SYSCALL,
+    GO_WAITING,
+    PROC_IDLE,
+    PROC_RUNNING,
+    PROC_SYSCALL,
+    PROC_SYSCALL_ABANDONED,
+)
 from pytest_goperf.trace.errors import TraceError
 from pytest_goperf.trace.generation import Generation
 
@@ -36,6 +71,7 @@ _GC_UNDETERMINED, _GC_NOT_RUNNING, _GC_RUNNING = 0, 1, 2
 Emitted = tuple[int, int, Any, int]  # (type, ctx goroutine, values, start)
 Chunk = tuple[list[int], list[Emitted]]  # clamped times, events
 _CHUNK = 8192
+_INF = float("inf")
 
 # Cursor layout: [time of current event, event index, times, starts, values, thread, batches, next batch]
 Cursor = list[Any]
@@ -122,7 +158,7 @@ class Orderer:
         out_t = self.out_t
         out_e = self.out_e
         out_t.append(g.ns(g.min_ts))
-        out_e.append((ev.EV_SYNC, NONE, g, 0))
+        out_e.append((EV_SYNC, NONE, g, 0))
         samples = g.cpu_sample_times
         si, ns = 0, len(samples)
         advance = self._advance
@@ -133,20 +169,33 @@ class Orderer:
                 out_t, out_e = self.out_t, self.out_e
             if si < ns and (not frontier or samples[si] < frontier[0][0]):
                 out_t.append(samples[si])
-                out_e.append((ev.EV_CPU_SAMPLE, NONE, None, 0))
+                out_e.append((EV_CPU_SAMPLE, NONE, None, 0))
                 si += 1
                 continue
+            # Advance the earliest thread for as long as it stays the earliest: with
+            # Go's heap that is while its next time is <= both children's (ties keep
+            # the root) and no CPU sample comes strictly before it.
             c = frontier[0]
-            k = c[1]
-            if advance(c[4], c[3][k], c[0], c[5], gen):
+            k, times, starts, vals, m = c[1], c[2], c[3], c[4], c[5]
+            nf = len(frontier)
+            lim = _INF if nf == 1 else frontier[1][0] if nf == 2 else min(frontier[1][0], frontier[2][0])
+            if si < ns and samples[si] < lim:
+                lim = samples[si]
+            nk = len(starts)
+            moved = False
+            while advance(vals, starts[k], times[k], m, gen):
+                moved = True
                 k += 1
-                if k < len(c[3]):
-                    c[1] = k
-                    c[0] = c[2][k]
+                if k >= nk or times[k] > lim:
+                    break
+            if moved:
+                if k < nk:
+                    c[0], c[1] = times[k], k
                 elif not self._load(c, g, argc):
                     _heap_remove(frontier, 0)
                     continue
-                _sift_down(frontier, 0)
+                if nf > 1 and (frontier[1][0] < c[0] or (nf > 2 and frontier[2][0] < c[0])):
+                    _sift_down(frontier, 0)
                 continue
             frontier.sort(key=lambda cur: cur[0])
             for i in range(1, len(frontier)):
@@ -203,112 +252,112 @@ class Orderer:
             ms = self.ms[m] = [NONE, NONE]
         cur_g, cur_p = ms
         gs = self.gs
-        if typ == ev.EV_GO_START:
+        if typ == EV_GO_START:
             st = gs.get(v[s + 2])
-            if st is None or st[0] != ev.GO_RUNNABLE or st[1] != gen or st[2] + 1 != v[s + 3]:
+            if st is None or st[0] != GO_RUNNABLE or st[1] != gen or st[2] + 1 != v[s + 3]:
                 return False
             if cur_p == NONE or cur_g != NONE:
                 raise self._err(f"GoStart of goroutine {v[s + 2]} on thread {m} with proc {cur_p}, goroutine {cur_g}")
-            st[0] = ev.GO_RUNNING
+            st[0] = GO_RUNNING
             st[2] = v[s + 3]
             ms[0] = v[s + 2]
-        elif typ == ev.EV_GO_BLOCK or typ == ev.EV_GO_STOP or typ == ev.EV_GO_DESTROY:
+        elif typ == EV_GO_BLOCK or typ == EV_GO_STOP or typ == EV_GO_DESTROY:
             st = gs.get(cur_g)
-            if st is None or st[0] != ev.GO_RUNNING or cur_p == NONE:
+            if st is None or st[0] != GO_RUNNING or cur_p == NONE:
                 raise self._err(f"{ev.event_name(typ)} on thread {m} without a running goroutine")
-            if typ == ev.EV_GO_BLOCK:
-                st[0] = ev.GO_WAITING
-            elif typ == ev.EV_GO_STOP:
-                st[0] = ev.GO_RUNNABLE
+            if typ == EV_GO_BLOCK:
+                st[0] = GO_WAITING
+            elif typ == EV_GO_STOP:
+                st[0] = GO_RUNNABLE
             else:
                 del gs[cur_g]
             ms[0] = NONE
-        elif typ == ev.EV_GO_UNBLOCK:
+        elif typ == EV_GO_UNBLOCK:
             st = gs.get(v[s + 2])
-            if st is None or st[0] != ev.GO_WAITING or st[1] != gen or st[2] + 1 != v[s + 3]:
+            if st is None or st[0] != GO_WAITING or st[1] != gen or st[2] + 1 != v[s + 3]:
                 return False
-            st[0] = ev.GO_RUNNABLE
+            st[0] = GO_RUNNABLE
             st[2] = v[s + 3]
-        elif typ == ev.EV_PROC_START:
+        elif typ == EV_PROC_START:
             ps = self.ps.get(v[s + 2])
-            if ps is None or ps[0] != ev.PROC_IDLE or ps[1] != gen or ps[2] + 1 != v[s + 3] or cur_p != NONE:
+            if ps is None or ps[0] != PROC_IDLE or ps[1] != gen or ps[2] + 1 != v[s + 3] or cur_p != NONE:
                 return False
-            ps[0] = ev.PROC_RUNNING
+            ps[0] = PROC_RUNNING
             ps[2] = v[s + 3]
             ms[1] = v[s + 2]
-        elif typ == ev.EV_PROC_STOP:
+        elif typ == EV_PROC_STOP:
             ps = self.ps.get(cur_p)
-            if ps is None or ps[0] not in (ev.PROC_RUNNING, ev.PROC_SYSCALL):
+            if ps is None or ps[0] not in (PROC_RUNNING, PROC_SYSCALL):
                 raise self._err(f"ProcStop on thread {m} for proc {cur_p} that is not running")
-            ps[0] = ev.PROC_IDLE
+            ps[0] = PROC_IDLE
             ms[1] = NONE
-        elif typ == ev.EV_GO_SYSCALL_BEGIN:
+        elif typ == EV_GO_SYSCALL_BEGIN:
             st = gs.get(cur_g)
             ps = self.ps.get(cur_p)
-            if st is None or st[0] != ev.GO_RUNNING or ps is None:
+            if st is None or st[0] != GO_RUNNING or ps is None:
                 raise self._err(f"GoSyscallBegin on thread {m} without a running goroutine and proc")
             if ps[1] != gen or ps[2] + 1 != v[s + 2]:
                 raise self._err(f"GoSyscallBegin on thread {m}: proc {cur_p} sequence {v[s + 2]} after {ps[2]}")
-            st[0] = ev.GO_SYSCALL
-            ps[0] = ev.PROC_SYSCALL
+            st[0] = GO_SYSCALL
+            ps[0] = PROC_SYSCALL
             ps[2] = v[s + 2]
-        elif typ == ev.EV_GO_SYSCALL_END:
+        elif typ == EV_GO_SYSCALL_END:
             st = gs.get(cur_g)
             ps = self.ps.get(cur_p)
-            if st is None or st[0] != ev.GO_SYSCALL or ps is None or ps[0] != ev.PROC_SYSCALL:
+            if st is None or st[0] != GO_SYSCALL or ps is None or ps[0] != PROC_SYSCALL:
                 raise self._err(f"GoSyscallEnd on thread {m} without a goroutine and proc in a syscall")
-            st[0] = ev.GO_RUNNING
-            ps[0] = ev.PROC_RUNNING
-        elif typ == ev.EV_GO_SYSCALL_END_BLOCKED:
+            st[0] = GO_RUNNING
+            ps[0] = PROC_RUNNING
+        elif typ == EV_GO_SYSCALL_END_BLOCKED:
             if cur_p != NONE:
                 ps = self.ps.get(cur_p)
                 if ps is None:
                     raise self._err(f"GoSyscallEndBlocked on thread {m}: unknown proc {cur_p}")
-                if ps[0] == ev.PROC_SYSCALL:
+                if ps[0] == PROC_SYSCALL:
                     return False
             st = gs.get(cur_g)
-            if st is None or st[0] != ev.GO_SYSCALL:
+            if st is None or st[0] != GO_SYSCALL:
                 raise self._err(f"GoSyscallEndBlocked on thread {m} without a goroutine in a syscall")
-            st[0] = ev.GO_RUNNABLE
+            st[0] = GO_RUNNABLE
             ms[0] = NONE
-        elif typ == ev.EV_PROC_STEAL:
+        elif typ == EV_PROC_STEAL:
             return self._proc_steal(v, s, t, m, ms, gen)
-        elif typ == ev.EV_GO_CREATE or typ == ev.EV_GO_CREATE_BLOCKED:
+        elif typ == EV_GO_CREATE or typ == EV_GO_CREATE_BLOCKED:
             if cur_p == NONE:
                 raise self._err(f"{ev.event_name(typ)} on thread {m} without a proc")
             st = gs.get(cur_g)
-            if st is not None and st[0] != ev.GO_RUNNING:
+            if st is not None and st[0] != GO_RUNNING:
                 raise self._err(f"{ev.event_name(typ)} from goroutine {cur_g} that is not running")
             if v[s + 2] in gs:
                 raise self._err(f"goroutine {v[s + 2]} created twice")
-            gs[v[s + 2]] = [ev.GO_RUNNABLE if typ == ev.EV_GO_CREATE else ev.GO_WAITING, gen, 0]
-        elif typ == ev.EV_GO_STATUS or typ == ev.EV_GO_STATUS_STACK:
+            gs[v[s + 2]] = [GO_RUNNABLE if typ == EV_GO_CREATE else GO_WAITING, gen, 0]
+        elif typ == EV_GO_STATUS or typ == EV_GO_STATUS_STACK:
             self._go_status(v, s, m, ms, gen)
-        elif typ == ev.EV_PROC_STATUS:
+        elif typ == EV_PROC_STATUS:
             self._proc_status(v, s, ms, gen)
-        elif typ == ev.EV_GO_SWITCH or typ == ev.EV_GO_SWITCH_DESTROY:
+        elif typ == EV_GO_SWITCH or typ == EV_GO_SWITCH_DESTROY:
             return self._go_switch(v, s, t, m, ms, gen)
-        elif typ == ev.EV_GC_BEGIN or typ == ev.EV_GC_ACTIVE or typ == ev.EV_GC_END:
+        elif typ == EV_GC_BEGIN or typ == EV_GC_ACTIVE or typ == EV_GC_END:
             if not self._gc(v[s + 2], typ, gen):
                 return False
-        elif typ == ev.EV_GO_CREATE_SYSCALL:
+        elif typ == EV_GO_CREATE_SYSCALL:
             if cur_g != NONE or v[s + 2] in gs:
                 raise self._err(f"GoCreateSyscall of goroutine {v[s + 2]} on thread {m} with goroutine {cur_g}")
-            gs[v[s + 2]] = [ev.GO_SYSCALL, gen, 0]
+            gs[v[s + 2]] = [GO_SYSCALL, gen, 0]
             ms[0] = v[s + 2]
-        elif typ == ev.EV_GO_DESTROY_SYSCALL:
+        elif typ == EV_GO_DESTROY_SYSCALL:
             st = gs.get(cur_g)
-            if st is None or st[0] != ev.GO_SYSCALL:
+            if st is None or st[0] != GO_SYSCALL:
                 raise self._err(f"GoDestroySyscall on thread {m} without a goroutine in a syscall")
             del gs[cur_g]
             ms[0] = NONE
             if cur_p != NONE:
                 ps = self.ps.get(cur_p)
-                if ps is None or ps[0] != ev.PROC_SYSCALL:
+                if ps is None or ps[0] != PROC_SYSCALL:
                     raise self._err(f"GoDestroySyscall on thread {m}: proc {cur_p} not in a syscall")
-                ps[0] = ev.PROC_SYSCALL_ABANDONED
+                ps[0] = PROC_SYSCALL_ABANDONED
                 ms[1] = NONE
-                self._emit(t, ev.EV_PROC_STEAL, cur_g, [ev.EV_PROC_STEAL, 0, cur_p, 0, m])
+                self._emit(t, EV_PROC_STEAL, cur_g, [EV_PROC_STEAL, 0, cur_p, 0, m])
         # Everything else (heap metrics, sweeps, assists, STW, annotations) has no ordering constraint.
         self.out_t.append(t)
         self.out_e.append((typ, cur_g, v, s))
@@ -317,12 +366,12 @@ class Orderer:
     def _proc_steal(self, v: list[int], s: int, t: int, m: int, ms: list[int], gen: int) -> bool:
         pid, seq, mid = v[s + 2], v[s + 3], _signed(v[s + 4])
         ps = self.ps.get(pid)
-        if ps is None or ps[0] not in (ev.PROC_SYSCALL, ev.PROC_SYSCALL_ABANDONED) or ps[1] != gen or ps[2] + 1 != seq:
+        if ps is None or ps[0] not in (PROC_SYSCALL, PROC_SYSCALL_ABANDONED) or ps[1] != gen or ps[2] + 1 != seq:
             return False
         old = ps[0]
-        ps[0] = ev.PROC_IDLE
+        ps[0] = PROC_IDLE
         ps[2] = seq
-        if old == ev.PROC_SYSCALL:
+        if old == PROC_SYSCALL:
             if mid == m:
                 if ms[1] != pid:
                     raise self._err(f"thread {m} steals proc {pid} from itself but holds proc {ms[1]}")
@@ -333,12 +382,12 @@ class Orderer:
                     raise self._err(f"proc {pid} stolen from thread {mid} that does not hold it")
                 other[1] = NONE
         self.out_t.append(t)
-        self.out_e.append((ev.EV_PROC_STEAL, ms[0], v, s))
+        self.out_e.append((EV_PROC_STEAL, ms[0], v, s))
         return True
 
     def _go_status(self, v: list[int], s: int, m: int, ms: list[int], gen: int) -> None:
         gid, mid, status = v[s + 2], _signed(v[s + 3]), v[s + 4]
-        if status > ev.GO_WAITING:
+        if status > GO_WAITING:
             raise self._err(f"invalid status {status} for goroutine {gid}")
         st = self.gs.get(gid)
         if st is not None:
@@ -349,9 +398,9 @@ class Orderer:
             self.gs[gid] = [status, gen, 0]
         else:
             raise self._err(f"status of unknown goroutine {gid} after the first generation")
-        if status == ev.GO_RUNNING:
+        if status == GO_RUNNING:
             ms[0] = gid
-        elif status == ev.GO_SYSCALL:
+        elif status == GO_SYSCALL:
             if mid == NONE:
                 raise self._err(f"goroutine {gid} in a syscall without a thread")
             if mid == m:
@@ -367,43 +416,43 @@ class Orderer:
 
     def _proc_status(self, v: list[int], s: int, ms: list[int], gen: int) -> None:
         pid, status = v[s + 2], v[s + 3]
-        if status > ev.PROC_SYSCALL_ABANDONED:
+        if status > PROC_SYSCALL_ABANDONED:
             raise self._err(f"invalid status {status} for proc {pid}")
         ps = self.ps.get(pid)
         if ps is not None:
-            abandoned = status == ev.PROC_SYSCALL_ABANDONED and ps[0] in (ev.PROC_SYSCALL, ev.PROC_SYSCALL_ABANDONED)
+            abandoned = status == PROC_SYSCALL_ABANDONED and ps[0] in (PROC_SYSCALL, PROC_SYSCALL_ABANDONED)
             if not abandoned and ps[0] != status:
                 raise self._err(f"inconsistent status for proc {pid}: {ps[0]} vs {status}")
             ps[1], ps[2] = gen, 0
         else:
             self.ps[pid] = [status, gen, 0]
-        if status in (ev.PROC_RUNNING, ev.PROC_SYSCALL):
+        if status in (PROC_RUNNING, PROC_SYSCALL):
             ms[1] = pid
 
     def _go_switch(self, v: list[int], s: int, t: int, m: int, ms: list[int], gen: int) -> bool:
         cur_g = ms[0]
         cur = self.gs.get(cur_g)
-        if cur is None or cur[0] != ev.GO_RUNNING:
+        if cur is None or cur[0] != GO_RUNNING:
             raise self._err(f"{ev.event_name(v[s])} on thread {m} without a running goroutine")
         nxt = self.gs.get(v[s + 2])
-        if nxt is None or nxt[0] != ev.GO_WAITING or nxt[1] != gen or nxt[2] + 1 != v[s + 3]:
+        if nxt is None or nxt[0] != GO_WAITING or nxt[1] != gen or nxt[2] + 1 != v[s + 3]:
             return False
         typ = v[s]
         self._emit(t, typ, cur_g, v, s)
-        if typ == ev.EV_GO_SWITCH:
-            cur[0] = ev.GO_WAITING
-            self._emit(t, ev.EV_GO_BLOCK, cur_g, [ev.EV_GO_BLOCK, 0, 0, 0])
+        if typ == EV_GO_SWITCH:
+            cur[0] = GO_WAITING
+            self._emit(t, EV_GO_BLOCK, cur_g, [EV_GO_BLOCK, 0, 0, 0])
         else:
             del self.gs[cur_g]
-            self._emit(t, ev.EV_GO_DESTROY, cur_g, [ev.EV_GO_DESTROY, 0])
-        nxt[0] = ev.GO_RUNNING
+            self._emit(t, EV_GO_DESTROY, cur_g, [EV_GO_DESTROY, 0])
+        nxt[0] = GO_RUNNING
         nxt[2] = v[s + 3]
         ms[0] = v[s + 2]
-        self._emit(t, ev.EV_GO_START, NONE, [ev.EV_GO_START, 0, v[s + 2], v[s + 3]])
+        self._emit(t, EV_GO_START, NONE, [EV_GO_START, 0, v[s + 2], v[s + 3]])
         return True
 
     def _gc(self, seq: int, typ: int, gen: int) -> bool:
-        if typ == ev.EV_GC_ACTIVE:
+        if typ == EV_GC_ACTIVE:
             if gen == self.initial_gen:
                 if self.gc_state != _GC_UNDETERMINED:
                     raise self._err("GCActive in the first generation after other GC events")
@@ -412,7 +461,7 @@ class Orderer:
             elif self.gc_state != _GC_RUNNING:
                 raise self._err("GCActive while no GC is running")
             self.gc_state = _GC_RUNNING
-        elif typ == ev.EV_GC_BEGIN:
+        elif typ == EV_GC_BEGIN:
             if self.gc_state != _GC_UNDETERMINED:
                 if seq != self.gc_seq + 1:
                     return False
