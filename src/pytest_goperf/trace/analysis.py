@@ -101,6 +101,8 @@ class Analyzer:
         sched_add = self.sched.add
         stack = self._stack
         how = RUNNABLE_HOW
+        cache = self._gen_stacks
+        blocks = self.blocks
         for times, evs in chunks:
             if not times:
                 continue
@@ -113,12 +115,22 @@ class Analyzer:
                     g = v[s + 2]
                     b = blocked.pop(g, None)
                     if b is not None:
-                        self._block_done(t, g, b)
-                    runnable[g] = (t, stack(v[s + 4]), typ)
+                        acc = blocks.get(b[1])
+                        if acc is None:
+                            acc = blocks[b[1]] = Accumulator(self.keep)
+                        acc.add(t - b[0], b[0], g, b[1], b[2])
+                    sk = cache.get(v[s + 4])
+                    runnable[g] = (t, stack(v[s + 4]) if sk is None else sk, typ)
                 elif typ == EV_GO_BLOCK:
-                    blocked[ctx_g] = (t, self._string(v[s + 2]) or NO_REASON, stack(v[s + 3]))
+                    sk = cache.get(v[s + 3])
+                    blocked[ctx_g] = (
+                        t,
+                        self._string(v[s + 2]) or NO_REASON,
+                        stack(v[s + 3]) if sk is None else sk,
+                    )
                 elif typ == EV_GO_STOP:
-                    runnable[ctx_g] = (t, stack(v[s + 3]), typ)
+                    sk = cache.get(v[s + 3])
+                    runnable[ctx_g] = (t, stack(v[s + 3]) if sk is None else sk, typ)
                 elif typ == EV_GO_CREATE:
                     runnable[v[s + 2]] = (t, stack(v[s + 4]), typ)
                 elif typ == EV_GO_SYSCALL_BEGIN:
@@ -158,8 +170,8 @@ class Analyzer:
 
     def _new_generation(self, g: Generation, t: int) -> None:
         self._gen = g
-        self._gen_stacks = {}
-        self._gen_strings = {}
+        self._gen_stacks.clear()  # in place: feed() holds references
+        self._gen_strings.clear()
         self.generations += 1
         if self.first_ts is None:
             self.first_ts = t

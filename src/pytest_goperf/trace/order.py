@@ -132,6 +132,8 @@ class Orderer:
         self.last_ts = 0
         self.out_t: list[int] = []  # raw times of emitted, not yet clamped events
         self.out_e: list[Emitted] = []
+        self._push_t = self.out_t.append
+        self._push_e = self.out_e.append
         self._gen: Generation | None = None
 
     def run(self, gens: Iterable[Generation]) -> Iterator[Chunk]:
@@ -166,7 +168,6 @@ class Orderer:
         while frontier or si < ns:
             if len(out_t) >= _CHUNK:
                 yield self._flush()
-                out_t, out_e = self.out_t, self.out_e
             if si < ns and (not frontier or samples[si] < frontier[0][0]):
                 out_t.append(samples[si])
                 out_e.append((EV_CPU_SAMPLE, NONE, None, 0))
@@ -183,7 +184,8 @@ class Orderer:
                 lim = samples[si]
             nk = len(starts)
             moved = False
-            while advance(vals, starts[k], times[k], m, gen):
+            ms = self._thread(m)
+            while advance(vals, starts[k], times[k], m, ms, gen):
                 moved = True
                 k += 1
                 if k >= nk or times[k] > lim:
@@ -200,7 +202,7 @@ class Orderer:
             frontier.sort(key=lambda cur: cur[0])
             for i in range(1, len(frontier)):
                 c = frontier[i]
-                if advance(c[4], c[3][c[1]], c[0], c[5], gen):
+                if advance(c[4], c[3][c[1]], c[0], c[5], self._thread(c[5]), gen):
                     c[1] += 1
                     if c[1] < len(c[3]):
                         c[0] = c[2][c[1]]
@@ -239,17 +241,24 @@ class Orderer:
         u[0] = max(int(u[0]), self.last_ts + 1)
         times = (np.maximum.accumulate(u) + i).tolist()
         self.last_ts = times[-1]
-        chunk = (times, self.out_e)
-        self.out_t = []
-        self.out_e = []
+        chunk = (times, self.out_e.copy())
+        self.out_t.clear()
+        self.out_e.clear()
         return chunk
 
-    def _advance(self, v: list[int], s: int, t: int, m: int, gen: int) -> bool:  # noqa: C901 - one dispatch, kept flat for speed
-        """Apply one event if its preconditions hold; False means 'not yet'."""
-        typ = v[s]
+    def _thread(self, m: int) -> list[int]:
+        """Scheduling state [goroutine, proc] of thread ``m``, created on first sight."""
         ms = self.ms.get(m)
         if ms is None:
             ms = self.ms[m] = [NONE, NONE]
+        return ms
+
+    def _advance(self, v: list[int], s: int, t: int, m: int, ms: list[int], gen: int) -> bool:  # noqa: C901
+        """Apply one event of thread ``m`` (state ``ms``) if its preconditions hold; False means 'not yet'.
+
+        One flat dispatch, most frequent events first, for speed.
+        """
+        typ = v[s]
         cur_g, cur_p = ms
         gs = self.gs
         if typ == EV_GO_START:
@@ -359,8 +368,8 @@ class Orderer:
                 ms[1] = NONE
                 self._emit(t, EV_PROC_STEAL, cur_g, [EV_PROC_STEAL, 0, cur_p, 0, m])
         # Everything else (heap metrics, sweeps, assists, STW, annotations) has no ordering constraint.
-        self.out_t.append(t)
-        self.out_e.append((typ, cur_g, v, s))
+        self._push_t(t)
+        self._push_e((typ, cur_g, v, s))
         return True
 
     def _proc_steal(self, v: list[int], s: int, t: int, m: int, ms: list[int], gen: int) -> bool:
