@@ -165,6 +165,8 @@ class Orderer:
         si, ns = 0, len(samples)
         advance = self._advance
         gen = g.gen
+        gs = self.gs
+        push_t, push_e = self._push_t, self._push_e
         while frontier or si < ns:
             if len(out_t) >= _CHUNK:
                 yield self._flush()
@@ -185,7 +187,49 @@ class Orderer:
             nk = len(starts)
             moved = False
             ms = self._thread(m)
-            while advance(vals, starts[k], times[k], m, ms, gen):
+            while True:
+                # Fast paths for the three most frequent events when their
+                # preconditions hold; anything else goes through _advance.
+                at = starts[k]
+                typ = vals[at]
+                if typ == EV_GO_START:
+                    st = gs.get(vals[at + 2])
+                    if (
+                        st is not None
+                        and st[0] == GO_RUNNABLE
+                        and st[1] == gen
+                        and st[2] + 1 == vals[at + 3]
+                        and ms[0] == NONE
+                        and ms[1] != NONE
+                    ):
+                        push_t(times[k])
+                        push_e((typ, NONE, vals, at))
+                        st[0] = GO_RUNNING
+                        st[2] = vals[at + 3]
+                        ms[0] = vals[at + 2]
+                    elif not advance(vals, at, times[k], m, ms, gen):
+                        break
+                elif typ == EV_GO_UNBLOCK:
+                    st = gs.get(vals[at + 2])
+                    if st is not None and st[0] == GO_WAITING and st[1] == gen and st[2] + 1 == vals[at + 3]:
+                        push_t(times[k])
+                        push_e((typ, ms[0], vals, at))
+                        st[0] = GO_RUNNABLE
+                        st[2] = vals[at + 3]
+                    elif not advance(vals, at, times[k], m, ms, gen):
+                        break
+                elif typ == EV_GO_BLOCK:
+                    cur = ms[0]
+                    st = gs.get(cur)
+                    if st is not None and st[0] == GO_RUNNING and ms[1] != NONE:
+                        push_t(times[k])
+                        push_e((typ, cur, vals, at))
+                        st[0] = GO_WAITING
+                        ms[0] = NONE
+                    elif not advance(vals, at, times[k], m, ms, gen):
+                        break
+                elif not advance(vals, at, times[k], m, ms, gen):
+                    break
                 moved = True
                 k += 1
                 if k >= nk or times[k] > lim:
