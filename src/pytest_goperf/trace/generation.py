@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pytest_goperf.trace import events as ev
 from pytest_goperf.trace.errors import TraceError, TruncatedTraceError
@@ -75,16 +75,21 @@ class Generation:
         starts: list[int] = []
         push = starts.append
         i, n = 0, len(vals)
-        while i < n:
-            typ = vals[i]
-            k = argc[typ] if typ < 256 else -1
-            if k < 0:
-                raise TraceError(
-                    f"batch of thread {b.m}: invalid event type {typ} ({ev.event_name(typ)}) for this trace version",
-                    offset=b.offset,
-                )
-            push(i)
-            i += k + 1
+        steps = _steps(argc)  # event length by type; invalid types jump past the end
+        try:
+            while i < n:
+                push(i)
+                i += steps[vals[i]]
+        except IndexError:
+            pass  # a type >= 256: reported below
+        types = arr[np.asarray(starts, dtype=np.intp)]
+        bad = np.flatnonzero((types > 255) | (_argc_array(argc)[np.minimum(types, 255).astype(np.intp)] < 0))
+        if bad.size:
+            typ = int(types[bad[0]])
+            raise TraceError(
+                f"batch of thread {b.m}: invalid event type {typ} ({ev.event_name(typ)}) for this trace version",
+                offset=b.offset,
+            )
         if i > n:
             raise TraceError(f"batch of thread {b.m}: last event is cut short", offset=b.offset)
         if not starts:
@@ -94,6 +99,27 @@ class Generation:
             dts = (arr[idx + 1].astype(np.float64) * self.freq).astype(np.int64)
             times = np.cumsum(dts) + int(b.time * self.freq)
         return times.tolist(), starts, vals
+
+
+_TABLES: dict[tuple[int, ...], tuple[list[int], Any]] = {}
+
+
+def _tables(argc: list[int]) -> tuple[list[int], Any]:
+    key = tuple(argc)
+    t = _TABLES.get(key)
+    if t is None:
+        steps = [k + 1 if k >= 0 else 1 << 40 for k in argc]
+        t = _TABLES[key] = (steps, np.asarray(argc, dtype=np.int64))
+    return t
+
+
+def _steps(argc: list[int]) -> list[int]:
+    """Event length (1 + argument count) by type byte; invalid types get a huge length."""
+    return _tables(argc)[0]
+
+
+def _argc_array(argc: list[int]) -> Any:
+    return _tables(argc)[1]
 
 
 def _add_strings(g: Generation, b: RawBatch) -> None:

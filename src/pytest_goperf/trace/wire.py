@@ -199,9 +199,11 @@ def uvarints_array(data: bytes | memoryview) -> Any:
         return b.astype(np.uint64)
     if maxlen > 10:
         raise ValueError("uvarint longer than 64 bits")
-    low = (b & 0x7F).astype(np.uint64)
-    vals = low[starts]
-    for k in range(1, maxlen):
-        sel = np.flatnonzero(lengths > k)
-        vals[sel] |= low[starts[sel] + k] << np.uint64(7 * k)
+    vals = (b[starts] & 0x7F).astype(np.uint64)
+    sel = np.flatnonzero(lengths > 1)  # only multi-byte varints need more work
+    k = 1
+    while sel.size:
+        vals[sel] |= (b[starts[sel] + k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
+        k += 1
+        sel = sel[lengths[sel] > k]
     return vals
