@@ -32,7 +32,7 @@ from pytest_goperf.trace.events import (
     EV_SYNC,
 )
 from pytest_goperf.trace.generation import Generation
-from pytest_goperf.trace.model import Accumulator, Stack, Summary, TraceStats
+from pytest_goperf.trace.model import Accumulator, Stack, TraceStats
 from pytest_goperf.trace.order import Chunk
 
 NO_REASON = "(no reason)"
@@ -206,8 +206,3 @@ class Analyzer:
             warnings=tuple(warnings),
             path=path,
         )
-
-
-def empty_summary() -> Summary:
-    """A summary of nothing (for callers that need a placeholder)."""
-    return Summary()

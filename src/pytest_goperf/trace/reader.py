@@ -54,12 +54,18 @@ def analyze_stream(f: BinaryIO, path: str | None = None, *, keep: int = 10) -> T
     warnings: list[str] = []
     complete = 0
     feeding = False
+    offset = HEADER_SIZE
     try:
-        for g in read_generations(f, version, path):
-            feeding = True
-            analyzer.feed(orderer.generation(g))
-            feeding = False
-            complete += 1
+        try:
+            for g in read_generations(f, version, path):
+                feeding, offset = True, g.offset
+                analyzer.feed(orderer.generation(g))
+                feeding = False
+                complete += 1
+        except (IndexError, KeyError, ValueError, OverflowError, TypeError) as bug:
+            # Safety net for corrupt input that slipped past the checks: still one
+            # clear line with a position, and the generations before it.
+            raise TraceError(f"cannot decode generation ({type(bug).__name__}: {bug})", offset=offset) from bug
     except TraceError as exc:
         exc = _with_path(exc, path)
         if complete == 0:
