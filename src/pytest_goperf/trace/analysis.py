@@ -102,6 +102,7 @@ class Analyzer:
         stack = self._stack
         how = RUNNABLE_HOW
         cache = self._gen_stacks
+        strcache = self._gen_strings
         blocks = self.blocks
         for times, evs in chunks:
             if not times:
@@ -123,9 +124,10 @@ class Analyzer:
                     runnable[g] = (t, stack(v[s + 4]) if sk is None else sk, typ)
                 elif typ == EV_GO_BLOCK:
                     sk = cache.get(v[s + 3])
+                    why = strcache.get(v[s + 2])
                     blocked[ctx_g] = (
                         t,
-                        self._string(v[s + 2]) or NO_REASON,
+                        (self._string(v[s + 2]) or NO_REASON) if why is None else why or NO_REASON,
                         stack(v[s + 3]) if sk is None else sk,
                     )
                 elif typ == EV_GO_STOP:
@@ -168,7 +170,12 @@ class Analyzer:
                 acc = self.stw[s[1]] = Accumulator(self.keep)
             acc.add(t - s[0], s[0], g, s[1], s[2])
 
+    def _accumulators(self) -> list[Accumulator]:
+        return [self.sched, self.gc_mark, *self.stw.values(), *self.blocks.values()]
+
     def _new_generation(self, g: Generation, t: int) -> None:
+        for acc in self._accumulators():
+            acc.compact()  # keeps memory bounded by distinct durations, not trace length
         self._gen = g
         self._gen_stacks.clear()  # in place: feed() holds references
         self._gen_strings.clear()

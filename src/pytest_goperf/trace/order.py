@@ -48,7 +48,8 @@ Chunk = tuple[list[int], list[Emitted]]  # clamped times, events
 _CHUNK = 8192
 _INF = float("inf")
 
-# Cursor layout: [time of current event, event index, times, starts, values, thread, batches, next batch]
+# Cursor layout: [time of current event, event index, times, starts, values, thread, batches, next batch,
+#                 thread state]
 Cursor = list[Any]
 
 
@@ -109,7 +110,7 @@ class Orderer(SchedRules):
         argc = ev.timed_argc(self.version)
         frontier: list[Cursor] = []
         for m, batches in g.raw.items():
-            c: Cursor = [0, 0, [], [], [], m, batches, 0]
+            c: Cursor = [0, 0, [], [], [], m, batches, 0, self._thread(m)]
             if self._load(c, g, argc):
                 frontier.append(c)
                 _sift_up(frontier, len(frontier) - 1)
@@ -135,14 +136,18 @@ class Orderer(SchedRules):
             # Go's heap that is while its next time is <= both children's (ties keep
             # the root) and no CPU sample comes strictly before it.
             c = frontier[0]
-            k, times, starts, vals, m = c[1], c[2], c[3], c[4], c[5]
+            k, times, starts, vals, m, ms = c[1], c[2], c[3], c[4], c[5], c[8]
             nf = len(frontier)
-            lim = _INF if nf == 1 else frontier[1][0] if nf == 2 else min(frontier[1][0], frontier[2][0])
+            if nf == 1:
+                lim = _INF
+            else:
+                lim = frontier[1][0]
+                if nf > 2 and frontier[2][0] < lim:
+                    lim = frontier[2][0]
             if si < ns and samples[si] < lim:
                 lim = samples[si]
             nk = len(starts)
             moved = False
-            ms = self._thread(m)
             while True:
                 # Fast paths for the three most frequent events when their
                 # preconditions hold; anything else goes through _advance.
@@ -196,13 +201,23 @@ class Orderer(SchedRules):
                 elif not self._load(c, g, argc):
                     _heap_remove(frontier, 0)
                     continue
-                if nf > 1 and (frontier[1][0] < c[0] or (nf > 2 and frontier[2][0] < c[0])):
-                    _sift_down(frontier, 0)
+                # Sift the root down (inlined _sift_down: this runs once per run).
+                i, t0 = 0, c[0]
+                while True:
+                    j = 2 * i + 1
+                    if j >= nf:
+                        break
+                    if j + 1 < nf and frontier[j + 1][0] < frontier[j][0]:
+                        j += 1
+                    if frontier[j][0] >= t0:
+                        break
+                    frontier[i], frontier[j] = frontier[j], c
+                    i = j
                 continue
             frontier.sort(key=lambda cur: cur[0])
             for i in range(1, len(frontier)):
                 c = frontier[i]
-                if advance(c[4], c[3][c[1]], c[0], c[5], self._thread(c[5]), gen):
+                if advance(c[4], c[3][c[1]], c[0], c[5], c[8], gen):
                     c[1] += 1
                     if c[1] < len(c[3]):
                         c[0] = c[2][c[1]]
