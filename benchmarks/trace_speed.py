@@ -85,8 +85,12 @@ func main() {
 """
 
 
-def _run_measured(argv: list[str]) -> tuple[float, int]:
-    """Run argv to completion; return (wall seconds, peak RSS in MiB of that process)."""
+def _run_measured(argv: list[str]) -> tuple[float, float, int]:
+    """Run argv to completion; return (wall s, CPU s, peak RSS MiB) of that process.
+
+    CPU time (user + system) is printed too: on a shared machine wall time
+    includes waiting for a core.
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -95,7 +99,7 @@ def _run_measured(argv: list[str]) -> tuple[float, int]:
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"{argv[0]} failed ({proc.returncode}): {err.strip()[-400:]}")
-    return wall, usage.ru_maxrss // 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
 def record(go: str, dest: Path, min_mb: float) -> None:
@@ -132,12 +136,15 @@ def main(argv: list[str] | None = None) -> int:
             record(go, trace, args.min_mb)
         tool = subprocess.run([go, "tool", "-n", "trace"], capture_output=True, text=True, check=True).stdout.strip()
         size = trace.stat().st_size / 1e6
-        go_s, go_mb = _run_measured([tool, "-pprof=sched", str(trace)])
-        py_s, py_mb = _run_measured([sys.executable, "-m", "pytest_goperf", "trace", "--json", str(trace)])
+        go_s, go_cpu, go_mb = _run_measured([tool, "-pprof=sched", str(trace)])
+        py_s, py_cpu, py_mb = _run_measured([sys.executable, "-m", "pytest_goperf", "trace", "--json", str(trace)])
         print(f"trace: {trace} ({size:.1f} MB)")
-        print(f"go tool trace -pprof=sched: {go_s:7.2f} s  peak RSS {go_mb:5d} MiB")
-        print(f"goperf trace --json:        {py_s:7.2f} s  peak RSS {py_mb:5d} MiB")
-        print(f"time ratio goperf/go: {py_s / go_s:.2f}x (aim <= 1.5x); memory ratio {py_mb / max(go_mb, 1):.2f}x")
+        print(f"go tool trace -pprof=sched: {go_s:7.2f} s wall {go_cpu:7.2f} s CPU  peak RSS {go_mb:5d} MiB")
+        print(f"goperf trace --json:        {py_s:7.2f} s wall {py_cpu:7.2f} s CPU  peak RSS {py_mb:5d} MiB")
+        print(
+            f"ratio goperf/go: wall {py_s / go_s:.2f}x, CPU {py_cpu / go_cpu:.2f}x (aim <= 1.5x); "
+            f"memory {py_mb / max(go_mb, 1):.2f}x"
+        )
         if args.keep and args.trace is None:
             print(f"kept {trace}")
             return 0

@@ -1,6 +1,6 @@
 """Parity with Go's own parser: our statistics vs. ``go tool trace -d=parsed`` on the same file.
 
-Traces recorded by Go 1.22, 1.23, 1.25 and 1.26 (committed, see
+Traces recorded by Go 1.22, 1.23, 1.25, 1.26 and 1.27 (committed, see
 tests/data/traces/make_traces.py) plus one recorded live by the machine's Go.
 Counts must match exactly and percentiles within 1 %.
 """

@@ -14,18 +14,36 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pytest_goperf.trace import events as ev
+from pytest_goperf.trace.events import (
+    EV_GC_BEGIN,
+    EV_GC_END,
+    EV_GO_BLOCK,
+    EV_GO_CREATE,
+    EV_GO_START,
+    EV_GO_STOP,
+    EV_GO_SWITCH,
+    EV_GO_SWITCH_DESTROY,
+    EV_GO_SYSCALL_BEGIN,
+    EV_GO_SYSCALL_END,
+    EV_GO_SYSCALL_END_BLOCKED,
+    EV_GO_UNBLOCK,
+    EV_STW_BEGIN,
+    EV_STW_END,
+    EV_SYNC,
+)
 from pytest_goperf.trace.generation import Generation
-from pytest_goperf.trace.model import Accumulator, Stack, Summary, TraceStats
-from pytest_goperf.trace.order import Emitted
+from pytest_goperf.trace.model import Accumulator, Stack, TraceStats
+from pytest_goperf.trace.order import Chunk
 
 NO_REASON = "(no reason)"
+
 RUNNABLE_HOW = {
-    ev.EV_GO_CREATE: "created",
-    ev.EV_GO_UNBLOCK: "unblocked",
-    ev.EV_GO_STOP: "preempted",
-    ev.EV_GO_SYSCALL_END_BLOCKED: "syscall",
-    ev.EV_GO_SWITCH: "switched to",
-    ev.EV_GO_SWITCH_DESTROY: "switched to",
+    EV_GO_CREATE: "created",
+    EV_GO_UNBLOCK: "unblocked",
+    EV_GO_STOP: "preempted",
+    EV_GO_SYSCALL_END_BLOCKED: "syscall",
+    EV_GO_SWITCH: "switched to",
+    EV_GO_SWITCH_DESTROY: "switched to",
 }
 
 
@@ -76,68 +94,91 @@ class Analyzer:
         return s
 
     # -- events ---------------------------------------------------------------
-    def feed(self, items: Iterable[Emitted]) -> None:  # noqa: C901 - one flat dispatch for speed
+    def feed(self, chunks: Iterable[Chunk]) -> None:  # noqa: C901 - one flat dispatch for speed
+        """Consume chunks of (clamped times, events) from ``Orderer``."""
         runnable = self._runnable
         blocked = self._blocked
         sched_add = self.sched.add
         stack = self._stack
-        t = self.last_ts
-        try:
-            for t, typ, ctx_g, e in items:
-                if typ == ev.EV_GO_START:
-                    r = runnable.pop(e[2], None)
+        how = RUNNABLE_HOW
+        cache = self._gen_stacks
+        strcache = self._gen_strings
+        blocks = self.blocks
+        for times, evs in chunks:
+            if not times:
+                continue
+            for t, (typ, ctx_g, v, s) in zip(times, evs):
+                if typ == EV_GO_START:
+                    r = runnable.pop(v[s + 2], None)
                     if r is not None:
-                        sched_add(t - r[0], r[0], e[2], RUNNABLE_HOW[r[2]], r[1])
-                elif typ == ev.EV_GO_UNBLOCK:
-                    g = e[2]
+                        sched_add(t - r[0], r[0], v[s + 2], how[r[2]], r[1])
+                elif typ == EV_GO_UNBLOCK:
+                    g = v[s + 2]
                     b = blocked.pop(g, None)
                     if b is not None:
-                        self._block_done(t, g, b)
-                    runnable[g] = (t, stack(e[4]), typ)
-                elif typ == ev.EV_GO_BLOCK:
-                    reason = self._string(e[2]) or NO_REASON
-                    blocked[ctx_g] = (t, reason, stack(e[3]))
-                elif typ == ev.EV_GO_STOP:
-                    runnable[ctx_g] = (t, stack(e[3]), typ)
-                elif typ == ev.EV_GO_CREATE:
-                    runnable[e[2]] = (t, stack(e[4]), typ)
-                elif typ == ev.EV_GO_SYSCALL_BEGIN:
-                    self._syscall[ctx_g] = stack(e[3])
-                elif typ == ev.EV_GO_SYSCALL_END:
+                        acc = blocks.get(b[1])
+                        if acc is None:
+                            acc = blocks[b[1]] = Accumulator(self.keep)
+                        acc.add(t - b[0], b[0], g, b[1], b[2])
+                    sk = cache.get(v[s + 4])
+                    runnable[g] = (t, stack(v[s + 4]) if sk is None else sk, typ)
+                elif typ == EV_GO_BLOCK:
+                    sk = cache.get(v[s + 3])
+                    why = strcache.get(v[s + 2])
+                    blocked[ctx_g] = (
+                        t,
+                        (self._string(v[s + 2]) or NO_REASON) if why is None else why or NO_REASON,
+                        stack(v[s + 3]) if sk is None else sk,
+                    )
+                elif typ == EV_GO_STOP:
+                    sk = cache.get(v[s + 3])
+                    runnable[ctx_g] = (t, stack(v[s + 3]) if sk is None else sk, typ)
+                elif typ == EV_GO_CREATE:
+                    runnable[v[s + 2]] = (t, stack(v[s + 4]), typ)
+                elif typ == EV_GO_SYSCALL_BEGIN:
+                    self._syscall[ctx_g] = stack(v[s + 3])
+                elif typ == EV_GO_SYSCALL_END:
                     self._syscall.pop(ctx_g, None)
-                elif typ == ev.EV_GO_SYSCALL_END_BLOCKED:
+                elif typ == EV_GO_SYSCALL_END_BLOCKED:
                     runnable[ctx_g] = (t, self._syscall.pop(ctx_g, 0), typ)
-                elif typ == ev.EV_GO_SWITCH or typ == ev.EV_GO_SWITCH_DESTROY:
-                    g = e[2]
+                elif typ == EV_GO_SWITCH or typ == EV_GO_SWITCH_DESTROY:
+                    g = v[s + 2]
                     b = blocked.pop(g, None)
                     if b is not None:
                         self._block_done(t, g, b)
                     runnable[g] = (t, 0, typ)
-                elif typ == ev.EV_STW_BEGIN:
-                    self._stw_open[ctx_g] = (t, self._string(e[2]), stack(e[3]))
-                elif typ == ev.EV_STW_END:
-                    s = self._stw_open.pop(ctx_g, None)
-                    if s is not None:
-                        acc = self.stw.get(s[1])
-                        if acc is None:
-                            acc = self.stw[s[1]] = Accumulator(self.keep)
-                        acc.add(t - s[0], s[0], ctx_g, s[1], s[2])
-                elif typ == ev.EV_GC_BEGIN:
+                elif typ == EV_STW_BEGIN:
+                    self._stw_open[ctx_g] = (t, self._string(v[s + 2]), stack(v[s + 3]))
+                elif typ == EV_STW_END:
+                    self._stw_done(t, ctx_g)
+                elif typ == EV_GC_BEGIN:
                     self.gc_count += 1
                     self._gc_open = t
-                elif typ == ev.EV_GC_END:
+                elif typ == EV_GC_END:
                     if self._gc_open is not None:
                         self.gc_mark.add(t - self._gc_open, self._gc_open, -1, "GC mark phase", 0)
                     self._gc_open = None
-                elif typ == ev.EV_SYNC:
-                    self._new_generation(e, t)
-        finally:
-            self.last_ts = t
+                elif typ == EV_SYNC:
+                    self._new_generation(v, t)
+            self.last_ts = times[-1]
+
+    def _stw_done(self, t: int, g: int) -> None:
+        s = self._stw_open.pop(g, None)
+        if s is not None:
+            acc = self.stw.get(s[1])
+            if acc is None:
+                acc = self.stw[s[1]] = Accumulator(self.keep)
+            acc.add(t - s[0], s[0], g, s[1], s[2])
+
+    def _accumulators(self) -> list[Accumulator]:
+        return [self.sched, self.gc_mark, *self.stw.values(), *self.blocks.values()]
 
     def _new_generation(self, g: Generation, t: int) -> None:
+        for acc in self._accumulators():
+            acc.compact()  # keeps memory bounded by distinct durations, not trace length
         self._gen = g
-        self._gen_stacks = {}
-        self._gen_strings = {}
+        self._gen_stacks.clear()  # in place: feed() holds references
+        self._gen_strings.clear()
         self.generations += 1
         if self.first_ts is None:
             self.first_ts = t
@@ -172,8 +213,3 @@ class Analyzer:
             warnings=tuple(warnings),
             path=path,
         )
-
-
-def empty_summary() -> Summary:
-    """A summary of nothing (for callers that need a placeholder)."""
-    return Summary()

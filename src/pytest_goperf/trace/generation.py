@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pytest_goperf.trace import events as ev
 from pytest_goperf.trace.errors import TraceError, TruncatedTraceError
-from pytest_goperf.trace.wire import ByteStream, RawBatch, read_batch, uvarint, uvarints
+import numpy as np
+
+from pytest_goperf.trace.wire import ByteStream, RawBatch, read_batch, uvarint, uvarints, uvarints_array
 
 Frame = tuple[str, str, int]  # function, file, line
-EventTuple = tuple[int, ...]  # (time_ns, type, arg1, ...) with the timestamp delta replaced
 
 
 @dataclass
@@ -58,39 +59,67 @@ class Generation:
             out.append((self.strings.get(fn, "?"), self.strings.get(fl, "?"), line))
         return tuple(out)
 
-    def decode_events(self, version: int) -> dict[int, list[EventTuple]]:
-        """Decode every per-M batch into (time_ns, type, args...) tuples, in per-M order."""
-        argc = ev.timed_argc(version)
-        f = self.freq
-        out: dict[int, list[EventTuple]] = {}
-        for m, batches in self.raw.items():
-            evs: list[EventTuple] = []
-            append = evs.append
-            for b in batches:
-                try:
-                    vals = uvarints(b.data)
-                except ValueError as exc:
-                    raise TraceError(f"batch of thread {m}: {exc}", offset=b.offset) from None
-                t = int(b.time * f)
-                i = 0
-                n = len(vals)
-                while i < n:
-                    typ = vals[i]
-                    k = argc[typ] if typ < 256 else -1
-                    if k < 0:
-                        raise TraceError(
-                            f"batch of thread {m}: invalid event type {typ} ({ev.event_name(typ)}) "
-                            f"for a go 1.{version} trace",
-                            offset=b.offset,
-                        )
-                    j = i + 1 + k
-                    if j > n:
-                        raise TraceError(f"batch of thread {m}: event {ev.event_name(typ)} is cut short", offset=b.offset)
-                    t += int(vals[i + 1] * f)
-                    append((t, typ, *vals[i + 2 : j]))
-                    i = j
-            out[m] = evs
-        return out
+    def decode_batch(self, b: RawBatch, argc: list[int]) -> tuple[list[int], list[int], list[int]]:
+        """Decode one per-M batch into (times_ns, starts, values).
+
+        ``values`` is every uvarint of the batch; event i has its type at
+        ``values[starts[i]]``, its timestamp delta next and then its arguments.
+        Times follow Go's parser: batch base plus truncated float products of
+        each delta and the tick length, accumulated.
+        """
+        try:
+            arr = uvarints_array(b.data)
+        except ValueError as exc:
+            raise TraceError(f"batch of thread {b.m}: {exc}", offset=b.offset) from None
+        vals: list[int] = arr.tolist()
+        starts: list[int] = []
+        push = starts.append
+        i, n = 0, len(vals)
+        steps = _steps(argc)  # event length by type; invalid types jump past the end
+        try:
+            while i < n:
+                push(i)
+                i += steps[vals[i]]
+        except IndexError:
+            pass  # a type >= 256: reported below
+        types = arr[np.asarray(starts, dtype=np.intp)]
+        bad = np.flatnonzero((types > 255) | (_argc_array(argc)[np.minimum(types, 255).astype(np.intp)] < 0))
+        if bad.size:
+            typ = int(types[bad[0]])
+            raise TraceError(
+                f"batch of thread {b.m}: invalid event type {typ} ({ev.event_name(typ)}) for this trace version",
+                offset=b.offset,
+            )
+        if i > n:
+            raise TraceError(f"batch of thread {b.m}: last event is cut short", offset=b.offset)
+        if not starts:
+            return [], [], vals
+        idx = np.asarray(starts, dtype=np.int64)
+        with np.errstate(invalid="ignore", over="ignore"):  # absurd deltas in corrupt input
+            dts = (arr[idx + 1].astype(np.float64) * self.freq).astype(np.int64)
+            times = np.cumsum(dts) + int(b.time * self.freq)
+        return times.tolist(), starts, vals
+
+
+_TABLES: dict[tuple[int, ...], tuple[list[int], Any]] = {}
+
+
+def _tables(argc: list[int]) -> tuple[list[int], Any]:
+    key = tuple(argc)
+    t = _TABLES.get(key)
+    if t is None:
+        steps = [k + 1 if k >= 0 else 1 << 40 for k in argc]
+        t = _TABLES[key] = (steps, np.asarray(argc, dtype=np.int64))
+    return t
+
+
+def _steps(argc: list[int]) -> list[int]:
+    """Event length (1 + argument count) by type byte; invalid types get a huge length."""
+    return _tables(argc)[0]
+
+
+def _argc_array(argc: list[int]) -> Any:
+    return _tables(argc)[1]
 
 
 def _add_strings(g: Generation, b: RawBatch) -> None:

@@ -20,11 +20,12 @@ Stack = tuple[Frame, ...]
 PERCENTILES = (50, 90, 99)
 
 
-def nearest_rank(sorted_values: Any, p: int) -> int:
-    """The p-th percentile by nearest rank: the ceil(p/100*n)-th smallest value."""
-    n = len(sorted_values)
-    rank = max(1, -(-p * n // 100))
-    return int(sorted_values[rank - 1])
+def nearest_rank(values: Any, counts: Any, p: int) -> int:
+    """The p-th percentile by nearest rank, the ceil(p/100*n)-th smallest value,
+    from distinct sorted ``values`` and how often each occurred."""
+    cum = np.cumsum(counts)
+    rank = max(1, -(-p * int(cum[-1]) // 100))
+    return int(values[int(np.searchsorted(cum, rank))])
 
 
 @dataclass(frozen=True)
@@ -89,65 +90,113 @@ class Summary:
 
 
 class Accumulator:
-    """Collects durations of one kind, the N longest intervals, and totals per stack."""
+    """Durations of one kind: exact distribution, per-stack totals, the N longest intervals.
+
+    Why compaction: intervals are appended to flat arrays during a generation
+    (cheap), then ``compact`` folds them into distinct sorted durations with
+    counts and per-stack count/total arrays.  Memory therefore grows with the
+    number of distinct durations and stacks, not with the length of the trace,
+    and nearest-rank percentiles stay exact.
+    """
 
     def __init__(self, keep: int = 10) -> None:
-        self.durations = array("q")
+        self.durations = array("q")  # pending, this generation
+        self.stack_ids = array("q")
         self.keep = keep
-        self._worst: list[tuple[int, int, int, int, str, int]] = []  # (dur, seq, start, g, what, stack id)
+        self._worst: list[tuple[int, int, int, int, str, int]] = []  # (dur, -seq, start, g, what, stack)
+        self._floor = -1  # a new interval must be longer than this to enter _worst
         self._seq = 0
-        self.by_stack: dict[int, list[int]] = {}
+        self.values = np.zeros(0, dtype=np.int64)  # distinct durations, sorted
+        self.counts = np.zeros(0, dtype=np.int64)
+        self.stack_count = np.zeros(0, dtype=np.int64)  # indexed by interned stack number
+        self.stack_total = np.zeros(0, dtype=np.int64)
+        self.n = 0
+        self.total = 0
 
     def add(self, dur: int, start: int, g: int, what: str, stack: int) -> None:
         self.durations.append(dur)
-        s = self.by_stack.get(stack)
-        if s is None:
-            self.by_stack[stack] = [1, dur]
-        else:
-            s[0] += 1
-            s[1] += dur
+        self.stack_ids.append(stack)
+        if dur > self._floor:
+            self._seq += 1
+            self._push((dur, -self._seq, start, g, what, stack))
+
+    def _push(self, item: tuple[int, int, int, int, str, int]) -> None:
         w = self._worst
         if len(w) < self.keep:
-            self._seq += 1
-            heapq.heappush(w, (dur, -self._seq, start, g, what, stack))
-        elif dur > w[0][0]:
-            self._seq += 1
-            heapq.heapreplace(w, (dur, -self._seq, start, g, what, stack))
+            heapq.heappush(w, item)
+        else:
+            heapq.heapreplace(w, item)
+        if len(w) >= self.keep:
+            self._floor = w[0][0]
+
+    def compact(self) -> None:
+        """Fold the pending intervals into the distribution and per-stack arrays."""
+        if not self.durations:
+            return
+        d = np.frombuffer(self.durations, dtype=np.int64)
+        ids = np.frombuffer(self.stack_ids, dtype=np.int64)
+        vals, cnts = np.unique(d, return_counts=True)
+        self._fold(vals, cnts, np.bincount(ids), _int_bincount(ids, d))
+        self.n += int(d.size)
+        self.total += int(d.sum())
+        self.durations = array("q")
+        self.stack_ids = array("q")
+
+    def _fold(self, vals: Any, cnts: Any, stack_count: Any, stack_total: Any) -> None:
+        if self.values.size:
+            u, inv = np.unique(np.concatenate((self.values, vals)), return_inverse=True)
+            c = np.zeros(u.size, dtype=np.int64)
+            np.add.at(c, inv, np.concatenate((self.counts, cnts)))
+            vals, cnts = u, c
+        self.values, self.counts = vals, cnts
+        size = max(self.stack_count.size, stack_count.size)
+        sc = np.zeros(size, dtype=np.int64)
+        st = np.zeros(size, dtype=np.int64)
+        for arr_c, arr_t in ((self.stack_count, self.stack_total), (stack_count, stack_total)):
+            sc[: arr_c.size] += arr_c
+            st[: arr_t.size] += arr_t
+        self.stack_count, self.stack_total = sc, st
 
     def merge(self, other: Accumulator) -> None:
-        """Fold another accumulator in (used for 'GC STW' = all GC kinds)."""
-        self.durations.extend(other.durations)
-        for k, (c, t) in other.by_stack.items():
-            s = self.by_stack.setdefault(k, [0, 0])
-            s[0] += c
-            s[1] += t
+        """Fold another accumulator in (used for 'all STW' and 'GC STW')."""
+        self.compact()
+        other.compact()
+        if other.n:
+            self._fold(other.values, other.counts, other.stack_count, other.stack_total)
+            self.n += other.n
+            self.total += other.total
         for item in other._worst:
-            if len(self._worst) < self.keep:
-                heapq.heappush(self._worst, item)
-            elif item[0] > self._worst[0][0]:
-                heapq.heapreplace(self._worst, item)
+            if item[0] > self._floor:
+                self._push(item)
 
     def summary(self, stacks: list[Stack], origin: int, top: int = 5) -> Summary:
-        n = len(self.durations)
-        if n == 0:
+        self.compact()
+        if self.n == 0:
             return Summary()
-        a = np.sort(np.frombuffer(self.durations, dtype=np.int64))
         worst = tuple(
-            Interval(d, start - origin, g, what, stacks[sk])
-            for d, _s, start, g, what, sk in sorted(self._worst, reverse=True)
+            Interval(dur, start - origin, g, what, stacks[sk])
+            for dur, _s, start, g, what, sk in sorted(self._worst, reverse=True)
         )
-        ranked = sorted(self.by_stack.items(), key=lambda kv: (-kv[1][1], kv[0]))[:top]
-        tops = tuple(StackTotal(stacks[k], c, t) for k, (c, t) in ranked if stacks[k])
+        order = [int(k) for k in np.argsort(-self.stack_total, kind="stable") if self.stack_count[k] and stacks[int(k)]]
+        tops = tuple(StackTotal(stacks[k], int(self.stack_count[k]), int(self.stack_total[k])) for k in order[:top])
+        v, c = self.values, self.counts
         return Summary(
-            count=n,
-            p50=nearest_rank(a, 50),
-            p90=nearest_rank(a, 90),
-            p99=nearest_rank(a, 99),
-            max=int(a[-1]),
-            total=int(a.sum()),
+            count=self.n,
+            p50=nearest_rank(v, c, 50),
+            p90=nearest_rank(v, c, 90),
+            p99=nearest_rank(v, c, 99),
+            max=int(v[-1]),
+            total=self.total,
             worst=worst,
             top_stacks=tops,
         )
+
+
+def _int_bincount(ids: Any, weights: Any) -> Any:
+    """Exact integer sums of ``weights`` per id (np.bincount would go through float64)."""
+    out = np.zeros(int(ids.max()) + 1, dtype=np.int64)
+    np.add.at(out, ids, weights)
+    return out
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,14 @@ increasing (a time <= the previous one becomes previous + 1 ns), including
 the per-generation sync points and CPU samples Go interleaves.  Durations are
 then never negative and match what ``go tool trace -d=parsed`` shows.
 
-Each emitted item is ``(time_ns, type, ctx_g, event)`` where ``ctx_g`` is the
-goroutine running on the event's thread (-1 for none) and ``event`` is the
-decoded tuple ``(time, type, args...)``; a generation starts with
-``(time, EV_SYNC, -1, generation)``.
+Output comes in chunks ``(times, events)``: clamped times and, for each,
+``(type, ctx_g, values, start)`` where ``ctx_g`` is the goroutine running on
+the event's thread (-1 for none) and the event's arguments are
+``values[start + 2:]`` (``values[start + 1]`` is its raw time delta).  A
+generation starts with ``(EV_SYNC, -1, generation, 0)``; CPU samples appear as
+``(EV_CPU_SAMPLE, -1, None, 0)``.  Chunks avoid one Python generator step
+per event; batches are decoded lazily, one per thread at a time, so memory is
+one generation's raw bytes plus one decoded batch per thread.
 """
 
 from __future__ import annotations
@@ -24,21 +28,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
+
 from pytest_goperf.trace import events as ev
-from pytest_goperf.trace.errors import TraceError
-from pytest_goperf.trace.generation import EventTuple, Generation
+from pytest_goperf.trace.events import (
+    EV_CPU_SAMPLE,
+    EV_GO_BLOCK,
+    EV_GO_START,
+    EV_GO_UNBLOCK,
+    EV_SYNC,
+    GO_RUNNABLE,
+    GO_RUNNING,
+    GO_WAITING,
+)
+from pytest_goperf.trace.generation import Generation
+from pytest_goperf.trace.rules import NONE, Emitted, SchedRules
 
-NONE = -1
-_U64 = 1 << 64
-_GC_UNDETERMINED, _GC_NOT_RUNNING, _GC_RUNNING = 0, 1, 2
-Emitted = tuple[int, int, int, Any]
+Chunk = tuple[list[int], list[Emitted]]  # clamped times, events
+_CHUNK = 8192
+_INF = float("inf")
 
-# Cursor layout: [time of current event, index, events, thread ID]
+# Cursor layout: [time of current event, event index, times, starts, values, thread, batches, next batch,
+#                 thread state]
 Cursor = list[Any]
-
-
-def _signed(v: int) -> int:
-    return v - _U64 if v >= 1 << 63 else v
 
 
 def _sift_up(h: list[Cursor], i: int) -> int:
@@ -78,321 +90,173 @@ def _heap_remove(h: list[Cursor], i: int) -> None:
         _sift_down(h, 0)
 
 
-class Orderer:
+class Orderer(SchedRules):
     """Scheduler state machine that validates and orders events across generations."""
 
     def __init__(self, version: int) -> None:
+        super().__init__()
         self.version = version
-        self.gs: dict[int, list[int]] = {}  # goroutine -> [status, seq gen, seq]
-        self.ps: dict[int, list[int]] = {}  # proc -> [status, seq gen, seq]
-        self.ms: dict[int, list[int]] = {}  # thread -> [goroutine, proc]
-        self.initial_gen = 0
-        self.gc_seq = 0
-        self.gc_state = _GC_UNDETERMINED
-        self.last_ts = 0
-        self.q: list[Emitted] = []
-        self._gen: Generation | None = None
 
-    def run(self, gens: Iterable[Generation]) -> Iterator[Emitted]:
+    def run(self, gens: Iterable[Generation]) -> Iterator[Chunk]:
         """Yield the ordered events of every generation, generation after generation."""
         for g in gens:
             yield from self.generation(g)
 
-    def _err(self, msg: str) -> TraceError:
-        g = self._gen
-        return TraceError(f"broken trace in generation {g.gen if g else '?'}: {msg}", offset=g.offset if g else None)
-
-    def generation(self, g: Generation) -> Iterator[Emitted]:
-        """Yield one generation's events in order; generations must come in file order."""
+    def generation(self, g: Generation) -> Iterator[Chunk]:
+        """Yield one generation's events in order, in chunks; generations must come in file order."""
         self._gen = g
         if self.initial_gen == 0:
             self.initial_gen = g.gen
-        per_m = g.decode_events(self.version)
+        argc = ev.timed_argc(self.version)
         frontier: list[Cursor] = []
-        for m, evs in per_m.items():
-            if evs:
-                frontier.append([evs[0][0], 0, evs, m])
+        for m, batches in g.raw.items():
+            c: Cursor = [0, 0, [], [], [], m, batches, 0, self._thread(m)]
+            if self._load(c, g, argc):
+                frontier.append(c)
                 _sift_up(frontier, len(frontier) - 1)
-        last = self.last_ts
-        t = g.ns(g.min_ts)
-        last = t if t > last else last + 1
-        yield (last, ev.EV_SYNC, NONE, g)
+        out_t = self.out_t
+        out_e = self.out_e
+        out_t.append(g.ns(g.min_ts))
+        out_e.append((EV_SYNC, NONE, g, 0))
         samples = g.cpu_sample_times
         si, ns = 0, len(samples)
-        q = self.q
         advance = self._advance
         gen = g.gen
-        while True:
-            if q:
-                for item in q:
-                    t = item[0]
-                    last = t if t > last else last + 1
-                    yield (last, item[1], item[2], item[3])
-                q.clear()
-            if not frontier:
-                if si >= ns:
-                    break
+        gs = self.gs
+        push_t, push_e = self._push_t, self._push_e
+        while frontier or si < ns:
+            if len(out_t) >= _CHUNK:
+                yield self._flush()
             if si < ns and (not frontier or samples[si] < frontier[0][0]):
-                t = samples[si]
-                last = t if t > last else last + 1
+                out_t.append(samples[si])
+                out_e.append((EV_CPU_SAMPLE, NONE, None, 0))
                 si += 1
                 continue
+            # Advance the earliest thread for as long as it stays the earliest: with
+            # Go's heap that is while its next time is <= both children's (ties keep
+            # the root) and no CPU sample comes strictly before it.
             c = frontier[0]
-            if advance(c[2][c[1]], c[3], gen):
-                self._step(frontier, 0)
+            k, times, starts, vals, m, ms = c[1], c[2], c[3], c[4], c[5], c[8]
+            nf = len(frontier)
+            if nf == 1:
+                lim = _INF
+            else:
+                lim = frontier[1][0]
+                if nf > 2 and frontier[2][0] < lim:
+                    lim = frontier[2][0]
+            if si < ns and samples[si] < lim:
+                lim = samples[si]
+            nk = len(starts)
+            moved = False
+            while True:
+                # Fast paths for the three most frequent events when their
+                # preconditions hold; anything else goes through _advance.
+                at = starts[k]
+                typ = vals[at]
+                if typ == EV_GO_START:
+                    st = gs.get(vals[at + 2])
+                    if (
+                        st is not None
+                        and st[0] == GO_RUNNABLE
+                        and st[1] == gen
+                        and st[2] + 1 == vals[at + 3]
+                        and ms[0] == NONE
+                        and ms[1] != NONE
+                    ):
+                        push_t(times[k])
+                        push_e((typ, NONE, vals, at))
+                        st[0] = GO_RUNNING
+                        st[2] = vals[at + 3]
+                        ms[0] = vals[at + 2]
+                    elif not advance(vals, at, times[k], m, ms, gen):
+                        break
+                elif typ == EV_GO_UNBLOCK:
+                    st = gs.get(vals[at + 2])
+                    if st is not None and st[0] == GO_WAITING and st[1] == gen and st[2] + 1 == vals[at + 3]:
+                        push_t(times[k])
+                        push_e((typ, ms[0], vals, at))
+                        st[0] = GO_RUNNABLE
+                        st[2] = vals[at + 3]
+                    elif not advance(vals, at, times[k], m, ms, gen):
+                        break
+                elif typ == EV_GO_BLOCK:
+                    cur = ms[0]
+                    st = gs.get(cur)
+                    if st is not None and st[0] == GO_RUNNING and ms[1] != NONE:
+                        push_t(times[k])
+                        push_e((typ, cur, vals, at))
+                        st[0] = GO_WAITING
+                        ms[0] = NONE
+                    elif not advance(vals, at, times[k], m, ms, gen):
+                        break
+                elif not advance(vals, at, times[k], m, ms, gen):
+                    break
+                moved = True
+                k += 1
+                if k >= nk or times[k] > lim:
+                    break
+            if moved:
+                if k < nk:
+                    c[0], c[1] = times[k], k
+                elif not self._load(c, g, argc):
+                    _heap_remove(frontier, 0)
+                    continue
+                # Sift the root down (inlined _sift_down: this runs once per run).
+                i, t0 = 0, c[0]
+                while True:
+                    j = 2 * i + 1
+                    if j >= nf:
+                        break
+                    if j + 1 < nf and frontier[j + 1][0] < frontier[j][0]:
+                        j += 1
+                    if frontier[j][0] >= t0:
+                        break
+                    frontier[i], frontier[j] = frontier[j], c
+                    i = j
                 continue
             frontier.sort(key=lambda cur: cur[0])
             for i in range(1, len(frontier)):
                 c = frontier[i]
-                if advance(c[2][c[1]], c[3], gen):
-                    self._step(frontier, i)
+                if advance(c[4], c[3][c[1]], c[0], c[5], c[8], gen):
+                    c[1] += 1
+                    if c[1] < len(c[3]):
+                        c[0] = c[2][c[1]]
+                    elif not self._load(c, g, argc):
+                        _heap_remove(frontier, i)
+                        break
+                    if _sift_up(frontier, i) == i:
+                        _sift_down(frontier, i)
                     break
             else:
-                stuck = ", ".join(f"M {c[3]}: {ev.event_name(c[2][c[1]][1])}" for c in frontier)
+                stuck = ", ".join(f"M {c[5]}: {ev.event_name(c[4][c[3][c[1]]])}" for c in frontier)
                 raise self._err(f"no thread can make progress ({stuck})")
-        self.last_ts = last
+        if out_t:
+            yield self._flush()
 
     @staticmethod
-    def _step(frontier: list[Cursor], i: int) -> None:
-        c = frontier[i]
-        c[1] += 1
-        if c[1] >= len(c[2]):
-            _heap_remove(frontier, i)
-            return
-        c[0] = c[2][c[1]][0]
-        if _sift_up(frontier, i) == i:
-            _sift_down(frontier, i)
+    def _load(c: Cursor, g: Generation, argc: list[int]) -> bool:
+        """Point cursor ``c`` at the first event of its next non-empty batch; False when none is left."""
+        batches = c[6]
+        while c[7] < len(batches):
+            times, starts, vals = g.decode_batch(batches[c[7]], argc)
+            c[7] += 1
+            if starts:
+                c[0], c[1], c[2], c[3], c[4] = times[0], 0, times, starts, vals
+                return True
+        return False
 
-    def _advance(self, e: EventTuple, m: int, gen: int) -> bool:  # noqa: C901 - one dispatch, kept flat for speed
-        """Apply one event if its preconditions hold; False means 'not yet'."""
-        typ = e[1]
-        ms = self.ms.get(m)
-        if ms is None:
-            ms = self.ms[m] = [NONE, NONE]
-        cur_g, cur_p = ms
-        q = self.q
-        gs = self.gs
-        if typ == ev.EV_GO_START:
-            st = gs.get(e[2])
-            if st is None or st[0] != ev.GO_RUNNABLE or st[1] != gen or st[2] + 1 != e[3]:
-                return False
-            if cur_p == NONE or cur_g != NONE:
-                raise self._err(f"GoStart of goroutine {e[2]} on thread {m} with proc {cur_p}, goroutine {cur_g}")
-            st[0] = ev.GO_RUNNING
-            st[2] = e[3]
-            ms[0] = e[2]
-        elif typ == ev.EV_GO_BLOCK or typ == ev.EV_GO_STOP or typ == ev.EV_GO_DESTROY:
-            st = gs.get(cur_g)
-            if st is None or st[0] != ev.GO_RUNNING or cur_p == NONE:
-                raise self._err(f"{ev.event_name(typ)} on thread {m} without a running goroutine")
-            if typ == ev.EV_GO_BLOCK:
-                st[0] = ev.GO_WAITING
-            elif typ == ev.EV_GO_STOP:
-                st[0] = ev.GO_RUNNABLE
-            else:
-                del gs[cur_g]
-            ms[0] = NONE
-        elif typ == ev.EV_GO_UNBLOCK:
-            st = gs.get(e[2])
-            if st is None or st[0] != ev.GO_WAITING or st[1] != gen or st[2] + 1 != e[3]:
-                return False
-            st[0] = ev.GO_RUNNABLE
-            st[2] = e[3]
-        elif typ == ev.EV_PROC_START:
-            ps = self.ps.get(e[2])
-            if ps is None or ps[0] != ev.PROC_IDLE or ps[1] != gen or ps[2] + 1 != e[3] or cur_p != NONE:
-                return False
-            ps[0] = ev.PROC_RUNNING
-            ps[2] = e[3]
-            ms[1] = e[2]
-        elif typ == ev.EV_PROC_STOP:
-            ps = self.ps.get(cur_p)
-            if ps is None or ps[0] not in (ev.PROC_RUNNING, ev.PROC_SYSCALL):
-                raise self._err(f"ProcStop on thread {m} for proc {cur_p} that is not running")
-            ps[0] = ev.PROC_IDLE
-            ms[1] = NONE
-        elif typ == ev.EV_GO_SYSCALL_BEGIN:
-            st = gs.get(cur_g)
-            ps = self.ps.get(cur_p)
-            if st is None or st[0] != ev.GO_RUNNING or ps is None:
-                raise self._err(f"GoSyscallBegin on thread {m} without a running goroutine and proc")
-            if ps[1] != gen or ps[2] + 1 != e[2]:
-                raise self._err(f"GoSyscallBegin on thread {m}: proc {cur_p} sequence {e[2]} after {ps[2]}")
-            st[0] = ev.GO_SYSCALL
-            ps[0] = ev.PROC_SYSCALL
-            ps[2] = e[2]
-        elif typ == ev.EV_GO_SYSCALL_END:
-            st = gs.get(cur_g)
-            ps = self.ps.get(cur_p)
-            if st is None or st[0] != ev.GO_SYSCALL or ps is None or ps[0] != ev.PROC_SYSCALL:
-                raise self._err(f"GoSyscallEnd on thread {m} without a goroutine and proc in a syscall")
-            st[0] = ev.GO_RUNNING
-            ps[0] = ev.PROC_RUNNING
-        elif typ == ev.EV_GO_SYSCALL_END_BLOCKED:
-            if cur_p != NONE:
-                ps = self.ps.get(cur_p)
-                if ps is None:
-                    raise self._err(f"GoSyscallEndBlocked on thread {m}: unknown proc {cur_p}")
-                if ps[0] == ev.PROC_SYSCALL:
-                    return False
-            st = gs.get(cur_g)
-            if st is None or st[0] != ev.GO_SYSCALL:
-                raise self._err(f"GoSyscallEndBlocked on thread {m} without a goroutine in a syscall")
-            st[0] = ev.GO_RUNNABLE
-            ms[0] = NONE
-        elif typ == ev.EV_PROC_STEAL:
-            return self._proc_steal(e, m, ms, gen)
-        elif typ == ev.EV_GO_CREATE or typ == ev.EV_GO_CREATE_BLOCKED:
-            if cur_p == NONE:
-                raise self._err(f"{ev.event_name(typ)} on thread {m} without a proc")
-            st = gs.get(cur_g)
-            if st is not None and st[0] != ev.GO_RUNNING:
-                raise self._err(f"{ev.event_name(typ)} from goroutine {cur_g} that is not running")
-            if e[2] in gs:
-                raise self._err(f"goroutine {e[2]} created twice")
-            gs[e[2]] = [ev.GO_RUNNABLE if typ == ev.EV_GO_CREATE else ev.GO_WAITING, gen, 0]
-        elif typ == ev.EV_GO_STATUS or typ == ev.EV_GO_STATUS_STACK:
-            self._go_status(e, m, ms, gen)
-        elif typ == ev.EV_PROC_STATUS:
-            self._proc_status(e, ms, gen)
-        elif typ == ev.EV_GO_SWITCH or typ == ev.EV_GO_SWITCH_DESTROY:
-            return self._go_switch(e, m, ms, gen)
-        elif typ == ev.EV_GC_BEGIN or typ == ev.EV_GC_ACTIVE or typ == ev.EV_GC_END:
-            if not self._gc(e, typ, gen):
-                return False
-        elif typ == ev.EV_GO_CREATE_SYSCALL:
-            if cur_g != NONE or e[2] in gs:
-                raise self._err(f"GoCreateSyscall of goroutine {e[2]} on thread {m} with goroutine {cur_g}")
-            gs[e[2]] = [ev.GO_SYSCALL, gen, 0]
-            ms[0] = e[2]
-        elif typ == ev.EV_GO_DESTROY_SYSCALL:
-            st = gs.get(cur_g)
-            if st is None or st[0] != ev.GO_SYSCALL:
-                raise self._err(f"GoDestroySyscall on thread {m} without a goroutine in a syscall")
-            del gs[cur_g]
-            ms[0] = NONE
-            if cur_p != NONE:
-                ps = self.ps.get(cur_p)
-                if ps is None or ps[0] != ev.PROC_SYSCALL:
-                    raise self._err(f"GoDestroySyscall on thread {m}: proc {cur_p} not in a syscall")
-                ps[0] = ev.PROC_SYSCALL_ABANDONED
-                ms[1] = NONE
-                q.append((e[0], ev.EV_PROC_STEAL, cur_g, (e[0], ev.EV_PROC_STEAL, cur_p, 0, m)))
-        # Everything else (heap metrics, sweeps, assists, STW, annotations) has no ordering constraint.
-        q.append((e[0], typ, cur_g, e))
-        return True
+    def _flush(self) -> Chunk:
+        """Clamp the pending times to strictly increasing order (as Go does) and hand them out.
 
-    def _proc_steal(self, e: EventTuple, m: int, ms: list[int], gen: int) -> bool:
-        pid, seq, mid = e[2], e[3], _signed(e[4])
-        ps = self.ps.get(pid)
-        if ps is None or ps[0] not in (ev.PROC_SYSCALL, ev.PROC_SYSCALL_ABANDONED) or ps[1] != gen or ps[2] + 1 != seq:
-            return False
-        old = ps[0]
-        ps[0] = ev.PROC_IDLE
-        ps[2] = seq
-        if old == ev.PROC_SYSCALL:
-            if mid == m:
-                if ms[1] != pid:
-                    raise self._err(f"thread {m} steals proc {pid} from itself but holds proc {ms[1]}")
-                ms[1] = NONE
-            else:
-                other = self.ms.get(mid)
-                if other is None or other[1] != pid:
-                    raise self._err(f"proc {pid} stolen from thread {mid} that does not hold it")
-                other[1] = NONE
-        self.q.append((e[0], e[1], ms[0], e))
-        return True
-
-    def _go_status(self, e: EventTuple, m: int, ms: list[int], gen: int) -> None:
-        gid, mid, status = e[2], _signed(e[3]), e[4]
-        if status > ev.GO_WAITING:
-            raise self._err(f"invalid status {status} for goroutine {gid}")
-        st = self.gs.get(gid)
-        if st is not None:
-            if st[0] != status:
-                raise self._err(f"inconsistent status for goroutine {gid}: {st[0]} vs {status}")
-            st[1], st[2] = gen, 0
-        elif gen == self.initial_gen:
-            self.gs[gid] = [status, gen, 0]
-        else:
-            raise self._err(f"status of unknown goroutine {gid} after the first generation")
-        if status == ev.GO_RUNNING:
-            ms[0] = gid
-        elif status == ev.GO_SYSCALL:
-            if mid == NONE:
-                raise self._err(f"goroutine {gid} in a syscall without a thread")
-            if mid == m:
-                if gen != self.initial_gen and ms[0] != gid:
-                    raise self._err(f"thread {m} runs goroutine {ms[0]}, not syscalling {gid}")
-                ms[0] = gid
-            else:
-                other = self.ms.get(mid)
-                if other is None:
-                    self.ms[mid] = [gid, NONE]
-                elif other[0] != gid:
-                    raise self._err(f"thread {mid} runs goroutine {other[0]}, not syscalling {gid}")
-
-    def _proc_status(self, e: EventTuple, ms: list[int], gen: int) -> None:
-        pid, status = e[2], e[3]
-        if status > ev.PROC_SYSCALL_ABANDONED:
-            raise self._err(f"invalid status {status} for proc {pid}")
-        ps = self.ps.get(pid)
-        if ps is not None:
-            abandoned = status == ev.PROC_SYSCALL_ABANDONED and ps[0] in (ev.PROC_SYSCALL, ev.PROC_SYSCALL_ABANDONED)
-            if not abandoned and ps[0] != status:
-                raise self._err(f"inconsistent status for proc {pid}: {ps[0]} vs {status}")
-            ps[1], ps[2] = gen, 0
-        else:
-            self.ps[pid] = [status, gen, 0]
-        if status in (ev.PROC_RUNNING, ev.PROC_SYSCALL):
-            ms[1] = pid
-
-    def _go_switch(self, e: EventTuple, m: int, ms: list[int], gen: int) -> bool:
-        cur_g = ms[0]
-        cur = self.gs.get(cur_g)
-        if cur is None or cur[0] != ev.GO_RUNNING:
-            raise self._err(f"{ev.event_name(e[1])} on thread {m} without a running goroutine")
-        nxt = self.gs.get(e[2])
-        if nxt is None or nxt[0] != ev.GO_WAITING or nxt[1] != gen or nxt[2] + 1 != e[3]:
-            return False
-        t = e[0]
-        q = self.q
-        q.append((t, e[1], cur_g, e))
-        if e[1] == ev.EV_GO_SWITCH:
-            cur[0] = ev.GO_WAITING
-            q.append((t, ev.EV_GO_BLOCK, cur_g, (t, ev.EV_GO_BLOCK, 0, 0)))
-        else:
-            del self.gs[cur_g]
-            q.append((t, ev.EV_GO_DESTROY, cur_g, (t, ev.EV_GO_DESTROY)))
-        nxt[0] = ev.GO_RUNNING
-        nxt[2] = e[3]
-        ms[0] = e[2]
-        q.append((t, ev.EV_GO_START, NONE, (t, ev.EV_GO_START, e[2], e[3])))
-        return True
-
-    def _gc(self, e: EventTuple, typ: int, gen: int) -> bool:
-        seq = e[2]
-        if typ == ev.EV_GC_ACTIVE:
-            if gen == self.initial_gen:
-                if self.gc_state != _GC_UNDETERMINED:
-                    raise self._err("GCActive in the first generation after other GC events")
-            elif seq != self.gc_seq + 1:
-                return False
-            elif self.gc_state != _GC_RUNNING:
-                raise self._err("GCActive while no GC is running")
-            self.gc_state = _GC_RUNNING
-        elif typ == ev.EV_GC_BEGIN:
-            if self.gc_state != _GC_UNDETERMINED:
-                if seq != self.gc_seq + 1:
-                    return False
-                if self.gc_state == _GC_RUNNING:
-                    raise self._err("GCBegin while a GC is running")
-            self.gc_state = _GC_RUNNING
-        else:
-            if seq != self.gc_seq + 1:
-                return False
-            if self.gc_state != _GC_RUNNING:
-                raise self._err("GCEnd while no GC is running")
-            self.gc_state = _GC_NOT_RUNNING
-        self.gc_seq = seq
-        return True
+        c[i] = max(t[i], c[i-1] + 1) is, with u = c - i, a running maximum of t - i.
+        """
+        n = len(self.out_t)
+        i = np.arange(n, dtype=np.int64)
+        u = np.asarray(self.out_t, dtype=np.int64) - i
+        u[0] = max(int(u[0]), self.last_ts + 1)
+        times = (np.maximum.accumulate(u) + i).tolist()
+        self.last_ts = times[-1]
+        chunk = (times, self.out_e.copy())
+        self.out_t.clear()
+        self.out_e.clear()
+        return chunk

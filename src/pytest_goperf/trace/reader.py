@@ -16,7 +16,8 @@ from pytest_goperf.trace.analysis import Analyzer
 from pytest_goperf.trace.errors import TraceError
 from pytest_goperf.trace.generation import read_generations
 from pytest_goperf.trace.model import TraceStats
-from pytest_goperf.trace.order import Emitted, Orderer
+from pytest_goperf.trace.events import timed_argc
+from pytest_goperf.trace.order import Orderer
 from pytest_goperf.trace.wire import HEADER_SIZE, parse_header
 
 
@@ -25,10 +26,18 @@ def read_version(f: BinaryIO, path: str | None = None) -> int:
     return parse_header(f.read(HEADER_SIZE), path)
 
 
-def iter_events(f: BinaryIO, path: str | None = None) -> Iterator[Emitted]:
-    """Ordered events of a whole trace (see ``order.Orderer``); raises TraceError on bad input."""
+def iter_events(f: BinaryIO, path: str | None = None) -> Iterator[tuple[int, int, int, tuple[int, ...]]]:
+    """Ordered events of a whole trace as (time_ns, type, goroutine on the thread, args).
+
+    Slow but simple (one tuple per event); the analysis consumes the chunked
+    form of ``order.Orderer`` instead.  Raises TraceError on bad input.
+    """
     version = read_version(f, path)
-    yield from Orderer(version).run(read_generations(f, version, path))
+    argc = timed_argc(version)
+    for times, evs in Orderer(version).run(read_generations(f, version, path)):
+        for t, (typ, ctx_g, v, s) in zip(times, evs):
+            n = argc[typ] if isinstance(v, list) and argc[typ] > 0 else 1
+            yield t, typ, ctx_g, tuple(v[s + 2 : s + 1 + n]) if isinstance(v, list) else ()
 
 
 def _with_path(exc: TraceError, path: str | None) -> TraceError:
@@ -45,12 +54,18 @@ def analyze_stream(f: BinaryIO, path: str | None = None, *, keep: int = 10) -> T
     warnings: list[str] = []
     complete = 0
     feeding = False
+    offset = HEADER_SIZE
     try:
-        for g in read_generations(f, version, path):
-            feeding = True
-            analyzer.feed(orderer.generation(g))
-            feeding = False
-            complete += 1
+        try:
+            for g in read_generations(f, version, path):
+                feeding, offset = True, g.offset
+                analyzer.feed(orderer.generation(g))
+                feeding = False
+                complete += 1
+        except (IndexError, KeyError, ValueError, OverflowError, TypeError) as bug:
+            # Safety net for corrupt input that slipped past the checks: still one
+            # clear line with a position, and the generations before it.
+            raise TraceError(f"cannot decode generation ({type(bug).__name__}: {bug})", offset=offset) from bug
     except TraceError as exc:
         exc = _with_path(exc, path)
         if complete == 0:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -174,6 +174,11 @@ def uvarint(data: bytes, pos: int) -> tuple[int, int]:
 
 
 def uvarints(data: bytes | memoryview) -> list[int]:
+    """Decode a run of back-to-back uvarints into Python ints; see ``uvarints_array``."""
+    return uvarints_array(data).tolist()  # type: ignore[no-any-return]
+
+
+def uvarints_array(data: bytes | memoryview) -> Any:
     """Decode a run of back-to-back uvarints (vectorised); ValueError if the last is cut.
 
     Event batches are exactly that: the type byte of a non-experimental event
@@ -181,7 +186,7 @@ def uvarints(data: bytes | memoryview) -> list[int]:
     """
     b = np.frombuffer(data, dtype=np.uint8)
     if b.size == 0:
-        return []
+        return np.zeros(0, dtype=np.uint64)
     if b[-1] >= 0x80:
         raise ValueError("uvarint runs past the end of the batch")
     ends = np.flatnonzero(b < 0x80)
@@ -191,12 +196,14 @@ def uvarints(data: bytes | memoryview) -> list[int]:
     lengths = ends - starts + 1
     maxlen = int(lengths.max())
     if maxlen == 1:
-        return b.tolist()  # type: ignore[no-any-return]
+        return b.astype(np.uint64)
     if maxlen > 10:
         raise ValueError("uvarint longer than 64 bits")
-    low = (b & 0x7F).astype(np.uint64)
-    vals = low[starts]
-    for k in range(1, maxlen):
-        sel = np.flatnonzero(lengths > k)
-        vals[sel] |= low[starts[sel] + k] << np.uint64(7 * k)
-    return vals.tolist()  # type: ignore[no-any-return]
+    vals = (b[starts] & 0x7F).astype(np.uint64)
+    sel = np.flatnonzero(lengths > 1)  # only multi-byte varints need more work
+    k = 1
+    while sel.size:
+        vals[sel] |= (b[starts[sel] + k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
+        k += 1
+        sel = sel[lengths[sel] > k]
+    return vals

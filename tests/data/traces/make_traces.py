@@ -12,7 +12,8 @@ generation of scheduler/GC/blocking work), ``go<V>-multigen.trace``
 (``GODEBUG=traceadvanceperiod`` forces several generations) and ``go<V>-cpu.trace`` (CPU profiling on,
 so the trace holds CPU-sample batches).  A toolchain
 older than 1.22 records ``go<V>-v1.trace`` only: the unsupported old format.
-Traces are kept under 200 KB.  ``TRACE_KINDS=cpu,work`` re-records only those.
+Traces are kept under 200 KB.  (Go 1.27 still writes the ``go 1.26 trace``
+format; go1.27-* traces were recorded with TRACE_KINDS=work,multigen.)  ``TRACE_KINDS=cpu,work`` re-records only those.
 """
 
 from __future__ import annotations
