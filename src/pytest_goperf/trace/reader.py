@@ -16,7 +16,7 @@ from pytest_goperf.trace.analysis import Analyzer
 from pytest_goperf.trace.errors import TraceError
 from pytest_goperf.trace.generation import read_generations
 from pytest_goperf.trace.model import TraceStats
-from pytest_goperf.trace.events import timed_argc
+from pytest_goperf.trace.events import SPECS
 from pytest_goperf.trace.order import Orderer
 from pytest_goperf.trace.wire import HEADER_SIZE, parse_header
 
@@ -33,10 +33,9 @@ def iter_events(f: BinaryIO, path: str | None = None) -> Iterator[tuple[int, int
     form of ``order.Orderer`` instead.  Raises TraceError on bad input.
     """
     version = read_version(f, path)
-    argc = timed_argc(version)
     for times, evs in Orderer(version).run(read_generations(f, version, path)):
         for t, (typ, ctx_g, v, s) in zip(times, evs):
-            n = argc[typ] if isinstance(v, list) and argc[typ] > 0 else 1
+            n = SPECS[typ][1] if isinstance(v, list) and typ in SPECS else 1
             yield t, typ, ctx_g, tuple(v[s + 2 : s + 1 + n]) if isinstance(v, list) else ()
 
 
