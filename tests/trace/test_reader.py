@@ -137,3 +137,12 @@ def test_experimental_allocfree_events_are_read(version: str) -> None:
     assert {ev.EV_SPAN, ev.EV_SPAN + 1, ev.EV_SPAN + 3} <= kinds  # Span, SpanAlloc, HeapObject
     with open(TRACES / f"go{version}-allocfree.trace", "rb") as f:
         assert sum(1 for _ in iter_events(f)) > 500
+
+
+def test_analyze_file_reuses_results_until_the_file_changes(tmp_path: Path) -> None:
+    p = tmp_path / "t.trace"
+    p.write_bytes((TRACES / "go1.26-work.trace").read_bytes())
+    first = analyze_file(p)
+    assert analyze_file(p) is first  # the scheduler and GC gates share one pass
+    p.write_bytes((TRACES / "go1.22-work.trace").read_bytes())
+    assert analyze_file(p).format == "go 1.22"

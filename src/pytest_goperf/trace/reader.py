@@ -8,6 +8,7 @@ when nothing usable precedes the damage is it an error.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -77,10 +78,20 @@ def analyze_stream(f: BinaryIO, path: str | None = None, *, keep: int = 10) -> T
 
 
 def analyze_file(path: str | os.PathLike[str], *, keep: int = 10) -> TraceStats:
-    """Statistics of one execution trace file (Go 1.22+ formats)."""
+    """Statistics of one execution trace file (Go 1.22+ formats).
+
+    Results are cached by (path, size, mtime), so the scheduler and GC gates
+    of one service share a single pass over a large trace.
+    """
     p = os.fspath(path)
     try:
-        with open(p, "rb") as f:
-            return analyze_stream(f, p, keep=keep)
+        st = os.stat(p)
+        return _analyze_cached(p, st.st_size, st.st_mtime_ns, keep)
     except OSError as exc:
         raise TraceError(f"cannot read: {exc.strerror or exc}", path=p) from None
+
+
+@functools.lru_cache(maxsize=4)
+def _analyze_cached(path: str, _size: int, _mtime_ns: int, keep: int) -> TraceStats:
+    with open(path, "rb") as f:
+        return analyze_stream(f, path, keep=keep)
