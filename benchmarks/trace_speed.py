@@ -102,7 +102,17 @@ def _run_measured(argv: list[str]) -> tuple[float, float, int]:
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
-def record(go: str, dest: Path, min_mb: float) -> None:
+def _generation_sizes(trace: Path) -> list[int]:
+    """Bytes of event batches per generation (what our reader holds at once)."""
+    from pytest_goperf.trace.generation import read_generations
+    from pytest_goperf.trace.reader import read_version
+
+    with open(trace, "rb") as f:
+        version = read_version(f)
+        return [sum(len(b.data) for bs in g.raw.values() for b in bs) for g in read_generations(f, version)]
+
+
+def record(go: str, dest: Path, min_mb: float, advance: str) -> None:
     """Build the load program and trace it, longer each time, until the trace is big enough."""
     with tempfile.TemporaryDirectory(prefix="goperf-bench-") as d:
         src = Path(d)
@@ -111,8 +121,9 @@ def record(go: str, dest: Path, min_mb: float) -> None:
         env = dict(os.environ, GOTOOLCHAIN="local", GOFLAGS="-mod=mod", CGO_ENABLED="0")
         subprocess.run([go, "build", "-o", str(src / "load"), "."], cwd=src, env=env, check=True)
         seconds = 1.0
+        run_env = dict(env, GODEBUG=f"traceadvanceperiod={advance}") if advance else env
         while True:
-            subprocess.run([str(src / "load"), str(dest), f"{seconds}s", "32"], env=env, check=True)
+            subprocess.run([str(src / "load"), str(dest), f"{seconds}s", "32"], env=run_env, check=True)
             size = dest.stat().st_size / 1e6
             print(f"recorded {size:.1f} MB in {seconds:.1f}s of load")
             if size >= min_mb:
@@ -125,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-mb", type=float, default=20.0)
     ap.add_argument("--trace", type=Path, help="use this trace instead of recording one")
     ap.add_argument("--keep", action="store_true", help="keep the recorded trace")
+    ap.add_argument(
+        "--advance-ns",
+        default="250000000",
+        help="GODEBUG traceadvanceperiod for the recording (ns; '' = Go's default of 1s)",
+    )
     args = ap.parse_args(argv)
     go = shutil.which("go")
     if go is None:
@@ -133,12 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         trace = args.trace or tmp / "load.trace"
         if args.trace is None:
-            record(go, trace, args.min_mb)
+            record(go, trace, args.min_mb, args.advance_ns)
         tool = subprocess.run([go, "tool", "-n", "trace"], capture_output=True, text=True, check=True).stdout.strip()
         size = trace.stat().st_size / 1e6
         go_s, go_cpu, go_mb = _run_measured([tool, "-pprof=sched", str(trace)])
         py_s, py_cpu, py_mb = _run_measured([sys.executable, "-m", "pytest_goperf", "trace", "--json", str(trace)])
-        print(f"trace: {trace} ({size:.1f} MB)")
+        gens = _generation_sizes(trace)
+        print(f"trace: {trace} ({size:.1f} MB, {len(gens)} generations, largest {max(gens) / 1e6:.1f} MB)")
         print(f"go tool trace -pprof=sched: {go_s:7.2f} s wall {go_cpu:7.2f} s CPU  peak RSS {go_mb:5d} MiB")
         print(f"goperf trace --json:        {py_s:7.2f} s wall {py_cpu:7.2f} s CPU  peak RSS {py_mb:5d} MiB")
         print(

@@ -127,3 +127,22 @@ def test_ordered_timestamps_strictly_increase() -> None:
         times = [t for t, _typ, _g, _e in iter_events(f)]
     assert len(times) > 1000
     assert all(a < b for a, b in zip(times, times[1:]))
+
+
+@pytest.mark.parametrize("version", ["1.23", "1.25", "1.26"])
+def test_experimental_allocfree_events_are_read(version: str) -> None:
+    """GODEBUG=traceallocfree=1 puts type bytes >= 0x80 into ordinary batches; they must decode."""
+    with open(TRACES / f"go{version}-allocfree.trace", "rb") as f:
+        kinds = {typ for _t, typ, _g, _a in iter_events(f) if typ >= ev.EV_SPAN}
+    assert {ev.EV_SPAN, ev.EV_SPAN + 1, ev.EV_SPAN + 3} <= kinds  # Span, SpanAlloc, HeapObject
+    with open(TRACES / f"go{version}-allocfree.trace", "rb") as f:
+        assert sum(1 for _ in iter_events(f)) > 500
+
+
+def test_analyze_file_reuses_results_until_the_file_changes(tmp_path: Path) -> None:
+    p = tmp_path / "t.trace"
+    p.write_bytes((TRACES / "go1.26-work.trace").read_bytes())
+    first = analyze_file(p)
+    assert analyze_file(p) is first  # the scheduler and GC gates share one pass
+    p.write_bytes((TRACES / "go1.22-work.trace").read_bytes())
+    assert analyze_file(p).format == "go 1.22"

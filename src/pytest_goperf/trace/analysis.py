@@ -37,14 +37,8 @@ from pytest_goperf.trace.order import Chunk
 
 NO_REASON = "(no reason)"
 
-RUNNABLE_HOW = {
-    EV_GO_CREATE: "created",
-    EV_GO_UNBLOCK: "unblocked",
-    EV_GO_STOP: "preempted",
-    EV_GO_SYSCALL_END_BLOCKED: "syscall",
-    EV_GO_SWITCH: "switched to",
-    EV_GO_SWITCH_DESTROY: "switched to",
-}
+# How a measured goroutine became runnable (a GoStop carries its own reason, e.g. "preempted").
+CREATED, UNBLOCKED, PREEMPTED, SYSCALL, SWITCHED = "created", "unblocked", "preempted", "syscall returned", "switched to"
 
 
 class Analyzer:
@@ -60,7 +54,7 @@ class Analyzer:
         self.generations = 0
         self.first_ts: int | None = None
         self.last_ts = 0
-        self._runnable: dict[int, tuple[int, int, int]] = {}  # g -> (since, stack, how)
+        self._runnable: dict[int, tuple[int, int, str]] = {}  # g -> (since, stack, how)
         self._blocked: dict[int, tuple[int, str, int]] = {}  # g -> (since, reason, stack)
         self._syscall: dict[int, int] = {}  # g -> stack of its syscall
         self._stw_open: dict[int, tuple[int, str, int]] = {}
@@ -100,7 +94,6 @@ class Analyzer:
         blocked = self._blocked
         sched_add = self.sched.add
         stack = self._stack
-        how = RUNNABLE_HOW
         cache = self._gen_stacks
         strcache = self._gen_strings
         blocks = self.blocks
@@ -111,7 +104,7 @@ class Analyzer:
                 if typ == EV_GO_START:
                     r = runnable.pop(v[s + 2], None)
                     if r is not None:
-                        sched_add(t - r[0], r[0], v[s + 2], how[r[2]], r[1])
+                        sched_add(t - r[0], r[0], v[s + 2], r[2], r[1])
                 elif typ == EV_GO_UNBLOCK:
                     g = v[s + 2]
                     b = blocked.pop(g, None)
@@ -121,7 +114,7 @@ class Analyzer:
                             acc = blocks[b[1]] = Accumulator(self.keep)
                         acc.add(t - b[0], b[0], g, b[1], b[2])
                     sk = cache.get(v[s + 4])
-                    runnable[g] = (t, stack(v[s + 4]) if sk is None else sk, typ)
+                    runnable[g] = (t, stack(v[s + 4]) if sk is None else sk, UNBLOCKED)
                 elif typ == EV_GO_BLOCK:
                     sk = cache.get(v[s + 3])
                     why = strcache.get(v[s + 2])
@@ -132,21 +125,21 @@ class Analyzer:
                     )
                 elif typ == EV_GO_STOP:
                     sk = cache.get(v[s + 3])
-                    runnable[ctx_g] = (t, stack(v[s + 3]) if sk is None else sk, typ)
+                    runnable[ctx_g] = (t, stack(v[s + 3]) if sk is None else sk, self._string(v[s + 2]) or PREEMPTED)
                 elif typ == EV_GO_CREATE:
-                    runnable[v[s + 2]] = (t, stack(v[s + 4]), typ)
+                    runnable[v[s + 2]] = (t, stack(v[s + 4]), CREATED)
                 elif typ == EV_GO_SYSCALL_BEGIN:
                     self._syscall[ctx_g] = stack(v[s + 3])
                 elif typ == EV_GO_SYSCALL_END:
                     self._syscall.pop(ctx_g, None)
                 elif typ == EV_GO_SYSCALL_END_BLOCKED:
-                    runnable[ctx_g] = (t, self._syscall.pop(ctx_g, 0), typ)
+                    runnable[ctx_g] = (t, self._syscall.pop(ctx_g, 0), SYSCALL)
                 elif typ == EV_GO_SWITCH or typ == EV_GO_SWITCH_DESTROY:
                     g = v[s + 2]
                     b = blocked.pop(g, None)
                     if b is not None:
                         self._block_done(t, g, b)
-                    runnable[g] = (t, 0, typ)
+                    runnable[g] = (t, 0, SWITCHED)
                 elif typ == EV_STW_BEGIN:
                     self._stw_open[ctx_g] = (t, self._string(v[s + 2]), stack(v[s + 3]))
                 elif typ == EV_STW_END:

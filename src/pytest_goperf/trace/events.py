@@ -71,6 +71,12 @@ EV_CLOCK_SNAPSHOT = 51
 # Go 1.26
 EV_END_OF_GENERATION = 52
 
+# Experimental AllocFree events (Go 1.23+, GODEBUG=traceallocfree=1).  They sit
+# in the ordinary per-M batches with a raw type byte >= 0x80, which therefore
+# fuses with the following timestamp-delta uvarint when read as uvarints.
+EV_SPAN = 128
+EV_GOROUTINE_STACK_FREE = 136
+
 # Name and argument count (timestamp delta included) of every event type.
 SPECS: dict[int, tuple[str, int]] = {
     EV_EVENT_BATCH: ("EventBatch", 4),
@@ -125,6 +131,15 @@ SPECS: dict[int, tuple[str, int]] = {
     EV_SYNC: ("Sync", 0),
     EV_CLOCK_SNAPSHOT: ("ClockSnapshot", 4),
     EV_END_OF_GENERATION: ("EndOfGeneration", 0),
+    128: ("Span", 4),
+    129: ("SpanAlloc", 4),
+    130: ("SpanFree", 2),
+    131: ("HeapObject", 3),
+    132: ("HeapObjectAlloc", 3),
+    133: ("HeapObjectFree", 2),
+    134: ("GoroutineStack", 3),
+    135: ("GoroutineStackAlloc", 3),
+    136: ("GoroutineStackFree", 2),
 }
 
 # Highest event type each format version may use in per-M batches.
@@ -133,11 +148,16 @@ SUPPORTED_VERSIONS = (22, 23, 25, 26)
 
 
 
-def timed_argc(version: int) -> list[int]:
-    """Argument count per type byte for per-M batches of ``version`` (-1: not allowed)."""
+def timed_argc(version: int, experimental: bool = False) -> list[int]:
+    """Argument count per type byte for per-M batches of ``version`` (-1: not allowed).
+
+    ``experimental`` also admits the AllocFree events (types 128-136, Go 1.23+).
+    """
     argc = [-1] * 256
     for typ, (_name, nargs) in SPECS.items():
         if EV_PROCS_CHANGE <= typ <= MAX_EVENT[version]:
+            argc[typ] = nargs
+        elif experimental and version >= 23 and EV_SPAN <= typ <= EV_GOROUTINE_STACK_FREE:
             argc[typ] = nargs
     return argc
 

@@ -29,6 +29,7 @@ class Generation:
 
     gen: int
     offset: int
+    version: int = 26
     freq: float = 0.0  # nanoseconds per tick
     min_ts: int = 0  # raw ticks
     strings: dict[int, str] = field(default_factory=lambda: {0: ""})  # ID 0 is always ""
@@ -84,21 +85,58 @@ class Generation:
             pass  # a type >= 256: reported below
         types = arr[np.asarray(starts, dtype=np.intp)]
         bad = np.flatnonzero((types > 255) | (_argc_array(argc)[np.minimum(types, 255).astype(np.intp)] < 0))
-        if bad.size:
-            typ = int(types[bad[0]])
-            raise TraceError(
-                f"batch of thread {b.m}: invalid event type {typ} ({ev.event_name(typ)}) for this trace version",
-                offset=b.offset,
-            )
-        if i > n:
-            raise TraceError(f"batch of thread {b.m}: last event is cut short", offset=b.offset)
+        if bad.size or i > n:
+            # Not a plain batch: experimental events (type byte >= 0x80) or corruption.
+            return self._decode_exact(b)
         if not starts:
             return [], [], vals
         idx = np.asarray(starts, dtype=np.int64)
+        return self._times(b, arr[idx + 1]), starts, vals
+
+    def _times(self, b: RawBatch, deltas: Any) -> list[int]:
         with np.errstate(invalid="ignore", over="ignore"):  # absurd deltas in corrupt input
-            dts = (arr[idx + 1].astype(np.float64) * self.freq).astype(np.int64)
+            dts = (deltas.astype(np.float64) * self.freq).astype(np.int64)
             times = np.cumsum(dts) + int(b.time * self.freq)
-        return times.tolist(), starts, vals
+        return times.tolist()  # type: ignore[no-any-return]
+
+    def _decode_exact(self, b: RawBatch) -> tuple[list[int], list[int], list[int]]:
+        """Slow, exact walk that also reads experimental events, or raises with the reason.
+
+        An experimental type byte (>= 0x80) fuses with the next uvarint, its
+        timestamp delta; it is split again here so that every event ends up
+        with the uniform layout [type, delta, args...].
+        """
+        argc = ev.timed_argc(self.version, experimental=True)
+        arr, first = uvarints_array(b.data, first_bytes=True)
+        raw: list[int] = arr.tolist()
+        fb: list[int] = first.tolist()
+        vals: list[int] = []
+        starts: list[int] = []
+        deltas: list[int] = []
+        i, n = 0, len(raw)
+        while i < n:
+            if fb[i] >= 0x80:
+                typ, delta, k = fb[i], raw[i] >> 7, argc[fb[i]]
+                args, nxt = raw[i + 1 : i + k], i + k
+            else:
+                typ = raw[i]
+                k = argc[typ] if typ < 256 else -1
+                delta = raw[i + 1] if i + 1 < n else 0
+                args, nxt = raw[i + 2 : i + 1 + k], i + 1 + k
+            if k < 0:
+                raise TraceError(
+                    f"batch of thread {b.m}: invalid event type {typ} ({ev.event_name(typ)}) for a go 1.{self.version} trace",
+                    offset=b.offset,
+                )
+            if nxt > n:
+                raise TraceError(f"batch of thread {b.m}: last event is cut short", offset=b.offset)
+            starts.append(len(vals))
+            vals.append(typ)
+            vals.append(delta)
+            vals.extend(args)
+            deltas.append(delta)
+            i = nxt
+        return self._times(b, np.asarray(deltas, dtype=np.uint64)), starts, vals
 
 
 _TABLES: dict[tuple[int, ...], tuple[list[int], Any]] = {}
@@ -247,7 +285,7 @@ def read_generations(f: BinaryIO, version: int, path: str | None = None, start: 
     while True:
         g: Generation | None = None
         if spill is not None:
-            g = Generation(spill.gen, spill.offset)
+            g = Generation(spill.gen, spill.offset, version)
             _process(g, spill, version)
             spill = None
         while True:
@@ -269,7 +307,7 @@ def read_generations(f: BinaryIO, version: int, path: str | None = None, start: 
             if b.gen == 0:
                 raise TraceError("invalid generation number 0", path=path, offset=b.offset)
             if g is None:
-                g = Generation(b.gen, b.offset)
+                g = Generation(b.gen, b.offset, version)
             elif b.gen != g.gen:
                 if version < 26 and b.gen == g.gen + 1:
                     spill = b

@@ -230,6 +230,7 @@ class Orderer(SchedRules):
             else:
                 stuck = ", ".join(f"M {c[5]}: {ev.event_name(c[4][c[3][c[1]]])}" for c in frontier)
                 raise self._err(f"no thread can make progress ({stuck})")
+        g.raw = {}  # the batches are consumed: free them before the next generation is read
         if out_t:
             yield self._flush()
 

@@ -8,6 +8,7 @@ when nothing usable precedes the damage is it an error.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -16,7 +17,7 @@ from pytest_goperf.trace.analysis import Analyzer
 from pytest_goperf.trace.errors import TraceError
 from pytest_goperf.trace.generation import read_generations
 from pytest_goperf.trace.model import TraceStats
-from pytest_goperf.trace.events import timed_argc
+from pytest_goperf.trace.events import SPECS
 from pytest_goperf.trace.order import Orderer
 from pytest_goperf.trace.wire import HEADER_SIZE, parse_header
 
@@ -33,10 +34,9 @@ def iter_events(f: BinaryIO, path: str | None = None) -> Iterator[tuple[int, int
     form of ``order.Orderer`` instead.  Raises TraceError on bad input.
     """
     version = read_version(f, path)
-    argc = timed_argc(version)
     for times, evs in Orderer(version).run(read_generations(f, version, path)):
         for t, (typ, ctx_g, v, s) in zip(times, evs):
-            n = argc[typ] if isinstance(v, list) and argc[typ] > 0 else 1
+            n = SPECS[typ][1] if isinstance(v, list) and typ in SPECS else 1
             yield t, typ, ctx_g, tuple(v[s + 2 : s + 1 + n]) if isinstance(v, list) else ()
 
 
@@ -78,10 +78,20 @@ def analyze_stream(f: BinaryIO, path: str | None = None, *, keep: int = 10) -> T
 
 
 def analyze_file(path: str | os.PathLike[str], *, keep: int = 10) -> TraceStats:
-    """Statistics of one execution trace file (Go 1.22+ formats)."""
+    """Statistics of one execution trace file (Go 1.22+ formats).
+
+    Results are cached by (path, size, mtime), so the scheduler and GC gates
+    of one service share a single pass over a large trace.
+    """
     p = os.fspath(path)
     try:
-        with open(p, "rb") as f:
-            return analyze_stream(f, p, keep=keep)
+        st = os.stat(p)
+        return _analyze_cached(p, st.st_size, st.st_mtime_ns, keep)
     except OSError as exc:
         raise TraceError(f"cannot read: {exc.strerror or exc}", path=p) from None
+
+
+@functools.lru_cache(maxsize=4)
+def _analyze_cached(path: str, _size: int, _mtime_ns: int, keep: int) -> TraceStats:
+    with open(path, "rb") as f:
+        return analyze_stream(f, path, keep=keep)

@@ -178,7 +178,7 @@ def uvarints(data: bytes | memoryview) -> list[int]:
     return uvarints_array(data).tolist()  # type: ignore[no-any-return]
 
 
-def uvarints_array(data: bytes | memoryview) -> Any:
+def uvarints_array(data: bytes | memoryview, first_bytes: bool = False) -> Any:
     """Decode a run of back-to-back uvarints (vectorised); ValueError if the last is cut.
 
     Event batches are exactly that: the type byte of a non-experimental event
@@ -186,7 +186,8 @@ def uvarints_array(data: bytes | memoryview) -> Any:
     """
     b = np.frombuffer(data, dtype=np.uint8)
     if b.size == 0:
-        return np.zeros(0, dtype=np.uint64)
+        empty = np.zeros(0, dtype=np.uint64)
+        return (empty, empty.astype(np.uint8)) if first_bytes else empty
     if b[-1] >= 0x80:
         raise ValueError("uvarint runs past the end of the batch")
     ends = np.flatnonzero(b < 0x80)
@@ -196,7 +197,7 @@ def uvarints_array(data: bytes | memoryview) -> Any:
     lengths = ends - starts + 1
     maxlen = int(lengths.max())
     if maxlen == 1:
-        return b.astype(np.uint64)
+        return (b.astype(np.uint64), b) if first_bytes else b.astype(np.uint64)
     if maxlen > 10:
         raise ValueError("uvarint longer than 64 bits")
     vals = (b[starts] & 0x7F).astype(np.uint64)
@@ -206,4 +207,4 @@ def uvarints_array(data: bytes | memoryview) -> Any:
         vals[sel] |= (b[starts[sel] + k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
         k += 1
         sel = sel[lengths[sel] > k]
-    return vals
+    return (vals, b[starts]) if first_bytes else vals

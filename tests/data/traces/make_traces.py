@@ -10,7 +10,8 @@ every toolchain it records ``go<V>-tiny.trace`` (trace started and stopped
 at once: a few KB, used for truncation fuzzing), ``go<V>-work.trace`` (one
 generation of scheduler/GC/blocking work), ``go<V>-multigen.trace``
 (``GODEBUG=traceadvanceperiod`` forces several generations) and ``go<V>-cpu.trace`` (CPU profiling on,
-so the trace holds CPU-sample batches).  A toolchain
+so the trace holds CPU-sample batches) and, from Go 1.23,
+``go<V>-allocfree.trace`` (``GODEBUG=traceallocfree=1``: experimental batches).  A toolchain
 older than 1.22 records ``go<V>-v1.trace`` only: the unsupported old format.
 Traces are kept under 200 KB.  (Go 1.27 still writes the ``go 1.26 trace``
 format; go1.27-* traces were recorded with TRACE_KINDS=work,multigen.)  ``TRACE_KINDS=cpu,work`` re-records only those.
@@ -32,6 +33,8 @@ RUNS = {  # name -> (workload iterations, extra environment)
     "work": ("1500", {}),
     "multigen": ("3000", {"GODEBUG": "traceadvanceperiod=3000000"}),
     "cpu": ("3000", {"WORKLOAD_CPUPROFILE": "1", "GODEBUG": "traceadvanceperiod=5000000"}),
+    # Experimental AllocFree batches (Go 1.23+), which readers must skip.
+    "allocfree": ("300", {"GODEBUG": "traceallocfree=1,traceadvanceperiod=5000000"}),
 }
 
 
@@ -69,7 +72,7 @@ def record(name: str, go: Path) -> list[Path]:
         runs: dict[str, tuple[str, dict[str, str]]] = {"v1": ("300", {})} if minor < 22 else RUNS
         only = os.environ.get("TRACE_KINDS", "").split(",")
         for kind, (iterations, extra) in runs.items():
-            if only != [""] and kind not in only:
+            if (only != [""] and kind not in only) or (kind == "allocfree" and minor < 23):
                 continue
             dest = HERE / f"go{name}-{kind}.trace"
             for _attempt in range(5):  # GC timing varies; a run that spins in Gosched is retried
