@@ -179,14 +179,17 @@ def _start_captures(debug: str, load: LoadConfig, artifacts: Path) -> tuple[list
     cpu_seconds = max(1, int(load.duration))
     caps = [_Capture("cpu", 0.0, lambda c: fetch_profile(debug, "profile", artifacts / "cpu.pprof",
                                                          seconds=cpu_seconds, cancel=c))]
+    quiet: tuple[float, float] | None = None
     if load.trace > 0:
         length = min(load.trace, load.duration)
-        caps.append(_Capture("trace", (load.duration - length) / 2,
+        start = (load.duration - length) / 2
+        quiet = (start, start + length)
+        caps.append(_Capture("trace", start,
                              lambda c: fetch_profile(debug, "trace", artifacts / "trace.out", seconds=length,
                                                      cancel=c)))
     for cap in caps:
         cap.start()
-    collector = SeriesCollector(debug, artifacts, load.sample_every, until=load.duration).start()
+    collector = SeriesCollector(debug, artifacts, load.sample_every, until=load.duration, quiet=quiet).start()
     return caps, collector
 
 

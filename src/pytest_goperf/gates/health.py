@@ -24,7 +24,7 @@ def judge_heap(times: Sequence[float], inuse_bytes: Sequence[float], *, max_grow
     if len(inuse_bytes) < MIN_SAMPLES:
         return Verdict(passed=False, message="", skipped=(
             f"heap: only {len(inuse_bytes)} heap samples in the window, need {MIN_SAMPLES}; "
-            "lengthen load.duration or shorten load.sample_every"))
+            "lengthen load.duration or shorten load.sample_every (none are taken while the trace records)"))
     trend = theil_sen(times, inuse_bytes)
     growth = trend.relative_per_minute
     figures: dict[str, float | int | str | None] = {
@@ -49,7 +49,7 @@ def judge_goroutines(times: Sequence[float], counts: Sequence[float], *, max_dri
     if len(counts) < MIN_SAMPLES:
         return Verdict(passed=False, message="", skipped=(
             f"goroutines: only {len(counts)} samples in the window, need {MIN_SAMPLES}; "
-            "lengthen load.duration or shorten load.sample_every"))
+            "lengthen load.duration or shorten load.sample_every (none are taken while the trace records)"))
     d = drift(times, counts)
     figures: dict[str, float | int | str | None] = {
         "median": d.trend.median, "worst_deviation": d.worst_deviation, "rise_over_window": d.trend.rise_over_window,

@@ -89,17 +89,23 @@ def take_sample(debug_url: str, folder: Path, index: int, t: float, *, timeout: 
 class SeriesCollector:
     """Background thread sampling at t = 0, interval, 2*interval ... (t < ``until``) until stopped.
 
-    It sleeps on an ``Event`` between samples, so waiting costs no CPU.
+    It sleeps on an ``Event`` between samples, so waiting costs no CPU.  No
+    sample is taken inside ``quiet`` (the execution trace's span): a heap
+    sample with ``gc=1`` forces a GC and a goroutine dump stops the world, and
+    the trace must show the service's own GCs and pauses, not ours.
     """
 
+    QUIET_MARGIN = 0.1    # seconds kept free before the trace starts
+
     def __init__(self, debug_url: str, folder: Path, interval: float, *, until: float | None = None,
-                 timeout: float = 10.0) -> None:
+                 quiet: tuple[float, float] | None = None, timeout: float = 10.0) -> None:
         if interval <= 0:
             raise ValueError("sample interval must be > 0")
         self.debug_url = debug_url
         self.folder = folder
         self.timeout = timeout
         self.until = until
+        self.quiet = quiet
         self.series = Series(interval=interval)
         self._stop = threading.Event()
         self._cancel = Cancel()
@@ -120,6 +126,9 @@ class SeriesCollector:
                 break  # later samples would see the service after the load, not under it
             if self._stop.wait(max(0.0, due - time.monotonic())):
                 break
+            if self.quiet is not None and self.quiet[0] - self.QUIET_MARGIN <= due - self._t0 < self.quiet[1]:
+                index += 1
+                continue
             sample, errors = take_sample(self.debug_url, self.folder, len(self.series.samples),
                                          time.monotonic() - self._t0, timeout=self.timeout, cancel=self._cancel)
             self.series.samples.append(sample)
