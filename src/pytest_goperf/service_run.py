@@ -199,8 +199,11 @@ class ServiceRun:
     def candidate(self) -> BuiltSide:
         """The candidate side's build (reused from the bench run when there is one)."""
         def build() -> BuiltSide:
-            plan = plan_sides(self.cfg)
-            return self._build(plan.new, bench=False)
+            side = plan_sides(self.cfg).new
+            if self.cfg.thresholds.bench is None:
+                # No comparison asked for: build as `go build` would (default.pgo used if present).
+                side = dataclasses.replace(side, label="worktree", pgo="auto")
+            return self._build(side, bench=False)
         result: BuiltSide = self._candidate.get(build)
         return result
 

@@ -43,7 +43,13 @@ class Series:
     errors: list[str] = field(default_factory=list)
 
     def heap_points(self) -> list[tuple[float, int]]:
-        return [(s.t, s.heap_inuse) for s in self.samples if s.heap_inuse is not None]
+        """Live heap bytes right after the forced GC: what pprof calls in-use space, but exact.
+
+        ``HeapAlloc`` just after ``gc=1`` is the live heap; ``HeapInuse`` counts
+        whole spans and jumps by a span's size, too coarse for a trend over
+        a short window.
+        """
+        return [(s.t, s.heap_alloc) for s in self.samples if s.heap_alloc is not None]
 
     def goroutine_points(self) -> list[tuple[float, int]]:
         return [(s.t, s.goroutines) for s in self.samples if s.goroutines is not None]

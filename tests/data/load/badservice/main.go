@@ -11,14 +11,21 @@ import (
 	"net/http/pprof"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
+)
+
+var (
+	leakMu sync.Mutex
+	leaked [][]byte
+	never  = make(chan struct{})
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "API address")
 	debugAddr := flag.String("debug-addr", "", "pprof address")
-	mode := flag.String("mode", "ok", "ok | exit | never-ready | wrong-port | status500 | crash-after | slow")
+	mode := flag.String("mode", "ok", "ok | exit | never-ready | wrong-port | status500 | crash-after | slow | leak")
 	n := flag.Int64("n", 50, "requests before crash-after crashes")
 	writeTimeout := flag.Duration("debug-write-timeout", 0, "WriteTimeout of the debug server")
 	flag.Parse()
@@ -57,6 +64,12 @@ func main() {
 			}
 		case "slow":
 			time.Sleep(300 * time.Millisecond)
+		case "leak":
+			// Keeps 16 KiB and one parked goroutine per request, forever.
+			leakMu.Lock()
+			leaked = append(leaked, make([]byte, 16<<10))
+			leakMu.Unlock()
+			go func() { <-never }()
 		}
 		fmt.Fprintln(w, "done")
 	})
