@@ -7,17 +7,16 @@ suggest the closest valid key.
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
 from pytest_goperf.errors import ConfigError
-from pytest_goperf.quantities import parse_duration, parse_rate_per_minute, parse_share
+from pytest_goperf.quantities import parse_duration, parse_rate_per_minute
+from pytest_goperf.yaml_nodes import Node, kind, opt
 
 
 @dataclass(frozen=True)
@@ -149,8 +148,6 @@ class GoperfConfig:
 
 # --- loading ----------------------------------------------------------------
 
-T = TypeVar("T")
-
 RUNTIME_GATES = ("cpu", "heap", "goroutines", "scheduler", "gc", "latency")
 
 CONFIG_NAMES = ("goperf.yaml", "goperf.yml")
@@ -160,114 +157,6 @@ CONFIG_SUFFIX = ".goperf.yaml"
 def is_config_file(name: str) -> bool:
     """True for the file names pytest collects: goperf.yaml, goperf.yml, *.goperf.yaml."""
     return name in CONFIG_NAMES or name.endswith(CONFIG_SUFFIX)
-
-
-class _Node:
-    """A YAML node with its position, so every error can name file:line."""
-
-    def __init__(self, node: yaml.Node, path: Path, key: str) -> None:
-        self.node = node
-        self.path = path
-        self.key = key
-
-    @property
-    def line(self) -> int:
-        return int(self.node.start_mark.line) + 1
-
-    def error(self, message: str) -> ConfigError:
-        return ConfigError(f"{self.path}:{self.line}: {self.key}: {message}")
-
-    def mapping(self, allowed: tuple[str, ...]) -> dict[str, _Node]:
-        if not isinstance(self.node, yaml.MappingNode):
-            raise self.error(f"expected a mapping with keys {', '.join(allowed)}, got {_kind(self.node)}")
-        out: dict[str, _Node] = {}
-        for k, v in self.node.value:
-            name = k.value if isinstance(k, yaml.ScalarNode) else str(k)
-            child = _Node(v, self.path, f"{self.key}.{name}" if self.key else name)
-            if name not in allowed:
-                close = difflib.get_close_matches(name, allowed, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(allowed)}"
-                raise ConfigError(f"{self.path}:{int(k.start_mark.line) + 1}: unknown key '{child.key}'{hint}")
-            if name in out:
-                raise ConfigError(f"{self.path}:{int(k.start_mark.line) + 1}: key '{child.key}' appears twice")
-            out[name] = child
-        return out
-
-    def value(self) -> Any:
-        """The plain Python value of this node (safe constructors only)."""
-        loader = yaml.SafeLoader("")
-        try:
-            return loader.construct_object(self.node, deep=True)
-        except yaml.YAMLError as exc:
-            raise self.error(str(exc)) from None
-        finally:
-            loader.dispose()
-
-    def string(self) -> str:
-        v = self.value()
-        if not isinstance(v, str) or isinstance(self.node, yaml.MappingNode):
-            raise self.error(f"expected a string, got {_kind(self.node)}")
-        return v
-
-    def strings(self) -> tuple[str, ...]:
-        v = self.value()
-        if isinstance(v, str):
-            return (v,)
-        if not isinstance(v, list) or not all(isinstance(x, (str, int, float)) for x in v):
-            raise self.error(f"expected a list of strings, got {_kind(self.node)}")
-        return tuple(str(x) for x in v)
-
-    def integer(self, minimum: int = 0) -> int:
-        v = self.value()
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise self.error(f"expected a whole number, got {v!r}")
-        if v < minimum:
-            raise self.error(f"must be at least {minimum}, got {v}")
-        return v
-
-    def number(self, minimum: float = 0.0) -> float:
-        v = self.value()
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise self.error(f"expected a number, got {v!r}")
-        if v < minimum:
-            raise self.error(f"must be at least {minimum}, got {v}")
-        return float(v)
-
-    def boolean(self) -> bool:
-        v = self.value()
-        if not isinstance(v, bool):
-            raise self.error(f"expected true or false, got {v!r}")
-        return v
-
-    def parsed(self, parse: Callable[[Any], T]) -> T:
-        try:
-            return parse(self.value())
-        except ValueError as exc:
-            raise self.error(str(exc)) from None
-
-    def duration(self) -> float:
-        d = self.parsed(parse_duration)
-        if d < 0:
-            raise self.error("a duration cannot be negative")
-        return d
-
-    def share(self) -> float:
-        return self.parsed(parse_share)
-
-
-def _kind(node: yaml.Node) -> str:
-    if isinstance(node, yaml.MappingNode):
-        return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    return f"{node.value!r}" if node.value != "" else "nothing"
-
-
-def _opt(fields: dict[str, _Node], key: str, conv: Callable[[_Node], T], default: T) -> T:
-    node = fields.get(key)
-    if node is None or (isinstance(node.node, yaml.ScalarNode) and node.node.tag.endswith(":null")):
-        return default
-    return conv(node)
 
 
 def load_config(path: str | Path) -> GoperfConfig:
@@ -285,12 +174,12 @@ def load_config(path: str | Path) -> GoperfConfig:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{where}: not valid YAML: {problem}") from None
     if root is None or not isinstance(root, yaml.MappingNode):
-        got = "an empty file" if root is None else _kind(root)
+        got = "an empty file" if root is None else kind(root)
         raise ConfigError(
             f"{path}: a goperf.yaml must be a mapping with 'service', 'bench', 'load' and 'thresholds' "
             f"sections, got {got}"
         )
-    top = _Node(root, path, "").mapping(("service", "bench", "load", "thresholds"))
+    top = Node(root, path, "").mapping(("service", "bench", "load", "thresholds"))
     if "thresholds" not in top:
         raise ConfigError(f"{path}: no 'thresholds' section: nothing would be gated; add e.g. thresholds: {{bench: {{max_regression: 5%}}}}")
     service = _service(top.get("service"), path)
@@ -308,7 +197,7 @@ def load_config(path: str | Path) -> GoperfConfig:
     return GoperfConfig(path=path, service=service, bench=bench, load=load, thresholds=thresholds)
 
 
-def _check_module(service: ServiceConfig, node: _Node | None, path: Path) -> None:
+def _check_module(service: ServiceConfig, node: Node | None, path: Path) -> None:
     """A missing module folder is a config error, reported before anything is built."""
     where = f"{path}"
     if node is not None and isinstance(node.node, yaml.MappingNode):
@@ -321,12 +210,12 @@ def _check_module(service: ServiceConfig, node: _Node | None, path: Path) -> Non
         raise ConfigError(f"{where}: {service.module} has no go.mod; set service.module to the folder that holds go.mod")
 
 
-def _service(node: _Node | None, path: Path) -> ServiceConfig:
+def _service(node: Node | None, path: Path) -> ServiceConfig:
     if node is None:
         return ServiceConfig(name=path.parent.name, module=path.parent)
     f = node.mapping(("name", "module", "main", "build_flags", "args", "env", "ready", "attach", "allow_public_debug"))
-    module = (path.parent / _opt(f, "module", _Node.string, ".")).resolve()
-    name = _opt(f, "name", _Node.string, module.name)
+    module = (path.parent / opt(f, "module", Node.string, ".")).resolve()
+    name = opt(f, "name", Node.string, module.name)
     if not re.fullmatch(r"[\w.-]+", name):
         raise f["name"].error(f"service name {name!r} may only hold letters, digits, '.', '_' and '-'")
     env: tuple[tuple[str, str], ...] = ()
@@ -338,7 +227,7 @@ def _service(node: _Node | None, path: Path) -> ServiceConfig:
     ready = ReadyCheck()
     if "ready" in f:
         r = f["ready"].mapping(("path", "timeout"))
-        ready = ReadyCheck(path=_opt(r, "path", _Node.string, "/healthz"), timeout=_opt(r, "timeout", _Node.duration, 30.0))
+        ready = ReadyCheck(path=opt(r, "path", Node.string, "/healthz"), timeout=opt(r, "timeout", Node.duration, 30.0))
         if not ready.path.startswith("/"):
             raise r["path"].error(f"must start with '/', got {ready.path!r}")
     attach = None
@@ -346,52 +235,52 @@ def _service(node: _Node | None, path: Path) -> ServiceConfig:
         a = f["attach"].mapping(("url", "debug_url"))
         if "url" not in a:
             raise f["attach"].error("needs 'url', the base URL of the running service")
-        attach = Attach(url=a["url"].string().rstrip("/"), debug_url=_opt(a, "debug_url", lambda n: n.string().rstrip("/"), None))
+        attach = Attach(url=a["url"].string().rstrip("/"), debug_url=opt(a, "debug_url", lambda n: n.string().rstrip("/"), None))
     return ServiceConfig(
         name=name,
         module=module,
-        main=_opt(f, "main", _Node.string, "."),
-        build_flags=_opt(f, "build_flags", _Node.strings, ()),
-        args=_opt(f, "args", _Node.strings, ServiceConfig.args),
+        main=opt(f, "main", Node.string, "."),
+        build_flags=opt(f, "build_flags", Node.strings, ()),
+        args=opt(f, "args", Node.strings, ServiceConfig.args),
         env=env,
         ready=ready,
         attach=attach,
-        allow_public_debug=_opt(f, "allow_public_debug", _Node.boolean, False),
+        allow_public_debug=opt(f, "allow_public_debug", Node.boolean, False),
     )
 
 
-def _bench(node: _Node) -> BenchConfig:
+def _bench(node: Node) -> BenchConfig:
     f = node.mapping(("packages", "bench", "count", "benchtime", "baseline", "candidate"))
-    baseline = _opt(f, "baseline", _Node.string, "pgo-off")
+    baseline = opt(f, "baseline", Node.string, "pgo-off")
     if not (baseline == "pgo-off" or baseline.startswith(("git:", "file:"))) or baseline in ("git:", "file:"):
         raise f["baseline"].error(f"must be pgo-off, git:<ref> or file:<old.txt>, got {baseline!r}")
-    candidate = _opt(f, "candidate", _Node.string, "pgo")
+    candidate = opt(f, "candidate", Node.string, "pgo")
     if candidate not in ("pgo", "worktree"):
         raise f["candidate"].error(f"must be pgo or worktree, got {candidate!r}")
-    benchtime = str(_opt(f, "benchtime", lambda n: n.value(), "1s"))
+    benchtime = str(opt(f, "benchtime", lambda n: n.value(), "1s"))
     if not re.fullmatch(r"\d+x", benchtime):
         try:
             parse_duration(benchtime)
         except ValueError as exc:
             raise f["benchtime"].error(f"{exc} (or an iteration count such as 100x)") from None
-    pattern = str(_opt(f, "bench", lambda n: n.value(), "."))
+    pattern = str(opt(f, "bench", lambda n: n.value(), "."))
     try:
         re.compile(pattern)
     except re.error as exc:
         raise f["bench"].error(f"not a valid regexp: {exc}") from None
     return BenchConfig(
-        packages=_opt(f, "packages", _Node.strings, ("./...",)),
+        packages=opt(f, "packages", Node.strings, ("./...",)),
         bench=pattern,
-        count=_opt(f, "count", lambda n: n.integer(minimum=1), 6),
+        count=opt(f, "count", lambda n: n.integer(minimum=1), 6),
         benchtime=benchtime,
         baseline=baseline,
         candidate=candidate,
     )
 
 
-def _request(node: _Node, base: Path) -> RequestSpec:
+def _request(node: Node, base: Path) -> RequestSpec:
     f = node.mapping(("method", "path", "body", "body_file", "headers", "weight"))
-    path = _opt(f, "path", _Node.string, "/")
+    path = opt(f, "path", Node.string, "/")
     if not path.startswith("/"):
         raise f["path"].error(f"must start with '/', got {path!r}")
     if "body" in f and "body_file" in f:
@@ -408,16 +297,16 @@ def _request(node: _Node, base: Path) -> RequestSpec:
             raise f["headers"].error("expected a mapping of header names to values")
         headers = tuple((str(k), str(v)) for k, v in raw.items())
     return RequestSpec(
-        method=_opt(f, "method", _Node.string, "GET").upper(),
+        method=opt(f, "method", Node.string, "GET").upper(),
         path=path,
-        body=_opt(f, "body", lambda n: str(n.value()), None),
+        body=opt(f, "body", lambda n: str(n.value()), None),
         body_file=body_file,
         headers=headers,
-        weight=_opt(f, "weight", lambda n: n.integer(minimum=1), 1),
+        weight=opt(f, "weight", lambda n: n.integer(minimum=1), 1),
     )
 
 
-def _load(node: _Node, base: Path) -> LoadConfig:
+def _load(node: Node, base: Path) -> LoadConfig:
     f = node.mapping(("warmup", "duration", "rate", "connections", "requests", "sample_every", "trace",
                       "timeout", "command", "result"))
     requests: tuple[RequestSpec, ...] = LoadConfig.requests
@@ -425,18 +314,18 @@ def _load(node: _Node, base: Path) -> LoadConfig:
         rn = f["requests"]
         if not isinstance(rn.node, yaml.SequenceNode) or not rn.node.value:
             raise rn.error("expected a non-empty list of requests, e.g. - {method: GET, path: /}")
-        requests = tuple(_request(_Node(n, rn.path, f"{rn.key}[{i}]"), base) for i, n in enumerate(rn.node.value))
+        requests = tuple(_request(Node(n, rn.path, f"{rn.key}[{i}]"), base) for i, n in enumerate(rn.node.value))
     cfg = LoadConfig(
-        warmup=_opt(f, "warmup", _Node.duration, 5.0),
-        duration=_opt(f, "duration", _Node.duration, 30.0),
-        rate=_opt(f, "rate", lambda n: n.number(minimum=0.001), None),
-        connections=_opt(f, "connections", lambda n: n.integer(minimum=1), 16),
+        warmup=opt(f, "warmup", Node.duration, 5.0),
+        duration=opt(f, "duration", Node.duration, 30.0),
+        rate=opt(f, "rate", lambda n: n.number(minimum=0.001), None),
+        connections=opt(f, "connections", lambda n: n.integer(minimum=1), 16),
         requests=requests,
-        sample_every=_opt(f, "sample_every", _Node.duration, 1.0),
-        trace=_opt(f, "trace", _Node.duration, 5.0),
-        timeout=_opt(f, "timeout", _Node.duration, 10.0),
-        command=_opt(f, "command", _Node.strings, None),
-        result=_opt(f, "result", lambda n: (base / n.string()).resolve(), None),
+        sample_every=opt(f, "sample_every", Node.duration, 1.0),
+        trace=opt(f, "trace", Node.duration, 5.0),
+        timeout=opt(f, "timeout", Node.duration, 10.0),
+        command=opt(f, "command", Node.strings, None),
+        result=opt(f, "result", lambda n: (base / n.string()).resolve(), None),
     )
     if cfg.duration <= 0:
         raise f["duration"].error("the measured window must be longer than 0s")
@@ -447,43 +336,43 @@ def _load(node: _Node, base: Path) -> LoadConfig:
     return cfg
 
 
-def _thresholds(node: _Node) -> Thresholds:
+def _thresholds(node: Node) -> Thresholds:
     f = node.mapping(("bench", "cpu", "heap", "goroutines", "scheduler", "gc", "latency"))
     out: dict[str, Any] = {}
     if "bench" in f:
         b = f["bench"].mapping(("max_regression", "alpha", "min_improvement", "units"))
-        alpha = _opt(b, "alpha", lambda n: n.number(), 0.05)
+        alpha = opt(b, "alpha", lambda n: n.number(), 0.05)
         if not 0 < alpha < 1:
             raise b["alpha"].error(f"must be between 0 and 1, got {alpha}")
         out["bench"] = BenchThreshold(
-            max_regression=_opt(b, "max_regression", _Node.share, 0.05),
+            max_regression=opt(b, "max_regression", Node.share, 0.05),
             alpha=alpha,
-            min_improvement=_opt(b, "min_improvement", _Node.share, None),
-            units=_opt(b, "units", _Node.strings, None),
+            min_improvement=opt(b, "min_improvement", Node.share, None),
+            units=opt(b, "units", Node.strings, None),
         )
     if "cpu" in f:
         c = f["cpu"].mapping(("max_function_share", "ignore"))
         out["cpu"] = CpuThreshold(
-            max_function_share=_opt(c, "max_function_share", _Node.share, 0.30),
-            ignore=_opt(c, "ignore", _Node.strings, ()),
+            max_function_share=opt(c, "max_function_share", Node.share, 0.30),
+            ignore=opt(c, "ignore", Node.strings, ()),
         )
     if "heap" in f:
         h = f["heap"].mapping(("max_growth",))
-        out["heap"] = HeapThreshold(max_growth=_opt(h, "max_growth", lambda n: n.parsed(parse_rate_per_minute), 0.05))
+        out["heap"] = HeapThreshold(max_growth=opt(h, "max_growth", lambda n: n.parsed(parse_rate_per_minute), 0.05))
     if "goroutines" in f:
         g = f["goroutines"].mapping(("max_drift",))
-        out["goroutines"] = GoroutineThreshold(max_drift=_opt(g, "max_drift", _Node.share, 0.10))
+        out["goroutines"] = GoroutineThreshold(max_drift=opt(g, "max_drift", Node.share, 0.10))
     if "scheduler" in f:
         s = f["scheduler"].mapping(("p50", "p90", "p99", "max"))
-        out["scheduler"] = SchedulerThreshold(**{k: _opt(s, k, _Node.duration, None) for k in s})
+        out["scheduler"] = SchedulerThreshold(**{k: opt(s, k, Node.duration, None) for k in s})
     if "gc" in f:
         g = f["gc"].mapping(("max_stw", "p99_stw"))
-        out["gc"] = GcThreshold(**{k: _opt(g, k, _Node.duration, None) for k in g})
+        out["gc"] = GcThreshold(**{k: opt(g, k, Node.duration, None) for k in g})
     if "latency" in f:
         lat = f["latency"].mapping(("p50", "p90", "p99", "max", "max_error_rate", "min_rate"))
         out["latency"] = LatencyThreshold(
-            **{k: _opt(lat, k, _Node.duration, None) for k in ("p50", "p90", "p99", "max")},
-            max_error_rate=_opt(lat, "max_error_rate", _Node.share, None),
-            min_rate=_opt(lat, "min_rate", lambda n: n.number(), None),
+            **{k: opt(lat, k, Node.duration, None) for k in ("p50", "p90", "p99", "max")},
+            max_error_rate=opt(lat, "max_error_rate", Node.share, None),
+            min_rate=opt(lat, "min_rate", lambda n: n.number(), None),
         )
     return Thresholds(**out)

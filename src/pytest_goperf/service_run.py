@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pytest_goperf.bench.baseline import Plan, cache_key, git_worktree, plan_sides, tree_matches
+from pytest_goperf.bench.baseline import cache_key, git_worktree, plan_sides, tree_matches
 from pytest_goperf.bench.runner import BenchOutputs, run_interleaved
 from pytest_goperf.config import RUNTIME_GATES, GoperfConfig
 from pytest_goperf.errors import GoperfError
@@ -130,8 +130,9 @@ class ServiceRun:
         with ExitStack() as stack:
             old_built: BuiltSide | None = None
             old_cached: Path | None = None
+            git_cache: Path | None = None
             if plan.git_ref is not None:
-                old_built, old_cached, note = self._git_side(plan, stack)
+                old_built, old_cached, git_cache, note = self._git_side(plan.git_ref, stack)
                 notes.extend(note)
             elif plan.old is not None:
                 old_built = self._build(plan.old, bench=True)
@@ -144,11 +145,9 @@ class ServiceRun:
                 notes.append(f"baseline is the file {plan.old_file} (not interleaved with this run)")
             elif old_cached is not None:
                 shutil.copyfile(old_cached, old_txt)
-            elif plan.git_ref is not None and outputs.old is not None:
-                cache = self._git_cache_path(plan)
-                if cache is not None:
-                    cache.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(outputs.old, cache)
+            elif git_cache is not None and outputs.old is not None:
+                git_cache.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(outputs.old, git_cache)
         from pytest_goperf.bench.compare import compare
         from pytest_goperf.bench.format import read_file
         from pytest_goperf.gates.bench import judge_rows
@@ -169,30 +168,27 @@ class ServiceRun:
         return BenchOutcome(outputs=outputs, old=old_built, new=new_built, comparison=comparison,
                             verdicts=verdicts, notes=tuple(notes))
 
-    def _git_cache_path(self, plan: Plan) -> Path | None:
-        sha = getattr(self, "_git_sha", None)
-        if sha is None:
-            return None
-        key = cache_key(sha, self.go(), self.cfg, self.cfg.bench)
-        return self.artifacts.parent / ".cache" / f"baseline-{sha[:12]}-{key}.txt"
+    def _git_side(self, ref: str, stack: ExitStack) -> tuple[BuiltSide | None, Path | None, Path, list[str]]:
+        """Build the baseline from a temporary worktree of ``ref``, or reuse its cached bench output.
 
-    def _git_side(self, plan: Plan, stack: ExitStack) -> tuple[BuiltSide | None, Path | None, list[str]]:
-        assert plan.git_ref is not None
-        inner, sha = stack.enter_context(git_worktree(self.cfg.service.module, plan.git_ref, self.artifacts / "worktrees"))
-        self._git_sha = sha
+        Returns (built side or None, cached old.txt or None, where to cache, notes).
+        """
+        inner, sha = stack.enter_context(git_worktree(self.cfg.service.module, ref, self.artifacts / "worktrees"))
+        notes: list[str] = []
         if tree_matches(self.cfg.service.module, sha):
-            note = (f"the working tree has no changes against git:{plan.git_ref} ({sha[:12]}): "
+            note = (f"the working tree has no changes against git:{ref} ({sha[:12]}): "
                     "this run compares a commit with itself (an A/A check of the machine's noise)")
             self._say(note)
-            self.notes.append(note)
-        cache = self._git_cache_path(plan)
-        if cache is not None and cache.is_file():
-            note = (f"reusing cached baseline for git:{plan.git_ref} ({sha[:12]}) from {cache}; "
+            notes.append(note)
+        key = cache_key(sha, self.go(), self.cfg, self.cfg.bench)
+        cache = self.artifacts.parent / ".cache" / f"baseline-{sha[:12]}-{key}.txt"
+        if cache.is_file():
+            note = (f"reusing cached baseline for git:{ref} ({sha[:12]}) from {cache}; "
                     "it was not interleaved with this run's rounds; delete the file to re-measure")
             self._say(note)
-            return None, cache, [note]
-        side = Side(label=f"git-{plan.git_ref}", module=inner, main=self.cfg.service.main, pgo="auto")
-        return self._build(side, bench=True), None, [f"baseline git:{plan.git_ref} is commit {sha[:12]}"]
+            return None, cache, cache, [*notes, note]
+        side = Side(label=f"git-{ref}", module=inner, main=self.cfg.service.main, pgo="auto")
+        return self._build(side, bench=True), None, cache, [*notes, f"baseline git:{ref} is commit {sha[:12]}"]
 
     # --- the service under load -------------------------------------------
 

@@ -114,17 +114,24 @@ def _running_with(arg: str) -> list[int]:
 
 def test_ctrl_c_stops_generator_and_service(example_service: Path, loadgen: Path, tmp_path: Path) -> None:
     import _thread
+    import signal
     import threading
     art = tmp_path / "art"
     load = LoadConfig(warmup=0.5, duration=30.0, rate=50, requests=MIX, sample_every=0.5, trace=0)
     timer = threading.Timer(1.5, _thread.interrupt_main)
     pid = None
-    with pytest.raises(KeyboardInterrupt):
-        with ServiceProcess(example_service, args=ARGS, env={}, log_path=art / "service.log") as svc:
-            pid = svc.pid
-            timer.start()
-            run_window(svc, load, art, loadgen=loadgen)
-    timer.cancel()
+    # A CI job started in the background inherits SIGINT as ignored, and then
+    # interrupt_main does nothing: make Ctrl-C raise, as it does in a terminal.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with ServiceProcess(example_service, args=ARGS, env={}, log_path=art / "service.log") as svc:
+                pid = svc.pid
+                timer.start()
+                run_window(svc, load, art, loadgen=loadgen)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert _running_with(str(art / "load-config.json")) == []
     assert pid is not None and pid not in [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
     assert (art / "window.json").exists() and (art / "heap-000.pprof").exists()

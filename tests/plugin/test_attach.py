@@ -13,8 +13,8 @@ service:
   attach: {{url: "{url}", debug_url: "{debug_url}"}}
 load:
   warmup: 200ms
-  duration: 2s
-  rate: 100
+  duration: 3s
+  rate: 400
   requests: [{{method: POST, path: /api/process, body: '{{"items":["a"]}}'}}]
   trace: 1s
 thresholds:

@@ -43,8 +43,12 @@ def processes_under(folder: Path) -> list[str]:
 def test_ctrl_c_mid_load_stops_everything(tmp_path: Path) -> None:
     (tmp_path / "goperf.yaml").write_text(YAML)
     art = tmp_path / "art"
+    # SIGINT back to Python's default first: a CI job started in the background
+    # inherits it as ignored, and Ctrl-C must raise KeyboardInterrupt as in a terminal.
+    runner = ("import signal, sys, pytest; signal.signal(signal.SIGINT, signal.default_int_handler); "
+              "sys.exit(pytest.main(sys.argv[1:]))")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "--goperf", "goperf.yaml", "--goperf-artifacts", str(art), "-p", "no:cacheprovider"],
+        [sys.executable, "-c", runner, "--goperf", "goperf.yaml", "--goperf-artifacts", str(art), "-p", "no:cacheprovider"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     seen: list[str] = []
