@@ -119,7 +119,10 @@ class GoperfService(pytest.Collector):
 
     def collect(self) -> Iterator[pytest.Item]:
         thresholds = self.run.cfg.thresholds
-        if thresholds.bench is not None:
+        if thresholds.bench is not None and self.config.option.collectonly:
+            # Listing tests must not build and benchmark for minutes: the rows are known only after the rounds.
+            yield GoperfItem.from_parent(self, name="bench[*]", gate="bench", key=None)
+        elif thresholds.bench is not None:
             try:
                 outcome = self.run.bench()
             except GoperfError:
@@ -185,10 +188,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = config.stash.get(state_key, None)
-    if state is None or not state.runs:
+    runs = [run for run in (state.runs.values() if state is not None else ()) if run.artifacts.exists()]
+    if not runs:
         return
     terminalreporter.section("goperf")
-    for run in state.runs.values():
+    for run in runs:
         outcome = run.bench_if_done()
         if outcome is not None and config.getoption("verbose") >= -1:
             from pytest_goperf.bench.compare import render_table

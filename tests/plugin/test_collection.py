@@ -64,3 +64,16 @@ def test_build_failure_is_a_failing_test_with_compiler_output(pytester: pytest.P
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*process.go:*: undefined: nope*", "FAILED svc/goperf.yaml::svc::bench*"])
     result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_collect_only_lists_without_building(pytester: pytest.Pytester) -> None:
+    module = pytester.path / "svc"
+    shutil.copytree(EXAMPLE, module)
+    (module / "goperf.yaml").write_text(
+        "bench: {packages: [.]}\nload: {requests: [{path: /}]}\nthresholds: {bench: {}, cpu: {}, latency: {}}\n")
+    result = pytester.runpytest("--goperf", "svc/goperf.yaml", "--collect-only", "-q",
+                                "--goperf-artifacts", str(pytester.path / "art"))
+    result.stdout.fnmatch_lines(["svc/goperf.yaml::svc::bench[[]*[]]", "svc/goperf.yaml::svc::cpu",
+                                 "svc/goperf.yaml::svc::latency"])
+    result.stdout.no_fnmatch_line("goperf svc: building*")
+    assert not (pytester.path / "art").exists()
