@@ -25,7 +25,7 @@ from pytest_goperf.errors import GoperfError
 from pytest_goperf.gates import Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side
 from pytest_goperf.go.load import build_loadgen
-from pytest_goperf.go.service import AttachedService, ServiceProcess
+from pytest_goperf.go.service import service_for
 from pytest_goperf.go.toolchain import GoToolchain, find_go
 from pytest_goperf.gates.cpu import judge_cpu
 from pytest_goperf.gates.health import judge_goroutines, judge_heap
@@ -216,21 +216,14 @@ class ServiceRun:
         self.artifacts.mkdir(parents=True, exist_ok=True)
         loadgen = None if load.command else build_loadgen(self.go(), self.artifacts.parent / ".cache" / "loadgen")
         allowed: list[str] = []
-        service: ServiceProcess | AttachedService
+        binary = None
         if cfg.service.attach is not None:
-            service = AttachedService(cfg.service.attach.url, cfg.service.attach.debug_url)
             allowed = [h for h in (urlsplit(cfg.service.attach.url).hostname,) if h]
             self._say(f"attaching to {cfg.service.attach.url}")
         else:
             binary = self.candidate().service_binary
-            if binary is None:
-                raise GoperfError(f"{self.name}: no service binary was built")
-            service = ServiceProcess(
-                binary, args=cfg.service.args, env=dict(cfg.service.env), ready_path=cfg.service.ready.path,
-                ready_timeout=cfg.service.ready.timeout, log_path=self.artifacts / "service.log",
-                allow_public_debug=cfg.service.allow_public_debug, cwd=cfg.service.module,
-            )
-            self._say(f"starting {binary.name}")
+            self._say(f"starting {self.name}")
+        service = service_for(cfg.service, binary, self.artifacts)
         with service:
             mode = f"{load.rate:g} req/s" if load.rate else f"{load.connections} connections, closed model"
             self._say(f"load: {load.warmup:g}s warmup + {load.duration:g}s window at {mode}; capturing")

@@ -40,9 +40,7 @@ def plan_sides(cfg: GoperfConfig) -> Plan:
     new = Side(label=bench.candidate, module=svc.module, main=svc.main,
                pgo="required" if bench.candidate == "pgo" else "auto")
     if bench.baseline == "pgo-off":
-        if bench.candidate != "pgo":
-            # worktree vs pgo-off still makes sense: the worktree built as Go builds it by default.
-            pass
+        # Against candidate: worktree too: the tree built as `go build` would, default.pgo or not.
         return Plan(old=Side(label="pgo-off", module=svc.module, main=svc.main, pgo="off"), new=new)
     if bench.baseline.startswith("file:"):
         old_file = (cfg.path.parent / bench.baseline[5:]).resolve()
