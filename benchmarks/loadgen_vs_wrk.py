@@ -28,7 +28,8 @@ import tempfile
 from pathlib import Path
 
 from pytest_goperf.config import LoadConfig, RequestSpec
-from pytest_goperf.go.load import build_loadgen, default_go, run_load
+from pytest_goperf.go.load import build_loadgen, run_load
+from pytest_goperf.go.toolchain import find_go
 from pytest_goperf.go.service import ServiceProcess
 from pytest_goperf.window import run_window
 
@@ -68,9 +69,10 @@ def main() -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="goperf-bench-") as tmp_s:
         tmp = Path(tmp_s)
-        go = default_go()
+        go = find_go()
         service_bin = tmp / "go-service"
-        subprocess.run([go, "build", "-o", str(service_bin), "."], cwd=ROOT / "examples" / "go-service", check=True)
+        subprocess.run([str(go.path), "build", "-o", str(service_bin), "."], cwd=ROOT / "examples" / "go-service",
+                       env=go.env(), check=True)
         loadgen = build_loadgen(go, tmp / "cache")
         gen_env = {**os.environ, "GOMAXPROCS": args.gomaxprocs}
         os.environ["GOMAXPROCS"] = args.gomaxprocs  # inherited by our generator

@@ -7,20 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goperf.go.load import build_loadgen, default_go
+from pytest_goperf.go.build import BuiltSide
+from pytest_goperf.go.load import build_loadgen
+from pytest_goperf.go.toolchain import GoToolchain
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _go_build(src: Path, out: Path) -> Path:
-    subprocess.run([default_go(), "build", "-o", str(out), "."], cwd=src, check=True, timeout=600,
-                   env={**__import__("os").environ, "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"})
-    return out
-
-
-@pytest.fixture(scope="session")
-def go_bin() -> str:
-    return default_go()
 
 
 @pytest.fixture(scope="session")
@@ -29,15 +20,21 @@ def bins(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def example_service(bins: Path) -> Path:
-    return _go_build(ROOT / "examples" / "go-service", bins / "go-service")
+def example_service(example_sides: dict[str, BuiltSide]) -> Path:
+    """The example built without PGO (shared with the other test folders: built once a session)."""
+    binary = example_sides["pgo-off"].service_binary
+    assert binary is not None
+    return binary
 
 
 @pytest.fixture(scope="session")
-def bad_service(bins: Path) -> Path:
-    return _go_build(ROOT / "tests" / "data" / "load" / "badservice", bins / "badservice")
+def bad_service(go: GoToolchain, bins: Path) -> Path:
+    out = bins / "badservice"
+    subprocess.run([str(go.path), "build", "-o", str(out), "."], cwd=ROOT / "tests" / "data" / "load" / "badservice",
+                   env=go.env(), check=True, timeout=600)
+    return out
 
 
 @pytest.fixture(scope="session")
-def loadgen(go_bin: str, bins: Path) -> Path:
-    return build_loadgen(go_bin, bins / "cache")
+def loadgen(go: GoToolchain, bins: Path) -> Path:
+    return build_loadgen(go, bins / "cache")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import subprocess
 import sys
@@ -12,6 +14,7 @@ import pytest
 
 from pytest_goperf.config import LoadConfig, RequestSpec
 from pytest_goperf.errors import LoadError
+from pytest_goperf.go.toolchain import GoToolchain
 from pytest_goperf.go.load import (
     LoadResult, build_loadgen, check_target, loadgen_key, read_result, run_load, start_command,
 )
@@ -130,15 +133,11 @@ def test_non_loopback_target_is_refused(loadgen: Path, tmp_path: Path) -> None:
     assert proc.returncode == 3 and "refusing to send load" in proc.stderr
 
 
-def test_build_is_cached_by_source_and_version(go_bin: str, loadgen: Path) -> None:
-    again = build_loadgen(go_bin, loadgen.parent)
+def test_build_is_cached_by_source_and_version(go: GoToolchain, loadgen: Path) -> None:
+    again = build_loadgen(go, loadgen.parent)
     assert again == loadgen
-    assert loadgen_key(go_bin) in loadgen.name
-
-    class Other:
-        path = Path(go_bin)
-        version = "go1.99.0"
-    assert loadgen_key(Other()) != loadgen_key(go_bin)
+    assert loadgen_key(go) in loadgen.name
+    assert loadgen_key(dataclasses.replace(go, version="go1.99.0")) != loadgen_key(go)
 
 
 def test_command_with_our_result(tmp_path: Path) -> None:

@@ -18,13 +18,14 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..config import LoadConfig
 from ..errors import LoadError
 from .ports import is_loopback_host, url_origin
 from .service import _kill_group, _tail
+from .toolchain import GoToolchain
 
 LOADGEN_SOURCE = Path(__file__).parent / "loadgen"
 
@@ -35,42 +36,15 @@ def _source_files() -> list[str]:
     return ["go.mod", *sorted(names)]
 
 
-class _HasPath(Protocol):
-    @property
-    def path(self) -> Path: ...
-
-
-def _go_path(go: str | Path | _HasPath) -> str:
-    if isinstance(go, (str, Path)):
-        return str(go)
-    return str(go.path)
-
-
-def default_go() -> str:
-    """``$GOPERF_GO`` or ``go`` on PATH (the plugin passes its discovered toolchain instead)."""
-    found = os.environ.get("GOPERF_GO") or shutil.which("go")
-    if not found:
-        raise LoadError("no Go toolchain: install Go or set GOPERF_GO to the go binary")
-    return found
-
-
-def loadgen_key(go: str | Path | _HasPath) -> str:
+def loadgen_key(go: GoToolchain) -> str:
     """Content hash of the generator's source plus the Go version that builds it."""
-    version = getattr(go, "version", None)
-    if not isinstance(version, str):
-        try:
-            version = subprocess.run(
-                [_go_path(go), "env", "GOVERSION"], capture_output=True, text=True, check=True, timeout=60
-            ).stdout.strip()
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise LoadError(f"cannot run {_go_path(go)} env GOVERSION: {exc}") from exc
-    h = hashlib.sha256(version.encode())
+    h = hashlib.sha256(go.version.encode())
     for name in _source_files():
         h.update(name.encode() + b"\0" + (LOADGEN_SOURCE / name).read_bytes())
     return h.hexdigest()[:16]
 
 
-def build_loadgen(go: str | Path | _HasPath, cache_dir: Path) -> Path:
+def build_loadgen(go: GoToolchain, cache_dir: Path) -> Path:
     """Return the cached generator binary, building it with ``go`` on first use."""
     cache_dir = Path(cache_dir)
     dest = cache_dir / f"goperf-loadgen-{loadgen_key(go)}"
@@ -83,17 +57,17 @@ def build_loadgen(go: str | Path | _HasPath, cache_dir: Path) -> Path:
         for name in _source_files():
             shutil.copy2(LOADGEN_SOURCE / name, src / name)
         out = Path(tmp) / "loadgen"
-        env = {**os.environ, "CGO_ENABLED": "0", "GOWORK": "off", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
+        env = {**go.env(), "CGO_ENABLED": "0", "GOWORK": "off", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
         try:
             proc = subprocess.run(
-                [_go_path(go), "build", "-trimpath", "-o", str(out), "."],
+                [go.path, "build", "-trimpath", "-o", str(out), "."],
                 cwd=src, env=env, capture_output=True, text=True, timeout=600,
             )
         except (OSError, subprocess.SubprocessError) as exc:
-            raise LoadError(f"cannot build the load generator with {_go_path(go)}: {exc}") from exc
+            raise LoadError(f"cannot build the load generator with {go.path}: {exc}") from exc
         if proc.returncode != 0:
             raise LoadError(
-                f"building the load generator with {_go_path(go)} failed (exit {proc.returncode}):\n"
+                f"building the load generator with {go.path} failed (exit {proc.returncode}):\n"
                 f"{(proc.stdout + proc.stderr).strip()}"
             )
         os.replace(out, dest)  # atomic: concurrent builders agree on the result
