@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from pytest_goperf.config import BenchConfig
 from pytest_goperf.errors import BenchError
 from pytest_goperf.go.build import BuiltSide, TestBinary
+from pytest_goperf.go.service import kill_group
 
 _BENCH_LINE = re.compile(r"^Benchmark\S*\s+\d+\s", re.MULTILINE)
 ROUND_TIMEOUT = 1800.0
@@ -55,9 +55,8 @@ def _run_binary(test: TestBinary, args: list[str], label: str) -> str:
         raise BenchError(f"{label}: {test.binary.name} ran longer than {ROUND_TIMEOUT:.0f}s for one round; "
                          "lower bench.benchtime or narrow bench.bench") from None
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        if proc.poll() is None:  # timeout or Ctrl-C: the binary and anything it started go
+            kill_group(proc, grace=1.0)
     if proc.returncode != 0:
         tail = "\n".join(out.splitlines()[-40:])
         raise BenchError(f"{label}: benchmarks of {test.package} failed (exit {proc.returncode}):\n{tail}")

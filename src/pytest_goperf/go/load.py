@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from ..config import LoadConfig
 from ..errors import LoadError
 from .ports import is_loopback_host, url_origin
-from .service import _kill_group, _tail
+from .service import kill_group, tail_lines
 from .toolchain import GoToolchain
 
 LOADGEN_SOURCE = Path(__file__).parent / "loadgen"
@@ -260,12 +260,12 @@ class LoadRun:
         """SIGTERM then SIGKILL the process group; idempotent."""
         proc, self._proc = self._proc, None
         if proc is not None:
-            _kill_group(proc, 3.0)
+            kill_group(proc, 3.0)
             self.returncode = proc.returncode
             self._log.close()
 
     def log_tail(self, n: int = 20) -> str:
-        return _tail(self.log_path, n)
+        return tail_lines(self.log_path, n)
 
     def __enter__(self) -> LoadRun:
         return self

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 from ..config import ServiceConfig
 from ..errors import ServiceError
@@ -32,7 +32,7 @@ _DEBUG_FLAG = re.compile(r"^--?[\w.-]*(?:debug|pprof)[\w.-]*$", re.IGNORECASE)
 _STOP_GRACE = 5.0
 
 
-def _tail(path: Path, n: int) -> str:
+def tail_lines(path: Path, n: int) -> str:
     try:
         with path.open("rb") as fh:
             lines = deque(fh, maxlen=n)
@@ -262,7 +262,7 @@ class ServiceProcess:
         proc, self._proc = self._proc, None
         try:
             if proc is not None:
-                _kill_group(proc, _STOP_GRACE)
+                kill_group(proc, _STOP_GRACE)
         finally:
             _LIVE.discard(self)
             if self._log is not None:
@@ -275,7 +275,7 @@ class ServiceProcess:
         """The last ``n`` lines of the service's combined stdout/stderr."""
         if self._log is not None:
             self._log.flush()
-        return _tail(self.log_path, n)
+        return tail_lines(self.log_path, n)
 
 
 def service_for(cfg: ServiceConfig, binary: Path | None, artifacts: Path) -> ServiceProcess | AttachedService:
@@ -306,7 +306,7 @@ def _group_pids(pgid: int) -> list[int]:
     return pids
 
 
-def _kill_group(proc: subprocess.Popen[bytes], grace: float) -> None:
+def kill_group(proc: subprocess.Popen[Any], grace: float) -> None:
     """Stop a process started with ``start_new_session=True`` and everything in its group."""
     pgid = proc.pid
     try:
