@@ -1,17 +1,14 @@
 """Real profiles for the pprof tests: the example service under load, and a dominant-function program.
 
-Everything is captured once per session: the service is built with ``go
-build``, started on free loopback ports in its own process group, driven by a
-few threads of urllib POSTs while /debug/pprof/profile?seconds=2 runs, and
-killed in ``finally``.
+Everything is captured once per session: the session's example build is
+started with ``ServiceProcess`` (free loopback ports, own process group),
+driven by a few threads of urllib POSTs while /debug/pprof/profile?seconds=2
+runs, and stopped on the way out.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import threading
 import time
@@ -21,43 +18,22 @@ from pathlib import Path
 
 import pytest
 
+from pytest_goperf.go.build import BuiltSide
+from pytest_goperf.go.service import ServiceProcess
+from pytest_goperf.go.toolchain import find_go
+
 ROOT = Path(__file__).resolve().parents[2]
-SERVICE = ROOT / "examples" / "go-service"
 DOMINANT = ROOT / "tests" / "data" / "pprof" / "dominant"
 
 
 def _go() -> str:
-    from shutil import which
-
-    go = which("go")
-    if go is None:
-        pytest.fail("the pprof tests need the Go toolchain ('go') on PATH")
-    return go
-
-
-def _free_addr() -> str:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{s.getsockname()[1]}"
+    return str(find_go().path)
 
 
 def _get(url: str, timeout: float = 30.0) -> bytes:
     with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (loopback only)
         data: bytes = resp.read()
         return data
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"service exited with {proc.returncode} before becoming ready")
-        try:
-            _get(url, timeout=1.0)
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"service not ready at {url} after {timeout}s")
 
 
 def _load(api: str, stop: threading.Event) -> None:
@@ -71,49 +47,33 @@ def _load(api: str, stop: threading.Event) -> None:
             time.sleep(0.01)
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
-def service_profiles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def service_profiles(tmp_path_factory: pytest.TempPathFactory, example_sides: dict[str, BuiltSide]) -> dict[str, Path]:
     """cpu, heap, allocs and goroutine profiles (gzipped proto) of the example service under load."""
     out = tmp_path_factory.mktemp("service-profiles")
-    binary = out / "go-service"
-    subprocess.run([_go(), "build", "-o", str(binary), "."], cwd=SERVICE, check=True, timeout=300)
-    addr, debug = _free_addr(), _free_addr()
-    proc = subprocess.Popen(
-        [str(binary), f"-addr={addr}", f"-debug-addr={debug}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        env={**os.environ, "GOMAXPROCS": "2"},
-    )
+    binary = example_sides["pgo-off"].service_binary
+    assert binary is not None
     stop = threading.Event()
-    threads = [threading.Thread(target=_load, args=(f"http://{addr}", stop), daemon=True) for _ in range(3)]
     paths: dict[str, Path] = {}
-    try:
-        _wait_ready(f"http://{addr}/healthz", proc)
-        for t in threads:
-            t.start()
-        base = f"http://{debug}/debug/pprof/"
-        time.sleep(0.3)
-        paths["heap_early"] = out / "heap-early.pprof"  # the base of the heap diff tests
-        paths["heap_early"].write_bytes(_get(base + "heap"))
-        paths["cpu"] = out / "cpu.pprof"
-        paths["cpu"].write_bytes(_get(base + "profile?seconds=2"))
-        for kind in ("heap", "allocs", "goroutine"):
-            paths[kind] = out / f"{kind}.pprof"
-            paths[kind].write_bytes(_get(base + kind))
-    finally:
-        stop.set()
-        for t in threads:
-            if t.is_alive():
+    with ServiceProcess(binary, args=["-addr={addr}", "-debug-addr={debug_addr}"], env={"GOMAXPROCS": "2"},
+                        log_path=out / "service.log") as svc:
+        threads = [threading.Thread(target=_load, args=(svc.url, stop), daemon=True) for _ in range(3)]
+        try:
+            for t in threads:
+                t.start()
+            base = f"{svc.debug_url}/debug/pprof/"
+            time.sleep(0.3)
+            paths["heap_early"] = out / "heap-early.pprof"  # the base of the heap diff tests
+            paths["heap_early"].write_bytes(_get(base + "heap"))
+            paths["cpu"] = out / "cpu.pprof"
+            paths["cpu"].write_bytes(_get(base + "profile?seconds=2"))
+            for kind in ("heap", "allocs", "goroutine"):
+                paths[kind] = out / f"{kind}.pprof"
+                paths[kind].write_bytes(_get(base + kind))
+        finally:
+            stop.set()
+            for t in threads:
                 t.join(timeout=10)
-        _kill(proc)
     return paths
 
 

@@ -47,7 +47,7 @@ def _run_binary(test: TestBinary, args: list[str], label: str) -> str:
     """Run one test binary in its package folder, in its own process group, killed on any exit."""
     proc = subprocess.Popen(
         [str(test.binary), *args], cwd=test.directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True, env=dict(os.environ),
+        text=True, start_new_session=True,
     )
     try:
         out, _ = proc.communicate(timeout=ROUND_TIMEOUT)
