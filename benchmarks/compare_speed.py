@@ -12,7 +12,6 @@ installed at the pinned version into ./.goperf-tools with ``go install``.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
 import shutil
@@ -21,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from pytest_goperf.go.toolchain import find_go
 
 PERF_VERSION = "v0.0.0-20260908200009-22c9c6c9d4da"
 
@@ -43,10 +44,9 @@ def find_benchstat() -> str:
     gobin = Path(".goperf-tools").resolve()
     exe = gobin / "benchstat"
     if not exe.exists():
-        go = shutil.which("go")
-        if go is None:
-            sys.exit("need benchstat on PATH or a Go toolchain to install it")
-        env = dict(os.environ, GOBIN=str(gobin))
+        toolchain = find_go()
+        go = str(toolchain.path)
+        env = dict(toolchain.env(), GOBIN=str(gobin))
         subprocess.run([go, "install", f"golang.org/x/perf/cmd/benchstat@{PERF_VERSION}"], env=env, check=True)
     return str(exe)
 

