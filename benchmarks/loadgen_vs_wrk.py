@@ -28,10 +28,10 @@ import tempfile
 from pathlib import Path
 
 from pytest_goperf.config import LoadConfig, RequestSpec
-from pytest_goperf.go.load import build_loadgen, run_load
+from pytest_goperf.load.generator import build_loadgen, run_load
 from pytest_goperf.go.toolchain import find_go
 from pytest_goperf.go.service import ServiceProcess
-from pytest_goperf.window import run_window
+from pytest_goperf.run.window import run_window
 
 ROOT = Path(__file__).resolve().parents[1]
 _WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")

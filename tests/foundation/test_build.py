@@ -11,7 +11,7 @@ from pytest_goperf.config import BenchConfig
 from pytest_goperf.errors import BenchError, BuildError
 from pytest_goperf.go.build import BuiltSide, Side, build_side, verify_pgo
 from pytest_goperf.go.toolchain import GoToolchain
-from pytest_goperf.bench.runner import run_interleaved
+from pytest_goperf.run.rounds import run_interleaved
 
 from ..conftest import EXAMPLE
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_goperf.go.build import BuiltSide
-from pytest_goperf.go.load import build_loadgen
+from pytest_goperf.load.generator import build_loadgen
 from pytest_goperf.go.toolchain import GoToolchain
 
 ROOT = Path(__file__).resolve().parents[2]

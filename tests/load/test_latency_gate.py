@@ -11,7 +11,8 @@ import pytest
 from pytest_goperf.config import LoadConfig, RequestSpec
 from pytest_goperf.gates import GateFailed
 from pytest_goperf.gates.latency import assert_latency, histogram_summary, judge_latency
-from pytest_goperf.go.load import LoadResult, run_load
+from pytest_goperf.load.generator import run_load
+from pytest_goperf.load.model import LoadResult
 from pytest_goperf.go.service import ServiceProcess
 
 

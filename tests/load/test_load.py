@@ -15,9 +15,8 @@ import pytest
 from pytest_goperf.config import LoadConfig, RequestSpec
 from pytest_goperf.errors import LoadError
 from pytest_goperf.go.toolchain import GoToolchain
-from pytest_goperf.go.load import (
-    LoadResult, build_loadgen, check_target, loadgen_key, read_result, run_load, start_command,
-)
+from pytest_goperf.load.generator import build_loadgen, check_target, loadgen_key, run_load, start_command
+from pytest_goperf.load.model import LoadResult, read_result
 from pytest_goperf.go.service import ServiceProcess
 
 BODY = '{"customer":"acme","currency":"EUR","items":["a","b"]}'

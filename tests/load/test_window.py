@@ -13,7 +13,7 @@ from pytest_goperf.config import LoadConfig, RequestSpec
 from pytest_goperf.errors import CaptureError, LoadError, ServiceError
 from pytest_goperf.go.service import AttachedService, ServiceProcess
 from pytest_goperf.health.series import Series
-from pytest_goperf.window import run_window
+from pytest_goperf.run.window import run_window
 
 ARGS = ["-addr={addr}", "-debug-addr={debug_addr}"]
 MIX = (RequestSpec(method="POST", path="/api/process", body='{"customer":"a","items":["x","y"]}',

@@ -11,7 +11,7 @@ import threading
 import pytest
 from pytest_goperf import assert_latency, assert_top_function_below, read_profile
 from pytest_goperf.config import LoadConfig, RequestSpec
-from pytest_goperf.go.load import run_load
+from pytest_goperf.load.generator import run_load
 from pytest_goperf.pprof.capture import fetch_profile
 
 EXAMPLE = {str(EXAMPLE)!r}

@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from .config import LoadConfig
-from .errors import CaptureError, LoadError, ServiceError
-from .go.load import LoadResult, LoadRun, start_command, start_load
-from .go.service import AttachedService
-from .health.series import Series, SeriesCollector
-from .pprof.capture import Cancel, fetch_profile
+from ..config import LoadConfig
+from ..errors import CaptureError, LoadError, ServiceError
+from ..load.generator import LoadRun, start_command, start_load
+from ..load.model import LoadResult
+from ..go.service import AttachedService
+from ..health.series import Series, SeriesCollector
+from ..pprof.capture import Cancel, fetch_profile
 
 _POLL = 0.25   # seconds between liveness checks while waiting
 

@@ -1,6 +1,6 @@
 """pytest wiring only: options and ini keys, markers, YAML collection, fixtures, hooks.
 
-The work itself lives in ``ServiceRun`` objects kept in ``config.stash``; each
+The work itself lives in ``GateRun`` objects kept in ``config.stash``; each
 goperf.yaml becomes ``<file>::<service>`` with one test per threshold.
 """
 
@@ -22,29 +22,29 @@ from pytest_goperf.go.build import BuiltSide, Side, build_side
 from pytest_goperf.go.toolchain import GoToolchain, find_go
 
 if TYPE_CHECKING:  # the heavy imports (numpy, scipy) wait until goperf really runs
-    from pytest_goperf.service_run import ServiceRun
+    from pytest_goperf.run.gate_run import GateRun
 
 SKIP_REASON = "goperf tests run only with --goperf (or 'goperf = true' in the ini file): they build Go code and run benchmarks"
 
 
 @dataclass
 class GoperfState:
-    """Per-session state: is goperf on, where artifacts go, and one ServiceRun per goperf.yaml."""
+    """Per-session state: is goperf on, where artifacts go, and one GateRun per goperf.yaml."""
 
     enabled: bool
     artifacts: Path
     write: Callable[[str], None]
-    runs: dict[Path, ServiceRun] = field(default_factory=dict)
+    runs: dict[Path, GateRun] = field(default_factory=dict)
 
-    def run_for(self, cfg: GoperfConfig) -> ServiceRun:
-        from pytest_goperf.service_run import ServiceRun
+    def run_for(self, cfg: GoperfConfig) -> GateRun:
+        from pytest_goperf.run.gate_run import GateRun
 
         if cfg.path not in self.runs:
             taken = {r.name: p for p, r in self.runs.items()}
             if cfg.service.name in taken:
                 raise GoperfError(f"{cfg.path}: service name '{cfg.service.name}' is already used by {taken[cfg.service.name]}; "
                                   "set service.name so each service has its own artifacts folder")
-            self.runs[cfg.path] = ServiceRun(cfg, self.artifacts / cfg.service.name, self.write)
+            self.runs[cfg.path] = GateRun(cfg, self.artifacts / cfg.service.name, self.write)
         return self.runs[cfg.path]
 
 
@@ -113,7 +113,7 @@ class GoperfFile(pytest.File):
 class GoperfService(pytest.Collector):
     """``<file>::<service>``: bench rows become tests after the rounds ran; runtime gates one test each."""
 
-    def __init__(self, *, run: ServiceRun, **kwargs: Any) -> None:
+    def __init__(self, *, run: GateRun, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.run = run
 
@@ -146,7 +146,7 @@ class GoperfItem(pytest.Item):
         self.gate = gate
         self.key = key
         assert isinstance(self.parent, GoperfService)
-        self.run: ServiceRun = self.parent.run
+        self.run: GateRun = self.parent.run
 
     def runtest(self) -> None:
         verdict = self._verdict()
@@ -271,7 +271,7 @@ def goperf_service(goperf_artifacts: Path) -> Iterator[Callable[..., Any]]:
 @pytest.fixture(scope="session")
 def goperf_loadgen(goperf_go: GoToolchain, request: pytest.FixtureRequest) -> Path:
     """The load generator binary, built with this toolchain and cached by source hash and Go version."""
-    from pytest_goperf.go.load import build_loadgen
+    from pytest_goperf.load.generator import build_loadgen
 
     root = request.config.stash[state_key].artifacts
     return build_loadgen(goperf_go, root / ".cache" / "loadgen")

@@ -25,20 +25,12 @@ from typing import IO, Any
 from ..config import ServiceConfig
 from ..errors import ServiceError
 from .ports import DIRECT, free_port, is_loopback_host, split_host_port
+from .process import group_pids, kill_group, tail_lines
 
 _LIVE: weakref.WeakSet[ServiceProcess] = weakref.WeakSet()
 # A flag whose name says debug/pprof and whose value looks like host:port.
 _DEBUG_FLAG = re.compile(r"^--?[\w.-]*(?:debug|pprof)[\w.-]*$", re.IGNORECASE)
 _STOP_GRACE = 5.0
-
-
-def tail_lines(path: Path, n: int) -> str:
-    try:
-        with path.open("rb") as fh:
-            lines = deque(fh, maxlen=n)
-    except OSError:
-        return ""
-    return b"".join(lines).decode("utf-8", "replace").rstrip("\n")
 
 
 def _debug_values(args: Sequence[str]) -> list[str]:
@@ -202,7 +194,7 @@ class ServiceProcess:
         if self.pid is None or not Path("/proc/net/tcp").exists():
             return set()
         inodes: set[str] = set()
-        for pid in _group_pids(self.pid):  # a wrapper script's child may hold the socket
+        for pid in group_pids(self.pid):  # a wrapper script's child may hold the socket
             try:
                 for fd in Path(f"/proc/{pid}/fd").iterdir():
                     target = os.readlink(fd)
@@ -288,43 +280,6 @@ def service_for(cfg: ServiceConfig, binary: Path | None, artifacts: Path) -> Ser
         binary, args=cfg.args, env=dict(cfg.env), ready_path=cfg.ready.path, ready_timeout=cfg.ready.timeout,
         log_path=Path(artifacts) / "service.log", allow_public_debug=cfg.allow_public_debug, cwd=cfg.module,
     )
-
-
-def _group_pids(pgid: int) -> list[int]:
-    """Processes in process group ``pgid`` (Linux /proc), the leader first."""
-    pids = [pgid]
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == pgid:
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[-1].split()
-        if len(fields) > 2 and fields[2] == str(pgid):
-            pids.append(int(entry.name))
-    return pids
-
-
-def kill_group(proc: subprocess.Popen[Any], grace: float) -> None:
-    """Stop a process started with ``start_new_session=True`` and everything in its group."""
-    pgid = proc.pid
-    try:
-        os.killpg(pgid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        pass
-    try:
-        os.killpg(pgid, signal.SIGKILL)  # stragglers in the group, or the process itself
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
-        pass
 
 
 @atexit.register

@@ -1,6 +1,6 @@
 """The expensive work for one service, done once and shared by all its tests.
 
-``ServiceRun`` builds the sides, runs the interleaved benchmark rounds, and
+``GateRun`` builds the sides, runs the interleaved benchmark rounds, and
 (lazily, on the first runtime test) starts the service, drives load and
 captures profiles and a trace in one window.  A failure is remembered and
 re-raised for every test that depends on it, so one broken build reports on
@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pytest_goperf.bench.baseline import cache_key, git_worktree, plan_sides, tree_matches
-from pytest_goperf.bench.runner import BenchOutputs, run_interleaved
+from pytest_goperf.run.baseline import cache_key, git_worktree, plan_sides, tree_matches
+from pytest_goperf.run.rounds import BenchOutputs, run_interleaved
 from pytest_goperf.config import RUNTIME_GATES, GoperfConfig
 from pytest_goperf.errors import GoperfError
 from pytest_goperf.gates import Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side
-from pytest_goperf.go.load import build_loadgen
+from pytest_goperf.load.generator import build_loadgen
 from pytest_goperf.go.service import service_for
 from pytest_goperf.go.toolchain import GoToolchain, find_go
 from pytest_goperf.gates.cpu import judge_cpu
@@ -32,7 +32,7 @@ from pytest_goperf.gates.health import judge_goroutines, judge_heap
 from pytest_goperf.gates.latency import judge_latency
 from pytest_goperf.health.series import Series
 from pytest_goperf.pprof import read_profile
-from pytest_goperf.window import WindowResult, run_window
+from pytest_goperf.run.window import WindowResult, run_window
 
 
 
@@ -72,7 +72,7 @@ class _Once:
         return self._value
 
 
-class ServiceRun:
+class GateRun:
     """Everything measured for one goperf.yaml, kept for its tests."""
 
     def __init__(self, cfg: GoperfConfig, artifacts: Path, progress: Callable[[str], None] = lambda _m: None) -> None:

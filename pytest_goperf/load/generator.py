@@ -1,6 +1,6 @@
 """Drive load at a service: build the Go load generator once, run it, read its result.
 
-The generator ships as Go source inside the package (``go/loadgen``) and is
+The generator ships as Go source inside the package (``load/loadgen``) and is
 built with the user's toolchain on first use, cached by a hash of its source
 and the Go version, so CI needs no extra binary.  ``load.command`` runs the
 user's own tool instead; its latency is only judged if it writes our JSON.
@@ -23,9 +23,10 @@ from urllib.parse import urlsplit
 
 from ..config import LoadConfig
 from ..errors import LoadError
-from .ports import is_loopback_host, url_origin
-from .service import kill_group, tail_lines
-from .toolchain import GoToolchain
+from ..go.ports import is_loopback_host, url_origin
+from ..go.process import kill_group, tail_lines
+from ..go.toolchain import GoToolchain
+from .model import LoadResult, read_result
 
 LOADGEN_SOURCE = Path(__file__).parent / "loadgen"
 
@@ -72,115 +73,6 @@ def build_loadgen(go: GoToolchain, cache_dir: Path) -> Path:
             )
         os.replace(out, dest)  # atomic: concurrent builders agree on the result
     return dest
-
-
-@dataclass(frozen=True)
-class LoadErrors:
-    """Failed measured requests by class; ``status`` maps HTTP status to count (>= 400)."""
-
-    connect: int = 0
-    timeout: int = 0
-    io: int = 0
-    status: Mapping[int, int] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        return self.connect + self.timeout + self.io + sum(self.status.values())
-
-    def describe(self) -> str:
-        parts = [f"{n} {k}" for k, n in (("connect", self.connect), ("timeout", self.timeout), ("io", self.io)) if n]
-        parts += [f"{n} HTTP {code}" for code, n in sorted(self.status.items())]
-        return ", ".join(parts) or "none"
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    """The measured window's outcome (warmup requests counted apart). Times in seconds.
-
-    Latencies include every request that got a response (any status) or timed
-    out, measured from the scheduled start in the open model; connect and I/O
-    failures are counted, not timed.
-    """
-
-    model: str
-    target: str
-    rate_requested: float | None
-    connections: int
-    warmup: float
-    duration: float
-    requests: int
-    ok: int
-    achieved_rate: float
-    errors: LoadErrors
-    dropped: int
-    warmup_requests: int
-    warmup_errors: int
-    warmup_dropped: int
-    p50: float
-    p90: float
-    p99: float
-    p999: float
-    max: float
-    min: float
-    mean: float
-    histogram: tuple[tuple[float, float, int], ...]   # (lo, hi, count), seconds
-    interrupted: bool = False
-    send_rate: float | None = None    # requests actually started per second inside the window
-    path: Path | None = None
-
-    @property
-    def error_rate(self) -> float:
-        """(failed + dropped) / (sent + dropped): a request we could not even send is a failure too."""
-        denominator = self.requests + self.dropped
-        return (self.errors.total + self.dropped) / denominator if denominator else 0.0
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: Path | None = None) -> LoadResult:
-        try:
-            lat = data["latency_ns"]
-            err = data["errors"]
-            wu = data.get("warmup", {})
-            ns = 1e-9
-            rate = data.get("rate_requested")
-            return cls(
-                model=str(data.get("model", "open" if rate else "closed")),
-                target=str(data.get("target", "")),
-                rate_requested=float(rate) if rate else None,
-                connections=int(data.get("connections", 0)),
-                warmup=float(data.get("warmup_s", 0.0)),
-                duration=float(data["duration_s"]),
-                requests=int(data["requests"]),
-                ok=int(data.get("ok", int(data["requests"]) - int(err.get("total", 0)))),
-                achieved_rate=float(data["achieved_rate"]),
-                errors=LoadErrors(
-                    connect=int(err.get("connect", 0)), timeout=int(err.get("timeout", 0)), io=int(err.get("io", 0)),
-                    status={int(k): int(v) for k, v in err.get("status", {}).items()},
-                ),
-                dropped=int(data.get("dropped", 0)),
-                warmup_requests=int(wu.get("requests", 0)),
-                warmup_errors=int(wu.get("errors", 0)),
-                warmup_dropped=int(wu.get("dropped", 0)),
-                p50=lat["p50"] * ns, p90=lat["p90"] * ns, p99=lat["p99"] * ns, p999=lat.get("p999", lat["max"]) * ns,
-                max=lat["max"] * ns, min=lat.get("min", 0) * ns, mean=lat.get("mean", 0) * ns,
-                histogram=tuple((b[0] * ns, b[1] * ns, int(b[2])) for b in data.get("histogram", {}).get("buckets", [])),
-                interrupted=bool(data.get("interrupted", False)),
-                send_rate=float(data["send_rate"]) if data.get("send_rate") is not None else None,
-                path=path,
-            )
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            where = f" {path}" if path else ""
-            raise LoadError(f"load result{where} is not goperf-load/1 JSON: missing or bad {exc}") from exc
-
-
-def read_result(path: Path) -> LoadResult:
-    """Read a goperf-load/1 JSON result (ours, or one a ``load.command`` wrote)."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise LoadError(f"cannot read load result {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise LoadError(f"load result {path} is not a JSON object")
-    return LoadResult.from_json(data, Path(path))
 
 
 def check_target(target_url: str, allowed_hosts: Iterable[str] = ()) -> None:

@@ -11,7 +11,7 @@ import builtins
 from bisect import bisect_right
 from pathlib import Path
 
-from ..go.load import LoadResult
+from ..load.model import LoadResult
 from ..quantities import format_duration, format_share, parse_duration, parse_share
 from . import Verdict, enforce
 

@@ -1,0 +1,1 @@
+"""Orchestration: one gate run per goperf.yaml -- builds, interleaved bench rounds, the load window."""
