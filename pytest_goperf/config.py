@@ -254,11 +254,14 @@ def _service(node: Node | None, path: Path) -> ServiceConfig:
 
 def _gowork(f: dict[str, Node], path: Path) -> str:
     """service.gowork: off, auto, or a go.work file relative to the YAML (for git: baselines)."""
-    value = opt(f, "gowork", Node.string, "off")
-    if value in ("off", "auto"):
+    if "gowork" not in f:
+        return "off"
+    node = f["gowork"]
+    value = str(node.node.value) if isinstance(node.node, yaml.ScalarNode) else "a " + kind(node.node)
+    if value in ("off", "auto"):  # the text as written: YAML 1.1 would read a bare off as false
         return value
     work = (path.parent / value).resolve()
-    if work.name != "go.work" or not work.is_file():
+    if not isinstance(node.node, yaml.ScalarNode) or work.name != "go.work" or not work.is_file():
         raise f["gowork"].error(f"must be off, auto or the path of a go.work file, got {value!r} ({work} is not one)")
     return str(work)
 

