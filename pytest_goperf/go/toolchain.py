@@ -135,7 +135,7 @@ def inspect_go(path: Path, source: str) -> GoToolchain:
     return GoToolchain(path=path, version=version, goroot=goroot, source=source)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def find_go() -> GoToolchain:
     """The toolchain to use, checked to be Go 1.22 or newer (cached per process)."""
     candidates = _candidates()

@@ -18,7 +18,13 @@ import pytest
 from pytest_goperf.config import BenchConfig
 from pytest_goperf.errors import BenchError, BuildError
 from pytest_goperf.go.build import BuiltSide, Side, build_side
-from pytest_goperf.go.pgo_check import DEBUG_FLAGS, Rebuild, recorded_pgo, verify_pgo, with_pgodebug
+from pytest_goperf.go.pgo_check import (
+    DEBUG_FLAGS,
+    Rebuild,
+    recorded_pgo,
+    verify_pgo,
+    with_pgodebug,
+)
 from pytest_goperf.go.toolchain import GoToolchain
 from pytest_goperf.run.rounds import run_interleaved
 

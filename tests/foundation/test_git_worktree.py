@@ -115,6 +115,6 @@ def test_go_work_outside_the_repository_is_a_clear_error(tmp_path: Path) -> None
     repo = make_repo(tmp_path, svc_needs_lib=False)
     (repo / "go.work").unlink()
     (tmp_path / "go.work").write_text("go 1.22\n\nuse ./repo/svc\n")
-    with pytest.raises(BenchError, match=r"service.gowork uses .*go.work, which is outside the repository"):
-        with git_worktree(repo / "svc", "HEAD", tmp_path / "art", "auto"):
-            pass
+    with pytest.raises(BenchError, match=r"service.gowork uses .*go.work, which is outside the repository"), \
+            git_worktree(repo / "svc", "HEAD", tmp_path / "art", "auto"):
+        pass

@@ -50,10 +50,10 @@ def test_newer_toolchain_line_is_a_note_and_the_build_goes_on(go: GoToolchain, t
     built = build_side(go, Side("pgo-off", module, ".", "off"), tmp_path / "out", service_name="svc")
     assert built.service_binary is not None and built.service_binary.is_file()
     assert built.notes == (
-        f"{module / 'go.mod'}:5: toolchain go1.99.2 names a newer toolchain than {go.version}: goperf builds with "
-        f"{go.describe()} (GOTOOLCHAIN=local); set GOPERF_GO to build with go1.99.2",
-        f"GOTOOLCHAIN=auto in the environment is not used: goperf builds with {go.describe()}; "
-        "set GOPERF_GO to choose another toolchain",
+        (f"{module / 'go.mod'}:5: toolchain go1.99.2 names a newer toolchain than {go.version}: goperf builds with "
+         f"{go.describe()} (GOTOOLCHAIN=local); set GOPERF_GO to build with go1.99.2"),
+        (f"GOTOOLCHAIN=auto in the environment is not used: goperf builds with {go.describe()}; "
+         "set GOPERF_GO to choose another toolchain"),
     )
 
 

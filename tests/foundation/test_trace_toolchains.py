@@ -12,8 +12,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from pytest_goperf.go.toolchain import GoToolchain
 from pytest_goperf.trace import analyze_file
 from tests.trace.reference import reference_stats
