@@ -64,10 +64,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         return EXIT_OK
     verdicts = judge_rows(comparison, max_regression=args.max_regression, alpha=args.alpha,
                           old_label=args.old, new_label=args.new)
-    failed = [v for v in verdicts.values() if not v.passed and v.skipped is None]
+    failed = [v for v in verdicts.values() if v.failed]
     for v in verdicts.values():
-        if v.skipped is not None and v.figures.get("n_old") and v.figures.get("n_new"):
-            print(f"goperf compare: not judged: {v.skipped}", file=sys.stderr)
+        if v.skipped and v.figures.get("n_old") and v.figures.get("n_new"):
+            print(f"goperf compare: not judged: {v.message}", file=sys.stderr)
     for v in failed:
         print(f"goperf compare: FAIL {v.message}", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK

@@ -154,16 +154,16 @@ class GoperfItem(pytest.Item):
             self.user_properties.append((name, value))
         for warning in verdict.warnings:
             self.user_properties.append(("warning", warning))
-        if verdict.skipped is not None:
-            pytest.skip(verdict.skipped)
-        if not verdict.passed:
+        if verdict.skipped:
+            pytest.skip(verdict.message)
+        if verdict.failed:
             raise GateFailed(verdict)
 
     def _verdict(self) -> Verdict:
         if self.gate == "bench":
             outcome = self.run.bench()
             if self.key is None:
-                return Verdict(passed=False, message=f"{self.run.name}: the benchmark comparison produced no rows; "
+                return Verdict.fail(f"{self.run.name}: the benchmark comparison produced no rows; "
                                "check bench.bench and thresholds.bench.units")
             return outcome.verdicts[self.key]
         return self.run.runtime_verdict(self.gate)

@@ -40,14 +40,12 @@ def judge_cpu(
     t = top(profile)
     where = f"go tool pprof -http=: {os.fspath(profile_path)}" if profile_path is not None else "go tool pprof -http=: <profile>"
     if t.total == 0:
-        return Verdict(passed=True, message="the CPU profile holds no samples; nothing to judge",
-                       figures={"total": 0}, skipped="the CPU profile holds no samples (was the service idle?)")
+        return Verdict.skip("the CPU profile holds no samples (was the service idle?)", {"total": 0})
     hottest = next((r for r in t.rows if not _ignored(r.function, ignore)), None)
     limit = f"{max_function_share * 100:.2f}%"
     if hottest is None:
-        return Verdict(passed=True, message=f"every function is ignored by {list(ignore)}; nothing to judge",
-                       figures={"total": t.total, "max_function_share": max_function_share},
-                       warnings=("the ignore globs match every function in the profile",))
+        return Verdict.skip(f"every function in the profile is ignored by {list(ignore)}; nothing to judge",
+                            {"total": t.total, "max_function_share": max_function_share})
     share = hottest.flat / t.total
     figures: dict[str, float | int | str | None] = {
         "hottest_function": hottest.function, "hottest_flat_share": share,
@@ -61,11 +59,10 @@ def judge_cpu(
             + f"\ntop 10 of {t.sample_type} ({t.total} {t.unit} total):\n{_table(t, ignore)}\n"
             f"open the profile: {where}"
         )
-        return Verdict(passed=False, message=msg, figures=figures)
-    return Verdict(
-        passed=True,
-        message=f"cpu: hottest function {hottest.function} takes {share * 100:.2f}% (flat), within {limit}",
-        figures=figures,
+        return Verdict.fail(msg, figures)
+    return Verdict.ok(
+        f"cpu: hottest function {hottest.function} takes {share * 100:.2f}% (flat), within {limit}",
+        figures,
     )
 
 

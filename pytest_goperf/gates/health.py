@@ -22,7 +22,7 @@ def judge_heap(times: Sequence[float], inuse_bytes: Sequence[float], *, max_grow
     read as a leak.
     """
     if len(inuse_bytes) < MIN_SAMPLES:
-        return Verdict(passed=False, message="", skipped=(
+        return Verdict.skip((
             f"heap: only {len(inuse_bytes)} heap samples in the window, need {MIN_SAMPLES}; "
             "lengthen load.duration or shorten load.sample_every (none are taken while the trace records)"))
     trend = theil_sen(times, inuse_bytes)
@@ -36,18 +36,18 @@ def judge_heap(times: Sequence[float], inuse_bytes: Sequence[float], *, max_grow
                f"{trend.n} samples over {format_duration(trend.span)})")
     if growth <= max_growth or trend.low <= 0:
         why = "" if growth <= max_growth else " (the slope's 95% CI includes 0: no significant growth)"
-        return Verdict(passed=True, message=f"{summary}; threshold {max_growth * 100:.2f}%/min{why}", figures=figures)
+        return Verdict.ok(f"{summary}; threshold {max_growth * 100:.2f}%/min{why}", figures)
     hint = (f"\nWhat grew: go tool pprof -sample_index=inuse_space -diff_base {first_profile or '<first heap profile>'} "
             f"{last_profile or '<last heap profile>'}")
-    return Verdict(passed=False, figures=figures, message=(
-        f"heap keeps growing under constant load: {summary}, above max_growth {max_growth * 100:.2f}%/min.{hint}"))
+    return Verdict.fail(
+        f"heap keeps growing under constant load: {summary}, above max_growth {max_growth * 100:.2f}%/min.{hint}", figures)
 
 
 def judge_goroutines(times: Sequence[float], counts: Sequence[float], *, max_drift: float,
                      last_profile: str | None = None) -> Verdict:
     """Fail when any goroutine sample strays beyond ±max_drift of the median, or the count trends up."""
     if len(counts) < MIN_SAMPLES:
-        return Verdict(passed=False, message="", skipped=(
+        return Verdict.skip((
             f"goroutines: only {len(counts)} samples in the window, need {MIN_SAMPLES}; "
             "lengthen load.duration or shorten load.sample_every (none are taken while the trace records)"))
     d = drift(times, counts)
@@ -59,10 +59,10 @@ def judge_goroutines(times: Sequence[float], counts: Sequence[float], *, max_dri
                f"{format_duration(times[d.worst_index] - times[0])} ({d.worst_deviation * 100:+.1f}%), trend "
                f"{d.trend.slope * 60:+.2f}/min ({d.trend.rise_over_window * 100:+.1f}% across the window)")
     if d.within(max_drift):
-        return Verdict(passed=True, figures=figures, message=f"{summary}; allowed drift ±{max_drift * 100:.1f}%")
-    return Verdict(passed=False, figures=figures, message=(
+        return Verdict.ok(f"{summary}; allowed drift ±{max_drift * 100:.1f}%", figures)
+    return Verdict.fail(
         f"goroutine count drifts under constant load: {summary}; allowed drift ±{max_drift * 100:.1f}%.\n"
-        f"Where they wait: {last_profile or 'the last goroutine?debug=1 dump'} (goroutines grouped by stack)"))
+        f"Where they wait: {last_profile or 'the last goroutine?debug=1 dump'} (goroutines grouped by stack)", figures)
 
 
 def assert_heap_plateau(times: Sequence[float], inuse_bytes: Sequence[float], max_growth: str = "5%/min") -> Verdict:

@@ -63,8 +63,7 @@ def judge_latency(result: LoadResult | None, *, p50: float | None = None, p90: f
                   skip_reason: str | None = None) -> Verdict:
     """Compare a load result with latency limits (seconds), an error-rate limit (fraction) and a minimum rate."""
     if result is None:
-        return Verdict(passed=True, message="latency: no load result", skipped=skip_reason or
-                       "no goperf-load/1 result: load.command did not write one (set load.result)")
+        return Verdict.skip(skip_reason or "no goperf-load/1 result: load.command did not write one (set load.result)")
     path = result_path or result.path
     figures: dict[str, float | int | str | None] = {
         "p50": result.p50, "p90": result.p90, "p99": result.p99, "p99.9": result.p999, "max": result.max,
@@ -92,10 +91,10 @@ def judge_latency(result: LoadResult | None, *, p50: float | None = None, p90: f
     where = f"\n  result: {path}" if path else ""
     if failures:
         message = f"latency: {'; '.join(failures)}\n{describe(result)}{where}"
-        return Verdict(passed=False, message=message, figures=figures, warnings=tuple(warnings))
+        return Verdict.fail(message, figures, tuple(warnings))
     message = (f"latency ok: p99 {format_duration(result.p99)}, error rate {format_share(result.error_rate)}, "
                f"{result.achieved_rate:.1f}/s")
-    return Verdict(passed=True, message=message, figures=figures, warnings=tuple(warnings))
+    return Verdict.ok(message, figures, tuple(warnings))
 
 
 def _seconds(value: str | float | None) -> float | None:

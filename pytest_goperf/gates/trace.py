@@ -85,13 +85,8 @@ def judge_scheduler(
     """Scheduler latency (time Runnable before running) against thresholds in seconds."""
     s = stats.sched_latency
     if s.count == 0:
-        return Verdict(
-            passed=True,
-            message="scheduler latency: the trace holds no runnable-to-running intervals",
-            figures={"sched_count": 0},
-            warnings=stats.warnings,
-            skipped="no scheduler-latency intervals in the trace (is it empty or too short?)",
-        )
+        return Verdict.skip("no scheduler-latency intervals in the trace (is it empty or too short?)",
+                            {"sched_count": 0}, stats.warnings)
     ok, msg, fig = _judge(
         "scheduler latency",
         s,
@@ -101,7 +96,7 @@ def judge_scheduler(
         "made runnable at",
         "sched",
     )
-    return Verdict(passed=ok, message=msg, figures=fig, warnings=stats.warnings)
+    return (Verdict.ok if ok else Verdict.fail)(msg, fig, stats.warnings)
 
 
 def judge_gc(
@@ -114,12 +109,7 @@ def judge_gc(
     """GC stop-the-world pauses against thresholds in seconds; no pause at all passes."""
     s = stats.gc_stw
     if stats.generations == 0:
-        return Verdict(
-            passed=True,
-            message="GC pauses: the trace holds no events",
-            warnings=stats.warnings,
-            skipped="the trace holds no events",
-        )
+        return Verdict.skip("the trace holds no events", {}, stats.warnings)
     ok, msg, fig = _judge(
         "GC stop-the-world pauses",
         s,
@@ -130,7 +120,7 @@ def judge_gc(
         "gc_stw",
     )
     fig["gc_count"] = stats.gc_count
-    return Verdict(passed=ok, message=msg, figures=fig, warnings=stats.warnings)
+    return (Verdict.ok if ok else Verdict.fail)(msg, fig, stats.warnings)
 
 
 def _seconds(value: str | float | None, name: str) -> float | None:
