@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_goperf.config import RUNTIME_GATES, GoperfConfig, is_config_file, load_config
+from pytest_goperf.config import GoperfConfig, is_config_file, load_config
 from pytest_goperf.errors import GoperfError
 from pytest_goperf.gates import GateFailed, Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side
@@ -133,9 +133,8 @@ class GoperfService(pytest.Collector):
                     yield GoperfItem.from_parent(self, name=f"bench[{key[0]} {key[1]}]", gate="bench", key=key)
                 if not outcome.verdicts:
                     yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
-        for gate in RUNTIME_GATES:
-            if getattr(thresholds, gate) is not None:
-                yield GoperfItem.from_parent(self, name=gate, gate=gate, key=None)
+        for gate in thresholds.runtime:
+            yield GoperfItem.from_parent(self, name=gate, gate=gate, key=None)
 
 
 class GoperfItem(pytest.Item):

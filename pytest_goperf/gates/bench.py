@@ -17,13 +17,31 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pytest_goperf.bench.compare import Comparison, Row, vs_base
 from pytest_goperf.bench.stats import Summary, min_samples_for_alpha
 from pytest_goperf.bench.units import scale
 from pytest_goperf.errors import ConfigError
-from pytest_goperf.gates import GateFailed, Verdict, enforce
+from pytest_goperf.gates.spec import limit
+from pytest_goperf.gates.verdict import GateFailed, Verdict, enforce
 from pytest_goperf.quantities import parse_share
+
+
+@dataclass(frozen=True)
+class BenchThreshold:
+    """``thresholds.bench``: judged per (benchmark, unit) row, Holm-corrected across the service's rows."""
+
+    max_regression: float = limit("share", 0.05, "a significant change in the worse direction above this fails")
+    alpha: float = limit("number", 0.05, "significance level of the family (Holm), between 0 and 1")
+    min_improvement: float | None = limit("share", None, "every judged row must improve significantly by this much")
+    units: tuple[str, ...] | None = limit("strings", None, "units to judge (sec/op, B/op, allocs/op, ...); default all")
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(key, message) for values that parse but make no sense."""
+        if not 0 < self.alpha < 1:
+            return [("alpha", f"must be between 0 and 1, got {self.alpha}")]
+        return []
 
 
 def holm(pvalues: list[float]) -> list[float]:

@@ -11,10 +11,21 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pytest_goperf.gates import Verdict, enforce
-from pytest_goperf.pprof import Profile, Top, read_profile, top
+from pytest_goperf.gates.spec import Evidence, RuntimeGate, limit
+from pytest_goperf.gates.verdict import Verdict, enforce
 from pytest_goperf.quantities import parse_share
+
+if TYPE_CHECKING:
+    from pytest_goperf.pprof import Profile, Top
+
+
+@dataclass(frozen=True)
+class CpuThreshold:
+    max_function_share: float = limit("share", 0.30, "the hottest non-ignored function's flat share may not exceed this")
+    ignore: tuple[str, ...] = limit("strings", (), "function-name globs left out of the ranking, e.g. runtime.*")
 
 
 def _ignored(function: str, ignore: Sequence[str]) -> bool:
@@ -37,6 +48,8 @@ def judge_cpu(
     profile_path: str | os.PathLike[str] | None = None,
 ) -> Verdict:
     """Fail when the hottest non-ignored function's flat share exceeds ``max_function_share`` (a fraction)."""
+    from pytest_goperf.pprof import top
+
     t = top(profile)
     where = f"go tool pprof -http=: {os.fspath(profile_path)}" if profile_path is not None else "go tool pprof -http=: <profile>"
     if t.total == 0:
@@ -74,8 +87,20 @@ def assert_top_function_below(
     profile_path: str | os.PathLike[str] | None = None,
 ) -> Verdict:
     """Raise ``GateFailed`` unless the hottest non-ignored function is below ``share`` (e.g. ``"30%"``)."""
+    from pytest_goperf.pprof import Profile, read_profile
+
     if not isinstance(profile, Profile):
         profile_path = profile_path if profile_path is not None else profile
         profile = read_profile(profile)
     limit = parse_share(share)
     return enforce(judge_cpu(profile, max_function_share=limit, ignore=ignore, profile_path=profile_path))
+
+
+def _judge_window(evidence: Evidence, threshold: CpuThreshold) -> Verdict:
+    profile, path = evidence.cpu_profile()
+    return judge_cpu(profile, max_function_share=threshold.max_function_share, ignore=threshold.ignore,
+                     profile_path=path)
+
+
+GATE = RuntimeGate(key="cpu", threshold=CpuThreshold, needs=frozenset({"cpu"}), judge=_judge_window,
+                   summary="no single function takes more than a share of CPU time (flat, CPU profile of the window)")

@@ -24,7 +24,7 @@ def test_example_config_loads() -> None:
     assert cfg.service.name == "go-service"
     assert cfg.service.module == EXAMPLE.parent
     assert cfg.bench.baseline == "pgo-off" and cfg.bench.candidate == "pgo"
-    assert cfg.thresholds.cpu is not None and cfg.thresholds.cpu.max_function_share == pytest.approx(0.30)
+    assert cfg.thresholds.runtime["cpu"].max_function_share == pytest.approx(0.30)
     assert cfg.load is not None and sum(r.weight for r in cfg.load.requests) == 4
 
 
@@ -39,10 +39,10 @@ thresholds:
 """))
     assert cfg.load is not None
     assert (cfg.load.warmup, cfg.load.duration, cfg.load.trace) == (1.5, 120.0, 0.5)
-    assert cfg.thresholds.scheduler is not None and cfg.thresholds.scheduler.p99 == pytest.approx(200e-6)
-    assert cfg.thresholds.gc is not None and cfg.thresholds.gc.max_stw == pytest.approx(1e-3)
-    assert cfg.thresholds.heap is not None and cfg.thresholds.heap.max_growth == pytest.approx(0.05)
-    assert cfg.thresholds.latency is not None and cfg.thresholds.latency.max_error_rate == pytest.approx(0.001)
+    assert cfg.thresholds.runtime["scheduler"].p99 == pytest.approx(200e-6)
+    assert cfg.thresholds.runtime["gc"].max_stw == pytest.approx(1e-3)
+    assert cfg.thresholds.runtime["heap"].max_growth == pytest.approx(0.05)
+    assert cfg.thresholds.runtime["latency"].max_error_rate == pytest.approx(0.001)
     assert cfg.service.name == tmp_path.name
 
 
