@@ -150,7 +150,36 @@ def load_config(path: str | Path) -> GoperfConfig:
         raise top["thresholds"].error(
             f"{', '.join(runtime)} need the service under load: add a 'load' section with at least one request"
         )
+    if load is not None:
+        _check_needs(thresholds, top["thresholds"], service, load)
     return GoperfConfig(path=path, service=service, bench=bench, load=load, thresholds=thresholds)
+
+
+_DEBUG_FLAG = re.compile(r"^--?[\w.-]*(?:debug|pprof)[\w.-]*=\S*:\d+$", re.IGNORECASE)
+
+
+def has_debug_endpoints(service: ServiceConfig) -> bool:
+    """Whether the service will serve pprof: ``{debug_addr}`` in its args, a debug flag, or attach.debug_url."""
+    if service.attach is not None:
+        return service.attach.debug_url is not None
+    return any("{debug_addr}" in a or _DEBUG_FLAG.match(a) for a in service.args)
+
+
+def _check_needs(thresholds: Thresholds, node: Node, service: ServiceConfig, load: LoadConfig) -> None:
+    """What each gate needs measured must be possible, said before anything is built."""
+    from pytest_goperf.gates.registry import runtime_gate
+
+    fields = node.mapping(("bench", *thresholds.runtime))
+    for key in thresholds.runtime:
+        needs = runtime_gate(key).needs
+        if needs & {"cpu", "trace", "heap", "goroutines"} and not has_debug_endpoints(service):
+            where = ("service.attach.debug_url" if service.attach is not None
+                     else "service.args (pass '-debug-addr={debug_addr}' or your service's own pprof flag)")
+            raise fields[key].error(f"this gate reads pprof data ({', '.join(sorted(needs))}) but the service has "
+                                    f"no debug endpoints: set {where}")
+        if "trace" in needs and load.trace <= 0:
+            raise fields[key].error(f"this gate reads the execution trace, but load.trace is {load.trace:g}s; "
+                                    "set load.trace to a duration inside the window, e.g. 5s")
 
 
 def _check_module(service: ServiceConfig, node: Node | None, path: Path) -> None:

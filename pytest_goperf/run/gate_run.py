@@ -223,11 +223,22 @@ class GateRun:
         service = service_for(cfg.service, binary, self.artifacts)
         with service:
             mode = f"{load.rate:g} req/s" if load.rate else f"{load.connections} connections, closed model"
-            self._say(f"load: {load.warmup:g}s warmup + {load.duration:g}s window at {mode}; capturing")
+            captures = self.captures()
+            self._say(f"load: {load.warmup:g}s warmup + {load.duration:g}s window at {mode}; "
+                      f"capturing {', '.join(sorted(captures)) or 'nothing but the load result'}")
             result = run_window(service, load, self.artifacts, loadgen=loadgen, allowed_hosts=allowed,
-                                command_cwd=cfg.path.parent)
+                                command_cwd=cfg.path.parent, captures=captures)
         self.notes.append(f"plugin CPU during the window: {result.plugin_cpu * 100:.1f}% of a core")
+        costs = result.series.costs() if result.series is not None else None
+        if costs:
+            self.notes.append(f"sampling cost inside the service: {costs}")
         return result
+
+    def captures(self) -> frozenset[str]:
+        """What the window must capture: the union of what the configured runtime gates need."""
+        from pytest_goperf.gates.registry import runtime_gate
+
+        return frozenset(need for key in self.cfg.thresholds.runtime for need in runtime_gate(key).needs) - {"load"}
 
     def runtime_verdict(self, gate: str) -> Verdict:
         """The verdict of one runtime gate, by its ``thresholds`` key."""
