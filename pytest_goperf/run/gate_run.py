@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from pytest_goperf.run.baseline import cache_key, git_worktree, plan_sides, tree_matches
 from pytest_goperf.run.rounds import BenchOutputs, run_interleaved
 from pytest_goperf.config import GoperfConfig
-from pytest_goperf.errors import GoperfError
+from pytest_goperf.errors import ConfigError, GoperfError
 from pytest_goperf.gates import Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side
 from pytest_goperf.load.generator import build_loadgen
@@ -122,6 +122,12 @@ class GateRun:
 
     def _run_bench(self) -> BenchOutcome:
         self.artifacts.mkdir(parents=True, exist_ok=True)
+        from pytest_goperf.go.bench_pattern import bench_pattern_error
+
+        problem = bench_pattern_error(self.go(), self.cfg.bench.bench, self.artifacts.parent / ".cache")
+        if problem is not None:
+            raise ConfigError(f"{self.cfg.where('bench.bench')}: Go refuses this -bench pattern: {problem}; "
+                              "go test splits it on '/' and '|' and reads each element as an RE2 regexp")
         plan = plan_sides(self.cfg)
         notes: list[str] = []
         with ExitStack() as stack:
