@@ -1,7 +1,7 @@
 """The ``goperf`` command: inspect benchmark files, profiles and traces by hand.
 
 Thin by design: parse arguments, call the library, print.  Exit codes follow
-DESIGN.md section 4: 0 fine, 1 a gate or comparison failed, 2 usage or input
+docs/design.md#cli-and-json-contracts: 0 fine, 1 a gate or comparison failed, 2 usage or input
 error (one clear line on stderr, no traceback).
 """
 
@@ -36,7 +36,7 @@ def _add_compare(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     p.add_argument("--max-regression", default=None, help="exit 1 when a row is worse by more than this (e.g. 5%%) and significant "
                    "after Holm correction over all rows, as the bench gate decides")
-    p.add_argument("--json", action="store_true", help="print the JSON of DESIGN.md section 4")
+    p.add_argument("--json", action="store_true", help="print the JSON of docs/design.md#cli-and-json-contracts")
     p.set_defaults(func=_cmd_compare)
 
 
@@ -64,10 +64,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         return EXIT_OK
     verdicts = judge_rows(comparison, max_regression=args.max_regression, alpha=args.alpha,
                           old_label=args.old, new_label=args.new)
-    failed = [v for v in verdicts.values() if not v.passed and v.skipped is None]
+    failed = [v for v in verdicts.values() if v.failed]
     for v in verdicts.values():
-        if v.skipped is not None and v.figures.get("n_old") and v.figures.get("n_new"):
-            print(f"goperf compare: not judged: {v.skipped}", file=sys.stderr)
+        if v.skipped and v.figures.get("n_old") and v.figures.get("n_new"):
+            print(f"goperf compare: not judged: {v.message}", file=sys.stderr)
     for v in failed:
         print(f"goperf compare: FAIL {v.message}", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
@@ -81,7 +81,7 @@ def _add_top(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("profile", help="a pprof profile (gzipped or not)")
     p.add_argument("--sample-index", default=None, help="sample type to use (default: as pprof chooses)")
     p.add_argument("-n", type=int, default=10, help="rows to show; 0 shows all (default 10)")
-    p.add_argument("--json", action="store_true", help="print the JSON of DESIGN.md section 4")
+    p.add_argument("--json", action="store_true", help="print the JSON of docs/design.md#cli-and-json-contracts")
     p.set_defaults(func=_cmd_top)
 
 
@@ -106,7 +106,7 @@ def _cmd_top(args: argparse.Namespace) -> int:
 def _add_trace(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser("trace", help="scheduler latency, STW pauses and blocking from a Go execution trace")
     p.add_argument("trace", help="a runtime/trace file (Go 1.22+)")
-    p.add_argument("--json", action="store_true", help="print the JSON of DESIGN.md section 4")
+    p.add_argument("--json", action="store_true", help="print the JSON of docs/design.md#cli-and-json-contracts")
     p.set_defaults(func=_cmd_trace)
 
 

@@ -1,22 +1,27 @@
 """goperf.yaml -> frozen dataclasses.
 
-The schema is DESIGN.md section 2.  Durations are stored in seconds (float),
+The schema is docs/design.md#goperfyaml.  Durations are stored in seconds (float),
 shares as fractions, sizes in bytes.  Errors name the file, line and key and
 suggest the closest valid key.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from pytest_goperf.errors import ConfigError
+from pytest_goperf.gates.bench import BenchThreshold
 from pytest_goperf.quantities import parse_duration, parse_rate_per_minute
-from pytest_goperf.yaml_nodes import Node, kind, opt
+from pytest_goperf.yaml_nodes import Node, key_lines, kind, opt
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -80,62 +85,15 @@ class LoadConfig:
 
 
 @dataclass(frozen=True)
-class BenchThreshold:
-    max_regression: float = 0.05
-    alpha: float = 0.05
-    min_improvement: float | None = None
-    units: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class CpuThreshold:
-    max_function_share: float = 0.30
-    ignore: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class HeapThreshold:
-    max_growth: float = 0.05          # fraction of the median per minute
-
-
-@dataclass(frozen=True)
-class GoroutineThreshold:
-    max_drift: float = 0.10
-
-
-@dataclass(frozen=True)
-class SchedulerThreshold:
-    p50: float | None = None          # seconds
-    p90: float | None = None
-    p99: float | None = 200e-6
-    max: float | None = None
-
-
-@dataclass(frozen=True)
-class GcThreshold:
-    max_stw: float | None = 1e-3      # seconds
-    p99_stw: float | None = None
-
-
-@dataclass(frozen=True)
-class LatencyThreshold:
-    p50: float | None = None          # seconds
-    p90: float | None = None
-    p99: float | None = None
-    max: float | None = None
-    max_error_rate: float | None = None   # fraction
-    min_rate: float | None = None     # requests/s achieved
-
-
-@dataclass(frozen=True)
 class Thresholds:
+    """``thresholds``: the bench gate's, and each runtime gate's by key, in registry order."""
+
     bench: BenchThreshold | None = None
-    cpu: CpuThreshold | None = None
-    heap: HeapThreshold | None = None
-    goroutines: GoroutineThreshold | None = None
-    scheduler: SchedulerThreshold | None = None
-    gc: GcThreshold | None = None
-    latency: LatencyThreshold | None = None
+    runtime: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def runtime_keys(self) -> tuple[str, ...]:
+        return tuple(self.runtime)
 
 
 @dataclass(frozen=True)
@@ -145,11 +103,15 @@ class GoperfConfig:
     bench: BenchConfig
     load: LoadConfig | None
     thresholds: Thresholds
+    lines: dict[str, int] = field(default_factory=dict, compare=False)   # dotted key -> line in the file
+
+    def where(self, key: str) -> str:
+        """``file:line: key`` for errors found after loading (e.g. by the Go toolchain)."""
+        line = self.lines.get(key)
+        return f"{self.path}:{line}: {key}" if line is not None else f"{self.path}: {key}"
 
 
 # --- loading ----------------------------------------------------------------
-
-RUNTIME_GATES = ("cpu", "heap", "goroutines", "scheduler", "gc", "latency")
 
 CONFIG_NAMES = ("goperf.yaml", "goperf.yml")
 CONFIG_SUFFIX = ".goperf.yaml"
@@ -190,12 +152,42 @@ def load_config(path: str | Path) -> GoperfConfig:
     needs_source = service.attach is None or thresholds.bench is not None
     if needs_source:
         _check_module(service, top.get("service"), path)
-    runtime = [n for n in RUNTIME_GATES if getattr(thresholds, n)]
+    runtime = list(thresholds.runtime)
     if runtime and load is None:
         raise top["thresholds"].error(
             f"{', '.join(runtime)} need the service under load: add a 'load' section with at least one request"
         )
-    return GoperfConfig(path=path, service=service, bench=bench, load=load, thresholds=thresholds)
+    if load is not None:
+        _check_needs(thresholds, top["thresholds"], service, load)
+    return GoperfConfig(path=path, service=service, bench=bench, load=load, thresholds=thresholds,
+                        lines=key_lines(root))
+
+
+_DEBUG_FLAG = re.compile(r"^--?[\w.-]*(?:debug|pprof)[\w.-]*=\S*:\d+$", re.IGNORECASE)
+
+
+def has_debug_endpoints(service: ServiceConfig) -> bool:
+    """Whether the service will serve pprof: ``{debug_addr}`` in its args, a debug flag, or attach.debug_url."""
+    if service.attach is not None:
+        return service.attach.debug_url is not None
+    return any("{debug_addr}" in a or _DEBUG_FLAG.match(a) for a in service.args)
+
+
+def _check_needs(thresholds: Thresholds, node: Node, service: ServiceConfig, load: LoadConfig) -> None:
+    """What each gate needs measured must be possible, said before anything is built."""
+    from pytest_goperf.gates.registry import runtime_gate
+
+    fields = node.mapping(("bench", *thresholds.runtime))
+    for key in thresholds.runtime:
+        needs = runtime_gate(key).needs
+        if needs & {"cpu", "trace", "heap", "goroutines"} and not has_debug_endpoints(service):
+            where = ("service.attach.debug_url" if service.attach is not None
+                     else "service.args (pass '-debug-addr={debug_addr}' or your service's own pprof flag)")
+            raise fields[key].error(f"this gate reads pprof data ({', '.join(sorted(needs))}) but the service has "
+                                    f"no debug endpoints: set {where}")
+        if "trace" in needs and load.trace <= 0:
+            raise fields[key].error(f"this gate reads the execution trace, but load.trace is {load.trace:g}s; "
+                                    "set load.trace to a duration inside the window, e.g. 5s")
 
 
 def _check_module(service: ServiceConfig, node: Node | None, path: Path) -> None:
@@ -280,11 +272,8 @@ def _bench(node: Node) -> BenchConfig:
             parse_duration(benchtime)
         except ValueError as exc:
             raise f["benchtime"].error(f"{exc} (or an iteration count such as 100x)") from None
+    # Checked with Go's own testing package before any build (go/bench_pattern.py): RE2, split on '/'.
     pattern = str(opt(f, "bench", lambda n: n.value(), "."))
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise f["bench"].error(f"not a valid regexp: {exc}") from None
     return BenchConfig(
         packages=opt(f, "packages", Node.strings, ("./...",)),
         bench=pattern,
@@ -354,42 +343,37 @@ def _load(node: Node, base: Path) -> LoadConfig:
 
 
 def _thresholds(node: Node) -> Thresholds:
-    f = node.mapping(("bench", "cpu", "heap", "goroutines", "scheduler", "gc", "latency"))
-    out: dict[str, Any] = {}
-    if "bench" in f:
-        b = f["bench"].mapping(("max_regression", "alpha", "min_improvement", "units"))
-        alpha = opt(b, "alpha", lambda n: n.number(), 0.05)
-        if not 0 < alpha < 1:
-            raise b["alpha"].error(f"must be between 0 and 1, got {alpha}")
-        out["bench"] = BenchThreshold(
-            max_regression=opt(b, "max_regression", Node.share, 0.05),
-            alpha=alpha,
-            min_improvement=opt(b, "min_improvement", Node.share, None),
-            units=opt(b, "units", Node.strings, None),
-        )
-    if "cpu" in f:
-        c = f["cpu"].mapping(("max_function_share", "ignore"))
-        out["cpu"] = CpuThreshold(
-            max_function_share=opt(c, "max_function_share", Node.share, 0.30),
-            ignore=opt(c, "ignore", Node.strings, ()),
-        )
-    if "heap" in f:
-        h = f["heap"].mapping(("max_growth",))
-        out["heap"] = HeapThreshold(max_growth=opt(h, "max_growth", lambda n: n.parsed(parse_rate_per_minute), 0.05))
-    if "goroutines" in f:
-        g = f["goroutines"].mapping(("max_drift",))
-        out["goroutines"] = GoroutineThreshold(max_drift=opt(g, "max_drift", Node.share, 0.10))
-    if "scheduler" in f:
-        s = f["scheduler"].mapping(("p50", "p90", "p99", "max"))
-        out["scheduler"] = SchedulerThreshold(**{k: opt(s, k, Node.duration, None) for k in s})
-    if "gc" in f:
-        g = f["gc"].mapping(("max_stw", "p99_stw"))
-        out["gc"] = GcThreshold(**{k: opt(g, k, Node.duration, None) for k in g})
-    if "latency" in f:
-        lat = f["latency"].mapping(("p50", "p90", "p99", "max", "max_error_rate", "min_rate"))
-        out["latency"] = LatencyThreshold(
-            **{k: opt(lat, k, Node.duration, None) for k in ("p50", "p90", "p99", "max")},
-            max_error_rate=opt(lat, "max_error_rate", Node.share, None),
-            min_rate=opt(lat, "min_rate", lambda n: n.number(), None),
-        )
-    return Thresholds(**out)
+    from pytest_goperf.gates.registry import RUNTIME_GATES
+
+    f = node.mapping(("bench", *(g.key for g in RUNTIME_GATES)))
+    bench = parse_threshold(f["bench"], BenchThreshold) if "bench" in f else None
+    runtime = {g.key: parse_threshold(f[g.key], g.threshold) for g in RUNTIME_GATES if g.key in f}
+    return Thresholds(bench=bench, runtime=runtime)
+
+
+_KINDS: dict[str, Callable[[Node], Any]] = {
+    "duration": Node.duration,
+    "share": Node.share,
+    "number": Node.number,
+    "integer": Node.integer,
+    "strings": Node.strings,
+    "rate_per_minute": lambda n: n.parsed(parse_rate_per_minute),
+    "boolean": Node.boolean,
+    "string": Node.string,
+}
+
+
+def parse_threshold(node: Node, cls: type[T]) -> T:
+    """Build a threshold dataclass from its YAML mapping, each field read as its ``limit(kind)`` says."""
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    given = node.mapping(tuple(f.name for f in fields)) if not _is_null(node) else {}
+    values = {f.name: _KINDS[f.metadata["kind"]](given[f.name]) for f in fields
+              if f.name in given and not _is_null(given[f.name])}
+    threshold = cls(**values)
+    for key, message in getattr(threshold, "problems", lambda: [])():
+        raise (given[key] if key in given else node).error(message)
+    return threshold
+
+
+def _is_null(node: Node) -> bool:
+    return isinstance(node.node, yaml.ScalarNode) and node.node.tag.endswith(":null")

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_goperf.config import RUNTIME_GATES, GoperfConfig, is_config_file, load_config
+from pytest_goperf.config import GoperfConfig, is_config_file, load_config
 from pytest_goperf.errors import GoperfError
 from pytest_goperf.gates import GateFailed, Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side
 from pytest_goperf.go.toolchain import GoToolchain, find_go
+from pytest_goperf.selection import bench_may_be_selected
 
 if TYPE_CHECKING:  # the heavy imports (numpy, scipy) wait until goperf really runs
     from pytest_goperf.run.gate_run import GateRun
@@ -59,7 +60,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="folder for binaries, bench outputs, profiles and traces, one subfolder per service "
                          "(default .goperf; ini: goperf_artifacts)")
     parser.addini("goperf", type="bool", default=False, help="same as --goperf")
-    parser.addini("goperf_artifacts", default=".goperf", help="same as --goperf-artifacts")
+    parser.addini("goperf_artifacts", default="",
+                  help="same as --goperf-artifacts; a relative path is relative to the ini file's folder")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -67,10 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
     enabled = config.getoption("goperf")
     if enabled is None:
         enabled = bool(config.getini("goperf"))
-    raw = config.getoption("goperf_artifacts") or config.getini("goperf_artifacts") or ".goperf"
-    artifacts = Path(raw)
-    if not artifacts.is_absolute():
-        artifacts = Path(config.invocation_params.dir) / artifacts
+    artifacts = _artifacts_root(config)
 
     def write(message: str) -> None:
         """Progress goes to the real terminal at once, also while a test's output is captured."""
@@ -83,6 +82,23 @@ def pytest_configure(config: pytest.Config) -> None:
             reporter.write(message + "\n", flush=True)
 
     config.stash[state_key] = GoperfState(enabled=bool(enabled), artifacts=artifacts, write=write)
+
+
+def _artifacts_root(config: pytest.Config) -> Path:
+    """--goperf-artifacts is relative to where pytest was invoked; the ini key to the ini file's folder.
+
+    That is how pytest treats its own path options, and it keeps one
+    artifacts root (and one baseline build cache) whatever the working directory of a CI step.
+    """
+    invoked = Path(config.invocation_params.dir)
+    given: str | None = config.getoption("goperf_artifacts")
+    if given:
+        return (invoked / given).resolve()
+    raw = str(config.getini("goperf_artifacts") or "")
+    if not raw:
+        return (invoked / ".goperf").resolve()
+    base = config.inipath.parent if config.inipath is not None else invoked
+    return (base / raw).resolve()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -119,23 +135,38 @@ class GoperfService(pytest.Collector):
 
     def collect(self) -> Iterator[pytest.Item]:
         thresholds = self.run.cfg.thresholds
-        if thresholds.bench is not None and self.config.option.collectonly:
+        if thresholds.bench is not None:
+            yield from self._bench_items()
+        for gate in thresholds.runtime:
+            yield GoperfItem.from_parent(self, name=gate, gate=gate, key=None)
+
+    def _bench_items(self) -> Iterator[pytest.Item]:
+        if self.config.option.collectonly:
             # Listing tests must not build and benchmark for minutes: the rows are known only after the rounds.
-            yield GoperfItem.from_parent(self, name="bench[*]", gate="bench", key=None)
-        elif thresholds.bench is not None:
-            try:
-                outcome = self.run.bench()
-            except GoperfError:
-                # Shown as one failing test with the build/bench output, not a collection crash.
-                yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
-            else:
-                for key in outcome.verdicts:
-                    yield GoperfItem.from_parent(self, name=f"bench[{key[0]} {key[1]}]", gate="bench", key=key)
-                if not outcome.verdicts:
-                    yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
-        for gate in RUNTIME_GATES:
-            if getattr(thresholds, gate) is not None:
-                yield GoperfItem.from_parent(self, name=gate, gate=gate, key=None)
+            yield self._bench_item("*", key=None)
+            return
+        selected, why = bench_may_be_selected(self)
+        if not selected:
+            self.config.stash[state_key].write(f"goperf {self.run.name}: bench rounds not run ({why})")
+            return
+        try:
+            outcome = self.run.bench()
+        except GoperfError:
+            # Shown as one failing test with the build/bench output, not a collection crash.
+            yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
+            return
+        for key in outcome.verdicts:
+            yield self._bench_item(f"{key[0]} {key[1]}", key=key)
+        if not outcome.verdicts:
+            yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
+
+    def _bench_item(self, row: str, key: tuple[str, str] | None) -> GoperfItem:
+        """``bench[<row>]``, with an id that pytest's last-failed cache parses back to the same node."""
+        node_id = getattr(self, "id", None)  # pytest >= 9: structured ids, "[...]" parsed as params
+        extra: dict[str, Any] = {}
+        if node_id is not None and hasattr(node_id, "child"):
+            extra["nodeid"] = node_id.child("bench").with_params(row)
+        return GoperfItem.from_parent(self, name=f"bench[{row}]", gate="bench", key=key, **extra)
 
 
 class GoperfItem(pytest.Item):
@@ -154,16 +185,16 @@ class GoperfItem(pytest.Item):
             self.user_properties.append((name, value))
         for warning in verdict.warnings:
             self.user_properties.append(("warning", warning))
-        if verdict.skipped is not None:
-            pytest.skip(verdict.skipped)
-        if not verdict.passed:
+        if verdict.skipped:
+            pytest.skip(verdict.message)
+        if verdict.failed:
             raise GateFailed(verdict)
 
     def _verdict(self) -> Verdict:
         if self.gate == "bench":
             outcome = self.run.bench()
             if self.key is None:
-                return Verdict(passed=False, message=f"{self.run.name}: the benchmark comparison produced no rows; "
+                return Verdict.fail(f"{self.run.name}: the benchmark comparison produced no rows; "
                                "check bench.bench and thresholds.bench.units")
             return outcome.verdicts[self.key]
         return self.run.runtime_verdict(self.gate)

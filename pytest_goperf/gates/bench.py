@@ -17,13 +17,31 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pytest_goperf.bench.compare import Comparison, Row, vs_base
 from pytest_goperf.bench.stats import Summary, min_samples_for_alpha
 from pytest_goperf.bench.units import scale
 from pytest_goperf.errors import ConfigError
-from pytest_goperf.gates import GateFailed, Verdict, enforce
+from pytest_goperf.gates.spec import limit
+from pytest_goperf.gates.verdict import GateFailed, Verdict, enforce
 from pytest_goperf.quantities import parse_share
+
+
+@dataclass(frozen=True)
+class BenchThreshold:
+    """``thresholds.bench``: judged per (benchmark, unit) row, Holm-corrected across the service's rows."""
+
+    max_regression: float = limit("share", 0.05, "a significant change in the worse direction above this fails")
+    alpha: float = limit("number", 0.05, "significance level of the family (Holm), between 0 and 1")
+    min_improvement: float | None = limit("share", None, "every judged row must improve significantly by this much")
+    units: tuple[str, ...] | None = limit("strings", None, "units to judge (sec/op, B/op, allocs/op, ...); default all")
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(key, message) for values that parse but make no sense."""
+        if not 0 < self.alpha < 1:
+            return [("alpha", f"must be between 0 and 1, got {self.alpha}")]
+        return []
 
 
 def holm(pvalues: list[float]) -> list[float]:
@@ -134,17 +152,15 @@ def _judge(r: Row, p_holm: float | None, m: int, alpha: float, max_reg: float, m
     warnings = list(r.warnings)
     if r.old is None or r.new is None or p_holm is None or r.p_value is None:
         which = old_label if r.old is None else new_label
-        return Verdict(True, f"{title}: only on one side (missing in {which})", figures, tuple(warnings),
-                       skipped=f"{title}: missing in {which}, nothing to compare")
+        return Verdict.skip(f"{title}: missing in {which}, nothing to compare", figures, tuple(warnings))
     if r.better is None or r.worse_pct is None:
-        return Verdict(True, f"{title}: direction unknown", figures, tuple(warnings),
-                       skipped=f"{title}: unknown whether higher or lower is better; declare it with "
-                               f"'Unit {r.unit} better=higher' (or lower) in the benchmark output")
+        return Verdict.skip(f"{title}: unknown whether higher or lower is better; declare it with "
+                            f"'Unit {r.unit} better=higher' (or lower) in the benchmark output", figures, tuple(warnings))
     floor = 0.0 if r.exact else min_attainable_p(r.old.n, r.new.n)
     if floor > alpha:
         msg = (f"{title}: {r.old.n}+{r.new.n} samples can never reach p <= {alpha} "
                f"(need {op} {need} per side; raise bench.count)")
-        return Verdict(True, msg, figures, tuple(warnings + [msg]), skipped=msg)
+        return Verdict.skip(msg, figures, tuple(warnings))
     if floor * m > alpha:
         warnings.append(f"low power: with {m} rows, Holm needs p <= {alpha / m:.4g} for a lone change, "
                         f"but {r.old.n}+{r.new.n} samples give at best p={floor:.4g}; raise bench.count")
@@ -161,7 +177,7 @@ def _judge(r: Row, p_holm: float | None, m: int, alpha: float, max_reg: float, m
                f"next: benchstat {old_label} {new_label}; profile it with "
                f"go test -run '^$' -bench '{_bench_regexp(r.benchmark)}' -cpuprofile cpu.pprof, "
                f"then goperf top cpu.pprof (and go tool pprof -diff_base for the two builds)")
-        return Verdict(False, msg, figures, tuple(warnings))
+        return Verdict.fail(msg, figures, tuple(warnings))
     if min_imp is not None:
         gained = -worse
         if not (significant and gained >= min_imp * 100):
@@ -169,26 +185,26 @@ def _judge(r: Row, p_holm: float | None, m: int, alpha: float, max_reg: float, m
             msg = (f"{title} did not improve by {min_imp * 100:.2f}% ({why}); {pinfo}\n{row_text}\n"
                    f"next: check the candidate really differs (PGO profile applied? go build -pgo), "
                    f"and raise bench.count if the noise ± is wider than the gain you expect")
-            return Verdict(False, msg, figures, tuple(warnings))
+            return Verdict.fail(msg, figures, tuple(warnings))
     state = "significant" if significant else "not significant"
-    return Verdict(True, f"{title}: {worse:+.2f}% worse-direction change, {state} ({pinfo})", figures, tuple(warnings))
+    return Verdict.ok(f"{title}: {worse:+.2f}% worse-direction change, {state} ({pinfo})", figures, tuple(warnings))
 
 
 def _aggregate(verdicts: dict[tuple[str, str], Verdict], what: str) -> Verdict:
-    failed = [v for v in verdicts.values() if not v.passed and v.skipped is None]
-    judged = [v for v in verdicts.values() if v.skipped is None]
-    skipped = [v.skipped for v in verdicts.values() if v.skipped is not None]
+    failed = [v for v in verdicts.values() if v.failed]
+    judged = [v for v in verdicts.values() if not v.skipped]
+    skipped = [v.message for v in verdicts.values() if v.skipped]
     figures: dict[str, float | int | str | None] = {"rows": len(verdicts), "failed": len(failed), "skipped": len(skipped)}
     warnings = tuple(w for v in verdicts.values() for w in v.warnings)
     if failed:
         text = "\n\n".join(v.message for v in failed)
         if skipped:
             text += "\n\nnot judged:\n" + "\n".join(f"  {s}" for s in skipped)
-        return Verdict(False, f"{len(failed)} of {len(verdicts)} row(s) {what}:\n{text}", figures, warnings)
+        return Verdict.fail(f"{len(failed)} of {len(verdicts)} row(s) {what}:\n{text}", figures, warnings)
     if not judged:
         reasons = "\n".join(f"  {s}" for s in skipped) or "  (no rows matched)"
-        return Verdict(False, f"no benchmark row could be judged:\n{reasons}", figures, warnings)
-    return Verdict(True, f"{len(judged)} row(s) checked, none {what}", figures, warnings)
+        return Verdict.skip(f"no benchmark row could be judged:\n{reasons}", figures, warnings)
+    return Verdict.ok(f"{len(judged)} row(s) checked, none {what}", figures, warnings)
 
 
 def assert_no_regression(comparison: Comparison, max_regression: float | str = "5%", alpha: float = 0.05,

@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import builtins
 from bisect import bisect_right
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..load.model import LoadResult
 from ..quantities import format_duration, format_share, parse_duration, parse_share
-from . import Verdict, enforce
+from .spec import Evidence, RuntimeGate, limit
+from .verdict import Verdict, enforce
+
+
+@dataclass(frozen=True)
+class LatencyThreshold:
+    p50: float | None = limit("duration", None, "median request latency (from the scheduled start in the open model)")
+    p90: float | None = limit("duration", None, "90th percentile latency")
+    p99: float | None = limit("duration", None, "99th percentile latency")
+    max: float | None = limit("duration", None, "the slowest request")
+    max_error_rate: float | None = limit("share", None, "failed plus dropped requests, as a share of all")
+    min_rate: float | None = limit("number", None, "requests per second the window must reach")
 
 _STEPS = (1.0, 2.0, 5.0)
 _BAR = 30
@@ -63,8 +75,7 @@ def judge_latency(result: LoadResult | None, *, p50: float | None = None, p90: f
                   skip_reason: str | None = None) -> Verdict:
     """Compare a load result with latency limits (seconds), an error-rate limit (fraction) and a minimum rate."""
     if result is None:
-        return Verdict(passed=True, message="latency: no load result", skipped=skip_reason or
-                       "no goperf-load/1 result: load.command did not write one (set load.result)")
+        return Verdict.skip(skip_reason or "no goperf-load/1 result: load.command did not write one (set load.result)")
     path = result_path or result.path
     figures: dict[str, float | int | str | None] = {
         "p50": result.p50, "p90": result.p90, "p99": result.p99, "p99.9": result.p999, "max": result.max,
@@ -92,10 +103,10 @@ def judge_latency(result: LoadResult | None, *, p50: float | None = None, p90: f
     where = f"\n  result: {path}" if path else ""
     if failures:
         message = f"latency: {'; '.join(failures)}\n{describe(result)}{where}"
-        return Verdict(passed=False, message=message, figures=figures, warnings=tuple(warnings))
+        return Verdict.fail(message, figures, tuple(warnings))
     message = (f"latency ok: p99 {format_duration(result.p99)}, error rate {format_share(result.error_rate)}, "
                f"{result.achieved_rate:.1f}/s")
-    return Verdict(passed=True, message=message, figures=figures, warnings=tuple(warnings))
+    return Verdict.ok(message, figures, tuple(warnings))
 
 
 def _seconds(value: str | float | None) -> float | None:
@@ -118,3 +129,13 @@ def assert_latency(result: LoadResult | None, *, p50: str | float | None = None,
         min_rate=None if min_rate is None else float(str(min_rate).removesuffix("/s")),
     )
     return enforce(verdict)
+
+
+def _judge_window(evidence: Evidence, threshold: LatencyThreshold) -> Verdict:
+    t = threshold
+    return judge_latency(evidence.load(), p50=t.p50, p90=t.p90, p99=t.p99, max=t.max,
+                         max_error_rate=t.max_error_rate, min_rate=t.min_rate, skip_reason=evidence.load_skipped())
+
+
+GATE = RuntimeGate(key="latency", threshold=LatencyThreshold, needs=frozenset({"load"}), judge=_judge_window,
+                   summary="request latency percentiles, error rate and rate of the load window")

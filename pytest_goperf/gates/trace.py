@@ -8,9 +8,29 @@ opens the file for a closer look.
 
 from __future__ import annotations
 
-from pytest_goperf.gates import Verdict, enforce
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pytest_goperf.gates.spec import Evidence, RuntimeGate, limit
+from pytest_goperf.gates.verdict import Verdict, enforce
 from pytest_goperf.quantities import format_duration, parse_duration
-from pytest_goperf.trace.model import Interval, Summary, TraceStats
+
+if TYPE_CHECKING:
+    from pytest_goperf.trace.model import Interval, Summary, TraceStats
+
+
+@dataclass(frozen=True)
+class SchedulerThreshold:
+    p50: float | None = limit("duration", None, "median time a goroutine waits runnable before it runs")
+    p90: float | None = limit("duration", None, "90th percentile of that wait")
+    p99: float | None = limit("duration", 200e-6, "99th percentile of that wait")
+    max: float | None = limit("duration", None, "the longest wait")
+
+
+@dataclass(frozen=True)
+class GcThreshold:
+    max_stw: float | None = limit("duration", 1e-3, "the longest GC stop-the-world pause")
+    p99_stw: float | None = limit("duration", None, "99th percentile of GC stop-the-world pauses")
 
 _WORST_SHOWN = 3
 _FRAMES_SHOWN = 6
@@ -85,13 +105,8 @@ def judge_scheduler(
     """Scheduler latency (time Runnable before running) against thresholds in seconds."""
     s = stats.sched_latency
     if s.count == 0:
-        return Verdict(
-            passed=True,
-            message="scheduler latency: the trace holds no runnable-to-running intervals",
-            figures={"sched_count": 0},
-            warnings=stats.warnings,
-            skipped="no scheduler-latency intervals in the trace (is it empty or too short?)",
-        )
+        return Verdict.skip("no scheduler-latency intervals in the trace (is it empty or too short?)",
+                            {"sched_count": 0}, stats.warnings)
     ok, msg, fig = _judge(
         "scheduler latency",
         s,
@@ -101,7 +116,7 @@ def judge_scheduler(
         "made runnable at",
         "sched",
     )
-    return Verdict(passed=ok, message=msg, figures=fig, warnings=stats.warnings)
+    return (Verdict.ok if ok else Verdict.fail)(msg, fig, stats.warnings)
 
 
 def judge_gc(
@@ -114,12 +129,7 @@ def judge_gc(
     """GC stop-the-world pauses against thresholds in seconds; no pause at all passes."""
     s = stats.gc_stw
     if stats.generations == 0:
-        return Verdict(
-            passed=True,
-            message="GC pauses: the trace holds no events",
-            warnings=stats.warnings,
-            skipped="the trace holds no events",
-        )
+        return Verdict.skip("the trace holds no events", {}, stats.warnings)
     ok, msg, fig = _judge(
         "GC stop-the-world pauses",
         s,
@@ -130,7 +140,7 @@ def judge_gc(
         "gc_stw",
     )
     fig["gc_count"] = stats.gc_count
-    return Verdict(passed=ok, message=msg, figures=fig, warnings=stats.warnings)
+    return (Verdict.ok if ok else Verdict.fail)(msg, fig, stats.warnings)
 
 
 def _seconds(value: str | float | None, name: str) -> float | None:
@@ -179,3 +189,21 @@ def assert_stw_below(
     otherwise fail every traced run.  ``stats.stw`` has all kinds.
     """
     return enforce(judge_gc(stats, max_stw=_seconds(max, "max"), p99_stw=_seconds(p99, "p99"), trace_path=trace_path))
+
+
+def _judge_scheduler_window(evidence: Evidence, threshold: SchedulerThreshold) -> Verdict:
+    stats, path = evidence.trace_stats()
+    return judge_scheduler(stats, p50=threshold.p50, p90=threshold.p90, p99=threshold.p99, max=threshold.max,
+                           trace_path=str(path))
+
+
+def _judge_gc_window(evidence: Evidence, threshold: GcThreshold) -> Verdict:
+    stats, path = evidence.trace_stats()
+    return judge_gc(stats, max_stw=threshold.max_stw, p99_stw=threshold.p99_stw, trace_path=str(path))
+
+
+SCHEDULER_GATE = RuntimeGate(key="scheduler", threshold=SchedulerThreshold, needs=frozenset({"trace"}),
+                             judge=_judge_scheduler_window,
+                             summary="scheduler latency: how long runnable goroutines wait for a P (execution trace)")
+GC_GATE = RuntimeGate(key="gc", threshold=GcThreshold, needs=frozenset({"trace"}), judge=_judge_gc_window,
+                      summary="GC stop-the-world pauses (execution trace)")

@@ -20,19 +20,15 @@ from urllib.parse import urlsplit
 
 from pytest_goperf.run.baseline import cache_key, git_worktree, plan_sides, tree_matches
 from pytest_goperf.run.rounds import BenchOutputs, run_interleaved
-from pytest_goperf.config import RUNTIME_GATES, GoperfConfig
-from pytest_goperf.errors import BuildError, GoperfError
+from pytest_goperf.config import GoperfConfig
+from pytest_goperf.errors import BuildError, ConfigError, GoperfError
 from pytest_goperf.gates import Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side
 from pytest_goperf.go.gomod import workspace_file
 from pytest_goperf.load.generator import build_loadgen
 from pytest_goperf.go.service import service_for
 from pytest_goperf.go.toolchain import GoToolchain, find_go
-from pytest_goperf.gates.cpu import judge_cpu
-from pytest_goperf.gates.health import judge_goroutines, judge_heap
-from pytest_goperf.gates.latency import judge_latency
-from pytest_goperf.health.series import Series
-from pytest_goperf.pprof import read_profile
+from pytest_goperf.run.evidence import WindowEvidence
 from pytest_goperf.run.window import WindowResult, run_window
 
 
@@ -83,6 +79,7 @@ class GateRun:
         self._bench = _Once()
         self._window = _Once()
         self._candidate = _Once()
+        self._evidence: WindowEvidence | None = None
         self.notes: list[str] = []
 
     # --- shared pieces -----------------------------------------------------
@@ -95,7 +92,7 @@ class GateRun:
     def needs_service(self) -> bool:
         """A service binary is built only when some runtime threshold needs it running."""
         t = self.cfg.thresholds
-        return self.cfg.service.attach is None and any(getattr(t, g) is not None for g in RUNTIME_GATES)
+        return self.cfg.service.attach is None and bool(t.runtime)
 
     def go(self) -> GoToolchain:
         return find_go()
@@ -131,6 +128,12 @@ class GateRun:
 
     def _run_bench(self) -> BenchOutcome:
         self.artifacts.mkdir(parents=True, exist_ok=True)
+        from pytest_goperf.go.bench_pattern import bench_pattern_error
+
+        problem = bench_pattern_error(self.go(), self.cfg.bench.bench, self.artifacts.parent / ".cache")
+        if problem is not None:
+            raise ConfigError(f"{self.cfg.where('bench.bench')}: Go refuses this -bench pattern: {problem}; "
+                              "go test splits it on '/' and '|' and reads each element as an RE2 regexp")
         plan = plan_sides(self.cfg)
         notes: list[str] = []
         with ExitStack() as stack:
@@ -240,59 +243,31 @@ class GateRun:
         service = service_for(cfg.service, binary, self.artifacts)
         with service:
             mode = f"{load.rate:g} req/s" if load.rate else f"{load.connections} connections, closed model"
-            self._say(f"load: {load.warmup:g}s warmup + {load.duration:g}s window at {mode}; capturing")
+            captures = self.captures()
+            self._say(f"load: {load.warmup:g}s warmup + {load.duration:g}s window at {mode}; "
+                      f"capturing {', '.join(sorted(captures)) or 'nothing but the load result'}")
             result = run_window(service, load, self.artifacts, loadgen=loadgen, allowed_hosts=allowed,
-                                command_cwd=cfg.path.parent)
+                                command_cwd=cfg.path.parent, captures=captures)
         self.notes.append(f"plugin CPU during the window: {result.plugin_cpu * 100:.1f}% of a core")
+        costs = result.series.costs() if result.series is not None else None
+        if costs:
+            self.notes.append(f"sampling cost inside the service: {costs}")
         return result
 
+    def captures(self) -> frozenset[str]:
+        """What the window must capture: the union of what the configured runtime gates need."""
+        from pytest_goperf.gates.registry import runtime_gate
+
+        return frozenset(need for key in self.cfg.thresholds.runtime for need in runtime_gate(key).needs) - {"load"}
+
     def runtime_verdict(self, gate: str) -> Verdict:
-        """The verdict of one runtime gate (cpu, heap, goroutines, scheduler, gc, latency)."""
-        th = self.cfg.thresholds
-        w = self.window()
-        if gate == "latency":
-            assert th.latency is not None
-            t = th.latency
-            return judge_latency(w.load, p50=t.p50, p90=t.p90, p99=t.p99, max=t.max, max_error_rate=t.max_error_rate,
-                                 min_rate=t.min_rate, skip_reason=w.load_skipped)
-        if gate == "cpu":
-            assert th.cpu is not None
-            path = w.require("cpu")
-            return judge_cpu(read_profile(path), max_function_share=th.cpu.max_function_share,
-                             ignore=th.cpu.ignore, profile_path=path)
-        if gate in ("heap", "goroutines"):
-            w.require("series")
-            assert w.series is not None
-            return self._health_verdict(gate, w.series)
-        if gate in ("scheduler", "gc"):
-            from pytest_goperf.gates.trace import judge_gc, judge_scheduler
-            from pytest_goperf.trace import analyze_file
+        """The verdict of one runtime gate, by its ``thresholds`` key."""
+        from pytest_goperf.gates.registry import runtime_gate
 
-            path = w.require("trace")
-            stats = analyze_file(path)
-            if gate == "scheduler":
-                assert th.scheduler is not None
-                s = th.scheduler
-                return judge_scheduler(stats, p50=s.p50, p90=s.p90, p99=s.p99, max=s.max, trace_path=str(path))
-            assert th.gc is not None
-            return judge_gc(stats, max_stw=th.gc.max_stw, p99_stw=th.gc.p99_stw, trace_path=str(path))
-        raise GoperfError(f"unknown gate {gate!r}")
-
-    def _health_verdict(self, gate: str, series: Series) -> Verdict:
-        th = self.cfg.thresholds
-        folder = self.artifacts
-        if gate == "heap":
-            assert th.heap is not None
-            points = series.heap_points()
-            profiles = [s.heap_profile for s in series.samples if s.heap_profile]
-            return judge_heap([t for t, _ in points], [v for _, v in points], max_growth=th.heap.max_growth,
-                              first_profile=str(folder / profiles[0]) if profiles else None,
-                              last_profile=str(folder / profiles[-1]) if profiles else None)
-        assert th.goroutines is not None
-        points = series.goroutine_points()
-        dumps = [s.goroutine_text for s in series.samples if s.goroutine_text]
-        return judge_goroutines([t for t, _ in points], [v for _, v in points], max_drift=th.goroutines.max_drift,
-                                last_profile=str(folder / dumps[-1]) if dumps else None)
+        spec = runtime_gate(gate)
+        if self._evidence is None:
+            self._evidence = WindowEvidence(self.window())
+        return spec.judge(self._evidence, self.cfg.thresholds.runtime[gate])
 
     def service_log_tail(self) -> str | None:
         """The last lines of the started service's log, for failing tests."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from pytest_goperf.config import BenchConfig
 from pytest_goperf.errors import BenchError
 from pytest_goperf.go.build import BuiltSide, TestBinary
-from pytest_goperf.go.service import kill_group
+from pytest_goperf.go.process import kill_group
 
 _BENCH_LINE = re.compile(r"^Benchmark\S*\s+\d+\s", re.MULTILINE)
 ROUND_TIMEOUT = 1800.0

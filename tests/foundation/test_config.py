@@ -24,7 +24,7 @@ def test_example_config_loads() -> None:
     assert cfg.service.name == "go-service"
     assert cfg.service.module == EXAMPLE.parent
     assert cfg.bench.baseline == "pgo-off" and cfg.bench.candidate == "pgo"
-    assert cfg.thresholds.cpu is not None and cfg.thresholds.cpu.max_function_share == pytest.approx(0.30)
+    assert cfg.thresholds.runtime["cpu"].max_function_share == pytest.approx(0.30)
     assert cfg.load is not None and sum(r.weight for r in cfg.load.requests) == 4
 
 
@@ -39,10 +39,10 @@ thresholds:
 """))
     assert cfg.load is not None
     assert (cfg.load.warmup, cfg.load.duration, cfg.load.trace) == (1.5, 120.0, 0.5)
-    assert cfg.thresholds.scheduler is not None and cfg.thresholds.scheduler.p99 == pytest.approx(200e-6)
-    assert cfg.thresholds.gc is not None and cfg.thresholds.gc.max_stw == pytest.approx(1e-3)
-    assert cfg.thresholds.heap is not None and cfg.thresholds.heap.max_growth == pytest.approx(0.05)
-    assert cfg.thresholds.latency is not None and cfg.thresholds.latency.max_error_rate == pytest.approx(0.001)
+    assert cfg.thresholds.runtime["scheduler"].p99 == pytest.approx(200e-6)
+    assert cfg.thresholds.runtime["gc"].max_stw == pytest.approx(1e-3)
+    assert cfg.thresholds.runtime["heap"].max_growth == pytest.approx(0.05)
+    assert cfg.thresholds.runtime["latency"].max_error_rate == pytest.approx(0.001)
     assert cfg.service.name == tmp_path.name
 
 
@@ -60,13 +60,19 @@ thresholds:
         ("thresholds: {cpu: {}}\n", "need the service under load: add a 'load' section"),
         ("service: {name: x}\n", "no 'thresholds' section"),
         ("service: {module: nowhere}\nthresholds: {bench: {}}\n", "service.module: module folder"),
-        ("bench: {bench: '(['}\nthresholds: {bench: {}}\n", "bench.bench: not a valid regexp"),
         ("load: {requests: [{path: /, body_file: missing.json}]}\nthresholds: {latency: {}}\n",
          "load.requests[0].body_file: file"),
         ("thresholds: [\n", "not valid YAML"),
         ("service:\n  gowork: on\nthresholds: {bench: {}}\n",
          ":2: service.gowork: must be off, auto or the path of a go.work file, got 'on'"),
         ("service:\n  gowork: [a]\nthresholds: {bench: {}}\n", ":2: service.gowork: must be off, auto or the path"),
+        ("service: {args: ['-addr={addr}']}\nload: {requests: [{path: /}]}\nthresholds:\n  latency: {}\n  cpu: {}\n",
+         ":5: thresholds.cpu: this gate reads pprof data (cpu) but the service has no debug endpoints: set service.args"),
+        ("service: {attach: {url: 'http://127.0.0.1:1'}}\nload: {requests: [{path: /}]}\nthresholds: {heap: {}}\n",
+         "thresholds.heap: this gate reads pprof data (heap) but the service has no debug endpoints: "
+         "set service.attach.debug_url"),
+        ("load: {trace: 0s, requests: [{path: /}]}\nthresholds:\n  gc: {max_stw: 1ms}\n",
+         ":3: thresholds.gc: this gate reads the execution trace, but load.trace is 0s"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, expected: str) -> None:
@@ -99,3 +105,16 @@ def test_gowork_accepts_off_auto_and_a_go_work_path(tmp_path: Path) -> None:
     (tmp_path / "go.work").write_text("go 1.22\n\nuse .\n")
     cfg = load_config(write(tmp_path, "service: {gowork: go.work}\nthresholds: {bench: {}}\n"))
     assert cfg.service.gowork == str(tmp_path / "go.work")
+
+
+def test_window_captures_only_what_gates_need(tmp_path: Path) -> None:
+    from pytest_goperf.run.gate_run import GateRun
+
+    def captures(thresholds: str) -> frozenset[str]:
+        cfg = load_config(write(tmp_path, f"load: {{requests: [{{path: /}}]}}\nthresholds: {thresholds}\n"))
+        return GateRun(cfg, tmp_path / "art").captures()
+
+    assert captures("{latency: {p99: 1s}}") == frozenset()
+    assert captures("{latency: {}, cpu: {}}") == {"cpu"}
+    assert captures("{goroutines: {}, gc: {}, scheduler: {}}") == {"goroutines", "trace"}
+    assert captures("{heap: {}, cpu: {}, gc: {}, goroutines: {}}") == {"heap", "cpu", "trace", "goroutines"}

@@ -40,7 +40,7 @@ def test_leaking_heap_fails_with_slope_and_hint() -> None:
 
 def test_too_few_samples_is_a_visible_skip() -> None:
     verdict = judge_heap([0.0, 1.0], [1.0, 2.0], max_growth=0.05)
-    assert verdict.skipped is not None and "only 2 heap samples" in verdict.skipped
+    assert verdict.skipped and "only 2 heap samples" in verdict.message
 
 
 def test_steady_goroutines_pass_and_a_leak_or_spike_fails() -> None:

@@ -1,0 +1,61 @@
+"""The load window's captures as runtime gates read them (``gates.spec.Evidence``).
+
+Reading and analysing the files happens here, once per window: the trace is
+analysed once for both trace gates, the CPU profile parsed once.  A capture
+that failed raises its recorded ``CaptureError`` for every gate that needs it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pytest_goperf.errors import CaptureError
+from pytest_goperf.run.window import WindowResult
+
+if TYPE_CHECKING:
+    from pytest_goperf.health.series import Series
+    from pytest_goperf.load.model import LoadResult
+    from pytest_goperf.pprof.model import Profile
+    from pytest_goperf.trace.model import TraceStats
+
+
+class WindowEvidence:
+    """``Evidence`` over one ``WindowResult``; parsed artifacts are kept for the next gate."""
+
+    def __init__(self, window: WindowResult) -> None:
+        self.window = window
+        self._profile: tuple[Profile, Path] | None = None
+        self._trace: tuple[TraceStats, Path] | None = None
+
+    @property
+    def artifacts(self) -> Path:
+        return self.window.artifacts
+
+    def load(self) -> LoadResult | None:
+        return self.window.load
+
+    def load_skipped(self) -> str | None:
+        return self.window.load_skipped
+
+    def cpu_profile(self) -> tuple[Profile, Path]:
+        if self._profile is None:
+            from pytest_goperf.pprof import read_profile
+
+            path = self.window.require("cpu")
+            self._profile = (read_profile(path), path)
+        return self._profile
+
+    def trace_stats(self) -> tuple[TraceStats, Path]:
+        if self._trace is None:
+            from pytest_goperf.trace import analyze_file
+
+            path = self.window.require("trace")
+            self._trace = (analyze_file(path), path)
+        return self._trace
+
+    def series(self) -> Series:
+        self.window.require("series")
+        if self.window.series is None:
+            raise CaptureError(self.window.errors.get("series", "no heap/goroutine samples in this window"))
+        return self.window.series
