@@ -7,6 +7,7 @@ suggest the closest valid key.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -356,6 +357,8 @@ def _load(node: Node, base: Path) -> LoadConfig:
     )
     if cfg.duration <= 0:
         raise f["duration"].error("the measured window must be longer than 0s")
+    if cfg.trace > cfg.duration and "trace" not in f:  # the 5s default shrinks to a shorter window
+        cfg = dataclasses.replace(cfg, trace=cfg.duration)
     if cfg.trace > cfg.duration:
         raise f["trace"].error(f"the trace ({cfg.trace:g}s) must fit inside the measured window ({cfg.duration:g}s)")
     if cfg.sample_every <= 0:

@@ -141,6 +141,11 @@ class LoadRun:
         self.returncode: int | None = None
         self.stopped_by_us = False
 
+    @property
+    def pid(self) -> int | None:
+        """The process id while it runs (None once stopped)."""
+        return self._proc.pid if self._proc is not None else None
+
     def poll(self) -> int | None:
         return self._proc.poll() if self._proc is not None else self.returncode
 

@@ -214,7 +214,7 @@ func (l *loop) complete(c *conn, now int64) {
 	} else {
 		l.closeConn(c)
 	}
-	l.release(c)
+	l.release(c, now)
 }
 
 func (l *loop) fail(c *conn, why int, now int64) {
@@ -232,7 +232,7 @@ func (l *loop) fail(c *conn, why int, now int64) {
 		st.io++
 	}
 	l.closeConn(c)
-	l.release(c)
+	l.release(c, now)
 }
 
 func (l *loop) closeConn(c *conn) {

@@ -36,7 +36,7 @@ type loop struct {
 	st        [2]phaseStats
 	counters  loopCounters
 	pending   int64 // claimed slot, or -1
-	claimedAt int64
+	freeSince int64 // when the free list last went from empty to non-empty
 	armedAt   int64 // the timer fires at this time (ns since start), or -1
 	exhausted bool
 	nextScan  int64
@@ -163,7 +163,7 @@ func (l *loop) feed(now int64) int64 {
 		}
 		c := l.free[len(l.free)-1]
 		l.free = l.free[:len(l.free)-1]
-		l.dispatch(c, at, max(at, l.claimedAt), now)
+		l.dispatch(c, at, max(at, l.freeSince), now)
 		l.pending = -1
 		now = r.now()
 	}
@@ -207,7 +207,7 @@ func (l *loop) claim(now int64) {
 			continue
 		}
 		if r.next.CompareAndSwap(cur, first+1) {
-			l.pending, l.claimedAt = first, now
+			l.pending = first
 			return
 		}
 	}
@@ -238,8 +238,11 @@ func (l *loop) dispatch(c *conn, at, ready, now int64) {
 	l.start(c, now)
 }
 
-func (l *loop) release(c *conn) {
+func (l *loop) release(c *conn, now int64) {
 	l.inflight--
+	if len(l.free) == 0 {
+		l.freeSince = now // a slot due before now waited for this connection, not for us
+	}
 	l.free = append(l.free, c)
 }
 
