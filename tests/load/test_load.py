@@ -171,3 +171,13 @@ def test_user_host_and_length_headers_do_not_break_requests(loadgen: Path, servi
     load = LoadConfig(warmup=0, duration=0.5, rate=20, timeout=1.0, requests=(spec,))
     r = run_load(loadgen, service.url, load, tmp_path / "load.json")
     assert r.requests == 10 and r.ok == 10, r.errors.describe()
+
+
+def test_generator_unit_tests_pass(go: GoToolchain) -> None:
+    """The generator's Go unit tests (response reader, histogram, placeholders, redirects) run with the suite."""
+    from pytest_goperf.load.generator import LOADGEN_SOURCE
+
+    env = {**go.env(), "GOWORK": "off", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
+    proc = subprocess.run([str(go.path), "test", "-count=1", "."], cwd=LOADGEN_SOURCE, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
