@@ -90,8 +90,8 @@ func (l *loop) run() {
 				l.armedAt = wake
 			}
 		}
-		n, err := syscall.EpollWait(l.ep, l.events, ms)
-		if err != nil {
+		n, e := epollWait(l.ep, l.events, ms)
+		if e != 0 {
 			continue // EINTR
 		}
 		now = r.now()

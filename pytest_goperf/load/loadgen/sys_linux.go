@@ -83,3 +83,12 @@ func timerSet(fd int, d time.Duration) {
 	}
 	syscall.RawSyscall6(syscall.SYS_TIMERFD_SETTIME, uintptr(fd), 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)
 }
+
+// epollWait blocks without handing the thread's P to the scheduler
+// (RawSyscall): the loop is this process's only busy goroutine, and a
+// hand-off per wait cost a futex wake and a context switch per request.
+func epollWait(ep int, events []syscall.EpollEvent, ms int) (int, syscall.Errno) {
+	n, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(ep), uintptr(unsafe.Pointer(&events[0])),
+		uintptr(len(events)), uintptr(ms), 0, 0)
+	return int(n), e
+}
