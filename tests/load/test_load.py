@@ -181,3 +181,14 @@ def test_generator_unit_tests_pass(go: GoToolchain) -> None:
     proc = subprocess.run([str(go.path), "test", "-count=1", "."], cwd=LOADGEN_SOURCE, env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_two_threads_share_one_schedule(loadgen: Path, service: ServiceProcess, tmp_path: Path) -> None:
+    """Two event loops claim slots from one counter: every slot is sent once, none twice."""
+    load = LoadConfig(warmup=0.2, duration=1.0, rate=300, connections=4, threads=2, requests=MIX)
+    r = run_load(loadgen, service.url, load, tmp_path / "load.json")
+    assert r.requests + r.dropped == 300 and r.warmup_requests + r.warmup_dropped == 60
+    assert r.errors.total == 0 and r.connections_opened is not None and r.connections_opened <= 4
+    assert json.loads((tmp_path / "load.json").read_text())["threads"] == 2
+    closed = run_load(loadgen, service.url, dataclasses.replace(load, rate=None), tmp_path / "closed.json")
+    assert closed.requests > 0 and closed.errors.total == 0
