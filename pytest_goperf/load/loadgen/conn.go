@@ -45,11 +45,27 @@ type conn struct {
 	head      bool
 	retried   bool
 	hops      int
+	warming   bool // connecting ahead of any request (all connections open at the start)
+}
+
+// preconnect opens c before any request needs it, so the service sees the
+// same connections through the whole window (as wrk does); a failure is not
+// an error yet: the first request on c will try again and count it.
+func (l *loop) preconnect(c *conn, now int64) {
+	c.warming = true
+	l.connect(c, now)
+	if c.state == cWriting || c.state == cReading { // connected at once: nothing to write
+		c.state, c.idleSince, c.warming = cIdle, now, false
+	}
 }
 
 // start sends c.out on c, connecting first if needed.
 func (l *loop) start(c *conn, now int64) {
 	c.woff, c.began = 0, now
+	if c.state == cConnecting && c.warming { // still opening: the request goes out once connected
+		c.warming = false
+		return
+	}
 	if c.state == cIdle && now-c.idleSince > idlePeek && peerClosed(c.fd) {
 		l.closeConn(c) // the server closed it while idle: nothing was sent yet
 	}
@@ -63,6 +79,10 @@ func (l *loop) start(c *conn, now int64) {
 func (l *loop) connect(c *conn, now int64) {
 	fd, inProgress, err := dialNonblock(l.r.sa, l.r.family)
 	if err != nil {
+		if c.warming {
+			c.warming = false
+			return
+		}
 		l.fail(c, failConnect, now)
 		return
 	}
@@ -73,11 +93,19 @@ func (l *loop) connect(c *conn, now int64) {
 	if err := syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		_ = syscall.Close(fd)
 		c.fd = -1
+		if c.warming {
+			c.warming = false
+			return
+		}
 		l.fail(c, failIO, now)
 		return
 	}
 	if inProgress {
-		c.state = cConnecting
+		c.state, c.began = cConnecting, now
+		return
+	}
+	if c.warming {
+		c.state = cWriting // connected at once; preconnect makes it idle
 		return
 	}
 	l.write(c, now)
@@ -85,7 +113,17 @@ func (l *loop) connect(c *conn, now int64) {
 
 // connected finishes a non-blocking connect.
 func (l *loop) connected(c *conn, now int64) {
-	if connectError(c.fd) != nil {
+	err := connectError(c.fd)
+	if c.warming {
+		c.warming = false
+		if err != nil {
+			l.closeConn(c)
+		} else {
+			c.state, c.idleSince = cIdle, now
+		}
+		return
+	}
+	if err != nil {
 		l.fail(c, failConnect, now)
 		return
 	}
@@ -180,6 +218,11 @@ func (l *loop) eof(c *conn, e syscall.Errno, now int64) {
 			l.fail(c, failIO, now)
 		}
 	case cConnecting:
+		if c.warming {
+			c.warming = false
+			l.closeConn(c)
+			return
+		}
 		l.fail(c, failConnect, now)
 	default:
 		l.closeConn(c) // an idle keep-alive connection closed by the server

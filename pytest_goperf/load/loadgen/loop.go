@@ -29,7 +29,7 @@ type loop struct {
 	r         *run
 	ep, tfd   int
 	conns     []*conn
-	free      []*conn // connections without a request (connected or not)
+	free      connQueue // connections without a request (connected or not), used first in, first out
 	inflight  int
 	rng       *rand.Rand
 	events    []syscall.EpollEvent
@@ -62,7 +62,10 @@ func newLoop(r *run, conns int, seed uint64) (*loop, error) {
 	for i := 0; i < conns; i++ {
 		c := &conn{idx: int32(i), fd: -1, rr: respReader{buf: make([]byte, 16<<10)}}
 		l.conns = append(l.conns, c)
-		l.free = append(l.free, c)
+	}
+	l.free = connQueue{buf: make([]*conn, conns)}
+	for _, c := range l.conns {
+		l.free.push(c)
 	}
 	return l, nil
 }
@@ -71,6 +74,9 @@ func (l *loop) run() {
 	runtime.LockOSThread()
 	defer l.shutdown()
 	r := l.r
+	for _, c := range l.conns {
+		l.preconnect(c, r.now())
+	}
 	for {
 		now := r.now()
 		if now >= l.nextScan {
@@ -145,7 +151,7 @@ func (l *loop) feed(now int64) int64 {
 			return -1
 		}
 		if l.pending < 0 {
-			if len(l.free) == 0 {
+			if l.free.n == 0 {
 				return -1
 			}
 			l.claim(now)
@@ -161,8 +167,7 @@ func (l *loop) feed(now int64) int64 {
 			l.pending = -1
 			continue
 		}
-		c := l.free[len(l.free)-1]
-		l.free = l.free[:len(l.free)-1]
+		c := l.free.pop()
 		l.dispatch(c, at, max(at, l.freeSince), now)
 		l.pending = -1
 		now = r.now()
@@ -170,17 +175,15 @@ func (l *loop) feed(now int64) int64 {
 }
 
 func (l *loop) feedClosed(now int64) {
-	keep := 0
-	for _, c := range l.free {
+	for k := l.free.n; k > 0; k-- {
+		c := l.free.pop()
 		if c.notBefore > now {
-			l.free[keep] = c // still backing off after a refused connection
-			keep++
+			l.free.push(c) // still backing off after a refused connection
 			continue
 		}
 		l.dispatch(c, now, now, now)
 		now = l.r.now()
 	}
-	l.free = l.free[:keep]
 }
 
 // claim takes the next slot from the shared counter, skipping slots that
@@ -240,10 +243,28 @@ func (l *loop) dispatch(c *conn, at, ready, now int64) {
 
 func (l *loop) release(c *conn, now int64) {
 	l.inflight--
-	if len(l.free) == 0 {
+	if l.free.n == 0 {
 		l.freeSince = now // a slot due before now waited for this connection, not for us
 	}
-	l.free = append(l.free, c)
+	l.free.push(c)
+}
+
+// connQueue is a fixed ring of connections (it never holds more than the loop owns).
+type connQueue struct {
+	buf     []*conn
+	head, n int
+}
+
+func (q *connQueue) push(c *conn) {
+	q.buf[(q.head+q.n)%len(q.buf)] = c
+	q.n++
+}
+
+func (q *connQueue) pop() *conn {
+	c := q.buf[q.head]
+	q.head = (q.head + 1) % len(q.buf)
+	q.n--
+	return c
 }
 
 // scan times out requests that ran too long (and, a second after an
@@ -252,9 +273,15 @@ func (l *loop) scan(now int64) {
 	r := l.r
 	force := r.stopped.Load() && now >= r.stopNs.Load()+1e9
 	for _, c := range l.conns {
-		if c.state != cDown && c.state != cIdle && (force || now-c.began >= r.timeoutNs) {
-			l.fail(c, failTimeout, now)
+		if c.state == cDown || c.state == cIdle || !force && now-c.began < r.timeoutNs {
+			continue
 		}
+		if c.warming { // a connection opened ahead of need that never came up
+			c.warming = false
+			l.closeConn(c)
+			continue
+		}
+		l.fail(c, failTimeout, now)
 	}
 }
 
