@@ -82,6 +82,9 @@ class LoadConfig:
     timeout: float = 10.0             # per request
     command: tuple[str, ...] | None = None   # run the user's own load tool instead
     result: Path | None = None        # where load.command writes our JSON result, if it does
+    expect_status: tuple[str, ...] = ("2xx",)   # codes ("200") or classes ("2xx") that count as success
+    follow_redirects: bool = False    # 3xx answers are counted by status, not followed, unless true
+    threads: int = 1                  # generator event loops (one OS thread each)
 
 
 @dataclass(frozen=True)
@@ -284,11 +287,32 @@ def _bench(node: Node) -> BenchConfig:
     )
 
 
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def check_path_template(path: str) -> str | None:
+    """Why a request path's placeholders are wrong, or None ({seq} and {rand:LO-HI} are known)."""
+    for m in _PLACEHOLDER.finditer(path):
+        name = m.group(1)
+        if name == "seq":
+            continue
+        r = re.fullmatch(r"rand:(\d+)-(\d+)", name)
+        if r is None:
+            return f"unknown placeholder {{{name}}} in {path!r}: use {{seq}} or {{rand:LO-HI}}"
+        if int(r.group(1)) > int(r.group(2)):
+            return f"placeholder {{{name}}}: LO must not exceed HI"
+    if "{" in _PLACEHOLDER.sub("", path) or "}" in _PLACEHOLDER.sub("", path):
+        return f"unbalanced '{{' or '}}' in {path!r}: placeholders are {{seq}} and {{rand:LO-HI}}"
+    return None
+
+
 def _request(node: Node, base: Path) -> RequestSpec:
     f = node.mapping(("method", "path", "body", "body_file", "headers", "weight"))
     path = opt(f, "path", Node.string, "/")
     if not path.startswith("/"):
         raise f["path"].error(f"must start with '/', got {path!r}")
+    if (problem := check_path_template(path)) is not None:
+        raise f["path"].error(problem)
     if "body" in f and "body_file" in f:
         raise f["body_file"].error("give either 'body' or 'body_file', not both")
     body_file = None
@@ -314,7 +338,7 @@ def _request(node: Node, base: Path) -> RequestSpec:
 
 def _load(node: Node, base: Path) -> LoadConfig:
     f = node.mapping(("warmup", "duration", "rate", "connections", "requests", "sample_every", "trace",
-                      "timeout", "command", "result"))
+                      "timeout", "command", "result", "expect_status", "follow_redirects", "threads"))
     requests: tuple[RequestSpec, ...] = LoadConfig.requests
     if "requests" in f:
         rn = f["requests"]
@@ -332,14 +356,31 @@ def _load(node: Node, base: Path) -> LoadConfig:
         timeout=opt(f, "timeout", Node.duration, 10.0),
         command=opt(f, "command", Node.strings, None),
         result=opt(f, "result", lambda n: (base / n.string()).resolve(), None),
+        expect_status=opt(f, "expect_status", _expect_status, ("2xx",)),
+        follow_redirects=opt(f, "follow_redirects", Node.boolean, False),
+        threads=opt(f, "threads", lambda n: n.integer(minimum=1), 1),
     )
     if cfg.duration <= 0:
         raise f["duration"].error("the measured window must be longer than 0s")
+    if cfg.trace > cfg.duration and "trace" not in f:  # the 5s default shrinks to a shorter window
+        cfg = dataclasses.replace(cfg, trace=cfg.duration)
     if cfg.trace > cfg.duration:
         raise f["trace"].error(f"the trace ({cfg.trace:g}s) must fit inside the measured window ({cfg.duration:g}s)")
     if cfg.sample_every <= 0:
         raise f["sample_every"].error("must be longer than 0s")
     return cfg
+
+
+def _expect_status(node: Node) -> tuple[str, ...]:
+    """load.expect_status: status codes (200) or classes ("2xx"); anything else is an error response."""
+    out = []
+    for item in node.strings():
+        if not re.fullmatch(r"[1-5](\d\d|xx)", item.lower()):
+            raise node.error(f"{item!r} is neither a status code (100-599) nor a class such as 2xx")
+        out.append(item.lower())
+    if not out:
+        raise node.error("expected at least one status code or class, e.g. [200] or [2xx]")
+    return tuple(out)
 
 
 def _thresholds(node: Node) -> Thresholds:

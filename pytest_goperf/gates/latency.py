@@ -1,4 +1,4 @@
-"""Latency gate: percentiles, error rate and achieved rate of the measured load window.
+"""Latency gate: percentiles, error rate and send rate of the measured load window.
 
 Pure: (LoadResult, thresholds) -> Verdict.  A failure shows the measured
 numbers against the limits plus a histogram summary, so the report alone says
@@ -56,56 +56,106 @@ def histogram_summary(result: LoadResult) -> str:
     return "\n".join(lines)
 
 
+LAG_WARNING = 1e-3   # the generator's own send lag (p99) above which every verdict says so
+
+
 def describe(result: LoadResult) -> str:
     """The numbers a reader needs to judge a load run, one block."""
-    rate = f"{result.achieved_rate:.1f}/s"
+    rate = f"sent {result.judged_rate:.1f}/s"
     if result.rate_requested:
         rate += f" of {result.rate_requested:g}/s asked"
     head = (f"{result.model} model, {result.requests} requests in {result.duration:g}s ({rate}), "
             f"errors: {result.errors.describe()}, dropped: {result.dropped}"
             f" (warmup: {result.warmup_requests} requests, not measured)")
+    lines = [head]
+    if result.status:
+        codes = ", ".join(f"{code} x{n}" for code, n in sorted(result.status.items()))
+        lines.append(f"  responses: {codes} (success: {', '.join(result.expect_status)})")
+    extras = []
+    if result.retries:
+        extras.append(f"{result.retries} retried (never reached the wire)")
+    if result.redirects_followed:
+        extras.append(f"{result.redirects_followed} redirects followed")
+    if result.connections_opened is not None:
+        extras.append(f"{result.connections_opened} connections opened")
+    if result.send_lag is not None:
+        lag = result.send_lag
+        extras.append(f"generator send lag p50 {format_duration(lag.p50)}, p99 {format_duration(lag.p99)}, "
+                      f"max {format_duration(lag.max)}")
+    if extras:
+        lines.append("  " + "; ".join(extras))
+    lines += [f"  {line}" for line in result.failing_requests()]
     pct = "  ".join(f"{name} {format_duration(v)}" for name, v in (
         ("p50", result.p50), ("p90", result.p90), ("p99", result.p99), ("p99.9", result.p999), ("max", result.max)))
-    return f"{head}\n  {pct}\n{histogram_summary(result)}"
+    lines.append(f"  {pct}")
+    return "\n".join(lines) + "\n" + histogram_summary(result)
+
+
+def _ours(result: LoadResult, broken: list[tuple[str, float, float]]) -> list[str]:
+    """The broken limits that would hold without the generator's own send lag at the same quantile."""
+    lag = result.send_lag
+    if lag is None:
+        return []
+    return [f"{name} {format_duration(value)} > {format_duration(limit)}, of which up to "
+            f"{format_duration(lag.at(name))} is the generator's send lag" for name, value, limit in broken
+            if value - lag.at(name) <= limit]
 
 
 def judge_latency(result: LoadResult | None, *, p50: float | None = None, p90: float | None = None,
                   p99: float | None = None, max: float | None = None, max_error_rate: float | None = None,
                   min_rate: float | None = None, result_path: Path | None = None,
                   skip_reason: str | None = None) -> Verdict:
-    """Compare a load result with latency limits (seconds), an error-rate limit (fraction) and a minimum rate."""
+    """Compare a load result with latency limits (seconds), an error-rate limit (fraction) and a minimum rate.
+
+    ``min_rate`` is judged on ``send_rate``: requests actually sent inside the
+    window.  A broken latency limit that the generator's own send lag could
+    explain fails as the generator's fault, not the service's.
+    """
     if result is None:
         return Verdict.skip(skip_reason or "no goperf-load/1 result: load.command did not write one (set load.result)")
     path = result_path or result.path
+    lag = result.send_lag
     figures: dict[str, float | int | str | None] = {
         "p50": result.p50, "p90": result.p90, "p99": result.p99, "p99.9": result.p999, "max": result.max,
-        "requests": result.requests, "achieved_rate": result.achieved_rate, "error_rate": result.error_rate,
-        "dropped": result.dropped, "result": str(path) if path else None,
+        "requests": result.requests, "achieved_rate": result.achieved_rate, "send_rate": result.send_rate,
+        "error_rate": result.error_rate, "dropped": result.dropped, "retries": result.retries,
+        "conn_reset": result.errors.conn_reset, "send_lag_p99": lag.p99 if lag else None,
+        "result": str(path) if path else None,
     }
     failures: list[str] = []
     if result.requests == 0:
         failures.append("no request was measured")
-    for name, limit, value in (("p50", p50, result.p50), ("p90", p90, result.p90), ("p99", p99, result.p99),
-                               ("max", max, result.max)):
-        if limit is not None and result.requests and value > limit:
-            failures.append(f"{name} {format_duration(value)} > {format_duration(limit)}")
+    broken = [(name, value, limit) for name, limit, value in (
+        ("p50", p50, result.p50), ("p90", p90, result.p90), ("p99", p99, result.p99), ("max", max, result.max))
+        if limit is not None and result.requests and value > limit]
+    failures += [f"{name} {format_duration(value)} > {format_duration(limit)}" for name, value, limit in broken]
     if max_error_rate is not None and result.error_rate > max_error_rate:
         failures.append(f"error rate {format_share(result.error_rate)} > {format_share(max_error_rate)}")
-    if min_rate is not None and result.achieved_rate < min_rate:
-        failures.append(f"achieved rate {result.achieved_rate:.1f}/s < {min_rate:g}/s")
+    if min_rate is not None and result.judged_rate < min_rate:
+        failures.append(f"send_rate {result.judged_rate:.1f}/s < {min_rate:g}/s (dropped {result.dropped}: "
+                        "scheduled in the window but never sent)")
     warnings: list[str] = []
     if result.dropped:
         warnings.append(f"{result.dropped} requests could not be sent on schedule (all {result.connections} "
-                        "connections busy for longer than load.timeout): they count as errors; raise "
-                        "load.connections if the service is not the bottleneck")
+                        "connections busy for longer than load.timeout, or still waiting when the window ended): "
+                        "they count as errors; raise load.connections if the service is not the bottleneck")
+    if lag is not None and lag.p99 > LAG_WARNING:
+        warnings.append(f"the load generator's own send lag was p99 {format_duration(lag.p99)} (max "
+                        f"{format_duration(lag.max)}): every latency includes it")
     if result.interrupted:
         warnings.append("the load run was interrupted before its end")
     where = f"\n  result: {path}" if path else ""
+    ours = _ours(result, broken)
+    if ours:
+        message = (f"latency: the load generator fell behind its schedule, so this run cannot judge the service: "
+                   f"{'; '.join(ours)}; rerun on a quieter machine, lower load.rate, or leave the generator a core "
+                   f"(GOMAXPROCS of the service)\n  all failures: {'; '.join(failures)}\n{describe(result)}{where}")
+        return Verdict.fail(message, figures, tuple(warnings))
     if failures:
         message = f"latency: {'; '.join(failures)}\n{describe(result)}{where}"
         return Verdict.fail(message, figures, tuple(warnings))
     message = (f"latency ok: p99 {format_duration(result.p99)}, error rate {format_share(result.error_rate)}, "
-               f"{result.achieved_rate:.1f}/s")
+               f"sent {result.judged_rate:.1f}/s")
     return Verdict.ok(message, figures, tuple(warnings))
 
 

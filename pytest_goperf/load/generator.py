@@ -13,15 +13,15 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..config import LoadConfig
+from ..config import LoadConfig, check_path_template
 from ..errors import LoadError
 from ..go.ports import is_loopback_host, url_origin
 from ..go.process import kill_group, tail_lines
@@ -47,6 +47,9 @@ def loadgen_key(go: GoToolchain) -> str:
 
 def build_loadgen(go: GoToolchain, cache_dir: Path) -> Path:
     """Return the cached generator binary, building it with ``go`` on first use."""
+    if not sys.platform.startswith("linux"):
+        raise LoadError("the built-in load generator runs on Linux only (it drives sockets through epoll); "
+                        "set load.command to run your own load tool on this system")
     cache_dir = Path(cache_dir)
     dest = cache_dir / f"goperf-loadgen-{loadgen_key(go)}"
     if dest.is_file() and os.access(dest, os.X_OK):
@@ -97,6 +100,8 @@ def check_target(target_url: str, allowed_hosts: Iterable[str] = ()) -> None:
 def _config_json(target_url: str, load: LoadConfig, allowed: Sequence[str]) -> dict[str, Any]:
     requests = []
     for i, spec in enumerate(load.requests, 1):
+        if (problem := check_path_template(spec.path)) is not None:
+            raise LoadError(f"load.requests[{i}] ({spec.method} {spec.path}): {problem}")
         entry: dict[str, Any] = {"method": spec.method, "path": spec.path, "headers": dict(spec.headers),
                                  "weight": spec.weight}
         if spec.body_file is not None:
@@ -107,7 +112,9 @@ def _config_json(target_url: str, load: LoadConfig, allowed: Sequence[str]) -> d
             entry["body"] = spec.body
         requests.append(entry)
     return {"target": target_url, "allow": list(allowed), "rate": load.rate or 0, "connections": load.connections,
-            "warmup_s": load.warmup, "duration_s": load.duration, "timeout_s": load.timeout, "requests": requests}
+            "threads": load.threads, "warmup_s": load.warmup, "duration_s": load.duration,
+            "timeout_s": load.timeout, "expect_status": list(load.expect_status),
+            "follow_redirects": load.follow_redirects, "requests": requests}
 
 
 class LoadRun:
@@ -132,6 +139,11 @@ class LoadRun:
             raise LoadError(f"cannot start {what} {argv[0]!r}: {exc}") from exc
         self.returncode: int | None = None
         self.stopped_by_us = False
+
+    @property
+    def pid(self) -> int | None:
+        """The process id while it runs (None once stopped)."""
+        return self._proc.pid if self._proc is not None else None
 
     def poll(self) -> int | None:
         return self._proc.poll() if self._proc is not None else self.returncode

@@ -17,21 +17,59 @@ from ..errors import LoadError
 
 @dataclass(frozen=True)
 class LoadErrors:
-    """Failed measured requests by class; ``status`` maps HTTP status to count (>= 400)."""
+    """Failed measured requests by class; ``status`` maps an unexpected HTTP status to its count.
+
+    ``conn_reset``: the connection was closed or reset after the request was
+    written (the service dropped it: a crash, a panic, a proxy cutting it).
+    """
 
     connect: int = 0
     timeout: int = 0
     io: int = 0
     status: Mapping[int, int] = field(default_factory=dict)
+    conn_reset: int = 0
 
     @property
     def total(self) -> int:
-        return self.connect + self.timeout + self.io + sum(self.status.values())
+        return self.connect + self.timeout + self.io + self.conn_reset + sum(self.status.values())
 
     def describe(self) -> str:
-        parts = [f"{n} {k}" for k, n in (("connect", self.connect), ("timeout", self.timeout), ("io", self.io)) if n]
+        parts = [f"{n} {k}" for k, n in (("connect", self.connect), ("timeout", self.timeout),
+                                         ("conn_reset", self.conn_reset), ("io", self.io)) if n]
         parts += [f"{n} HTTP {code}" for code, n in sorted(self.status.items())]
         return ", ".join(parts) or "none"
+
+    @classmethod
+    def from_json(cls, err: Mapping[str, Any]) -> LoadErrors:
+        return cls(connect=int(err.get("connect", 0)), timeout=int(err.get("timeout", 0)), io=int(err.get("io", 0)),
+                   conn_reset=int(err.get("conn_reset", 0)),
+                   status={int(k): int(v) for k, v in err.get("status", {}).items()})
+
+
+@dataclass(frozen=True)
+class RequestOutcome:
+    """One entry of the request mix: the URL actually requested (placeholders as written) and what came back."""
+
+    method: str
+    url: str
+    requests: int
+    ok: int
+    errors: LoadErrors
+    status: Mapping[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SendLag:
+    """The generator's own lateness in seconds: write start minus the moment it could have sent."""
+
+    p50: float
+    p90: float
+    p99: float
+    max: float
+
+    def at(self, quantile: str) -> float:
+        """The lag at the same quantile name as a latency figure (p50, p90, p99, max)."""
+        return float(getattr(self, quantile))
 
 
 @dataclass(frozen=True)
@@ -39,8 +77,8 @@ class LoadResult:
     """The measured window's outcome (warmup requests counted apart). Times in seconds.
 
     Latencies include every request that got a response (any status) or timed
-    out, measured from the scheduled start in the open model; connect and I/O
-    failures are counted, not timed.
+    out, measured from the scheduled start in the open model; connect, reset
+    and I/O failures are counted, not timed.
     """
 
     model: str
@@ -68,12 +106,37 @@ class LoadResult:
     interrupted: bool = False
     send_rate: float | None = None    # requests actually started per second inside the window
     path: Path | None = None
+    status: Mapping[int, int] = field(default_factory=dict)   # every response by (final) status
+    expect_status: tuple[str, ...] = ("2xx",)
+    retries: int = 0                  # requests sent again because none of their bytes reached the wire
+    connections_opened: int | None = None
+    redirects_followed: int = 0
+    send_lag: SendLag | None = None
+    by_request: tuple[RequestOutcome, ...] = ()
 
     @property
     def error_rate(self) -> float:
         """(failed + dropped) / (sent + dropped): a request we could not even send is a failure too."""
         denominator = self.requests + self.dropped
         return (self.errors.total + self.dropped) / denominator if denominator else 0.0
+
+    @property
+    def judged_rate(self) -> float:
+        """Requests actually sent per second inside the window (``send_rate``; older results: achieved)."""
+        return self.send_rate if self.send_rate is not None else self.achieved_rate
+
+    @property
+    def status_classes(self) -> dict[str, int]:
+        """Responses by status class: {"2xx": n, "3xx": m, ...}."""
+        out: dict[str, int] = {}
+        for code, n in sorted(self.status.items()):
+            out[f"{code // 100}xx"] = out.get(f"{code // 100}xx", 0) + n
+        return out
+
+    def failing_requests(self) -> list[str]:
+        """One line per request entry that had errors, naming the URL that was requested."""
+        return [f"{o.method} {o.url}: {o.errors.describe()} of {o.requests}" for o in self.by_request
+                if o.errors.total]
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], path: Path | None = None) -> LoadResult:
@@ -83,6 +146,7 @@ class LoadResult:
             wu = data.get("warmup", {})
             ns = 1e-9
             rate = data.get("rate_requested")
+            lag = data.get("send_lag_ns")
             return cls(
                 model=str(data.get("model", "open" if rate else "closed")),
                 target=str(data.get("target", "")),
@@ -93,10 +157,7 @@ class LoadResult:
                 requests=int(data["requests"]),
                 ok=int(data.get("ok", int(data["requests"]) - int(err.get("total", 0)))),
                 achieved_rate=float(data["achieved_rate"]),
-                errors=LoadErrors(
-                    connect=int(err.get("connect", 0)), timeout=int(err.get("timeout", 0)), io=int(err.get("io", 0)),
-                    status={int(k): int(v) for k, v in err.get("status", {}).items()},
-                ),
+                errors=LoadErrors.from_json(err),
                 dropped=int(data.get("dropped", 0)),
                 warmup_requests=int(wu.get("requests", 0)),
                 warmup_errors=int(wu.get("errors", 0)),
@@ -107,6 +168,17 @@ class LoadResult:
                 interrupted=bool(data.get("interrupted", False)),
                 send_rate=float(data["send_rate"]) if data.get("send_rate") is not None else None,
                 path=path,
+                status={int(k): int(v) for k, v in data.get("status", {}).items()},
+                expect_status=tuple(str(x) for x in data.get("expect_status", ("2xx",))),
+                retries=int(data.get("retries", 0)),
+                connections_opened=int(data["connections_opened"]) if "connections_opened" in data else None,
+                redirects_followed=int(data.get("redirects_followed", 0)),
+                send_lag=SendLag(p50=lag["p50"] * ns, p90=lag["p90"] * ns, p99=lag["p99"] * ns, max=lag["max"] * ns)
+                if lag and lag.get("count") else None,
+                by_request=tuple(RequestOutcome(method=str(o["method"]), url=str(o["url"]), requests=int(o["requests"]),
+                                                ok=int(o["ok"]), errors=LoadErrors.from_json(o["errors"]),
+                                                status={int(k): int(v) for k, v in o.get("status", {}).items()})
+                                 for o in data.get("by_request", ())),
             )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             where = f" {path}" if path else ""

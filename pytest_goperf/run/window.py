@@ -154,9 +154,10 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
             result.load_skipped = (f"load.command {load.command[0] if load.command else ''!s} wrote no "
                                    "goperf-load/1 JSON (set load.result to where it writes one)")
         elif not load.command and result.load.requests and result.load.ok == 0:
+            urls = "".join(f"\n  {line}" for line in result.load.failing_requests())
             raise LoadError(
                 f"every measured request to {service.url} failed ({result.load.errors.describe()}); "
-                f"see {artifacts / 'load.json'}.\n--- service log tail ---\n{service.log_tail()}"
+                f"see {artifacts / 'load.json'}.{urls}\n--- service log tail ---\n{service.log_tail()}"
             )
         finished = True
         return result

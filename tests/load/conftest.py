@@ -36,5 +36,14 @@ def bad_service(go: GoToolchain, bins: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def story_service(go: GoToolchain, bins: Path) -> Path:
+    """A service that crashes, stalls, redirects and counts what it saw (tests/data/load/storyservice)."""
+    out = bins / "storyservice"
+    subprocess.run([str(go.path), "build", "-o", str(out), "."],
+                   cwd=ROOT / "tests" / "data" / "load" / "storyservice", env=go.env(), check=True, timeout=600)
+    return out
+
+
+@pytest.fixture(scope="session")
 def loadgen(go: GoToolchain, bins: Path) -> Path:
     return build_loadgen(go, bins / "cache")

@@ -40,7 +40,8 @@ def test_each_limit_fails_with_the_histogram() -> None:
     assert not v.passed
     first = v.message.splitlines()[0]
     assert first == ("latency: p50 2ms > 1ms; p90 5ms > 4ms; p99 30ms > 20ms; max 120ms > 100ms; "
-                     "error rate 1.00% > 0.10%; achieved rate 100.0/s < 150/s")
+                     "error rate 1.00% > 0.10%; send_rate 100.0/s < 150/s (dropped 0: scheduled in the window "
+                     "but never sent)")
     assert "errors: 2 timeout, 8 HTTP 500" in v.message and "result: load.json" in v.message
     assert "<     1ms       400   40.000%" in v.message
     assert "<   200ms        10  100.000%" in v.message

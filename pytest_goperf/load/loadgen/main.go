@@ -1,16 +1,16 @@
-// Command loadgen is pytest-goperf's HTTP/1.1 load generator (stdlib only).
+// Command loadgen is pytest-goperf's HTTP/1.1 load generator (stdlib only, Linux).
 //
-// Usage: loadgen -config run.json -result result.json
+// Usage: loadgen -config run.json -result result.json [-cpuprofile cpu.pprof]
 //
 // Open model (rate > 0): requests are scheduled at a constant arrival rate and
 // each latency is measured from its scheduled start, so a stalled service
 // shows up in the tail instead of silently slowing the generator down
 // (coordinated omission, as wrk2 and vegeta avoid it). At most `connections`
-// requests are in flight; a request that could not be sent within `timeout`
-// of its scheduled time, or is still queued when the run ends, is "dropped".
+// requests are in flight; a request that cannot start within `timeout` of its
+// schedule, or before the window ends, is "dropped" and never sent.
 //
-// Closed model (rate 0): `connections` workers send back to back, for
-// maximum throughput.
+// Closed model (rate 0): every connection sends back to back, for maximum
+// throughput.
 //
 // Requests scheduled during warmup are reported apart and kept out of the
 // measured statistics. The run stops by itself after warmup + duration (plus
@@ -19,15 +19,15 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"net"
+	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -35,14 +35,28 @@ import (
 )
 
 type config struct {
-	Target      string        `json:"target"`
-	Allow       []string      `json:"allow"`
-	Rate        float64       `json:"rate"`
-	Connections int           `json:"connections"`
-	Warmup      float64       `json:"warmup_s"`
-	Duration    float64       `json:"duration_s"`
-	Timeout     float64       `json:"timeout_s"`
-	Requests    []requestSpec `json:"requests"`
+	Target          string        `json:"target"`
+	Allow           []string      `json:"allow"`
+	Rate            float64       `json:"rate"`
+	Connections     int           `json:"connections"`
+	Threads         int           `json:"threads"`
+	Warmup          float64       `json:"warmup_s"`
+	Duration        float64       `json:"duration_s"`
+	Timeout         float64       `json:"timeout_s"`
+	Spin            *float64      `json:"spin_us"`
+	ExpectStatus    []string      `json:"expect_status"`
+	FollowRedirects bool          `json:"follow_redirects"`
+	Requests        []requestSpec `json:"requests"`
+}
+
+// defaultSpin is how long (us) before a slot the loop stops sleeping and
+// polls: a tenth of the interval between slots, at most 200 us, so the
+// polling costs at most a tenth of a core (docs/load.md has the figures).
+func defaultSpin(rate float64) float64 {
+	if rate <= 0 {
+		return 0
+	}
+	return min(200, 0.1e6/rate)
 }
 
 func fail(code int, format string, args ...any) {
@@ -53,6 +67,7 @@ func fail(code int, format string, args ...any) {
 func main() {
 	cfgPath := flag.String("config", "", "run configuration (JSON)")
 	resultPath := flag.String("result", "", "where to write the JSON result")
+	cpuProfile := flag.String("cpuprofile", "", "write the generator's own CPU profile here")
 	flag.Parse()
 	if *cfgPath == "" || *resultPath == "" {
 		fail(2, "usage: loadgen -config run.json -result result.json")
@@ -69,25 +84,28 @@ func main() {
 	if err != nil {
 		fail(3, "%v", err)
 	}
-	reqs, weights, err := prepare(target, cfg.Requests)
+	r, err := newRun(cfg, target)
 	if err != nil {
 		fail(2, "%v", err)
 	}
-	if cfg.Connections < 1 {
-		cfg.Connections = 1
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 10
-	}
-	if cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.Rate < 0 || math.IsNaN(cfg.Rate) {
-		fail(2, "duration must be > 0, warmup and rate >= 0")
-	}
-	r := newRun(cfg, target.Host, reqs, weights)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	go func() { <-sig; r.interrupted.Store(true); r.stopOnce() }()
+	go func() { <-sig; r.interrupt() }()
 	fmt.Fprintf(os.Stderr, "loadgen: %s %s for %gs after %gs warmup\n", r.model(), cfg.Target, cfg.Duration, cfg.Warmup)
-	res := r.execute()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fail(2, "cpuprofile: %v", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res, err := r.execute()
+	if err != nil {
+		fail(2, "%v", err)
+	}
 	out, _ := json.MarshalIndent(res, "", " ")
 	tmp := *resultPath + ".tmp"
 	if err := os.WriteFile(tmp, append(out, '\n'), 0o644); err != nil {
@@ -99,133 +117,139 @@ func main() {
 }
 
 type run struct {
-	cfg          config
-	host         string
-	reqs         []prepared
-	weights      []int
-	start        time.Time
-	warmupEnd    time.Time
-	end          time.Time
-	timeout      time.Duration
-	ticks        chan int64 // scheduled offsets from start, in ns
-	dropped      [2]atomic.Int64
-	stopped      atomic.Bool
-	interrupted  atomic.Bool
-	stopCh       chan struct{}
-	once         sync.Once
-	sentInWindow int64
-	connMu       sync.Mutex
-	conns        map[net.Conn]struct{}
+	cfg         config
+	target      *url.URL
+	sa          syscall.Sockaddr
+	family      int
+	specs       []*spec
+	weights     []int // cumulative
+	expect      [600]bool
+	expectNames []string
+	open        bool
+	start       time.Time
+	warmupNs    int64
+	endNs       int64
+	timeoutNs   int64
+	spinNs      int64
+	nsPerSlot   float64
+	total       int64        // slots in warmup + window
+	next        atomic.Int64 // the next unclaimed slot
+	stopped     atomic.Bool
+	stopNs      atomic.Int64
+	interrupted atomic.Bool
 }
 
-func newRun(cfg config, host string, reqs []prepared, weights []int) *run {
-	return &run{cfg: cfg, host: host, reqs: reqs, weights: weights, stopCh: make(chan struct{}),
-		timeout: time.Duration(cfg.Timeout * float64(time.Second)), conns: map[net.Conn]struct{}{}}
+func newRun(cfg config, target *url.URL) (*run, error) {
+	if cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.Rate < 0 || math.IsNaN(cfg.Rate) {
+		return nil, fmt.Errorf("duration must be > 0, warmup and rate >= 0")
+	}
+	cfg.Connections = max(cfg.Connections, 1)
+	cfg.Threads = min(max(cfg.Threads, 1), cfg.Connections)
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10
+	}
+	spin := defaultSpin(cfg.Rate)
+	if cfg.Spin != nil {
+		spin = max(*cfg.Spin, 0)
+	}
+	r := &run{cfg: cfg, target: target, open: cfg.Rate > 0, spinNs: int64(spin * 1e3),
+		warmupNs: int64(cfg.Warmup * 1e9), timeoutNs: int64(cfg.Timeout * 1e9)}
+	r.endNs = r.warmupNs + int64(cfg.Duration*1e9)
+	var err error
+	if r.specs, r.weights, err = prepare(target, cfg.Requests); err != nil {
+		return nil, err
+	}
+	if r.expect, r.expectNames, err = expectation(cfg.ExpectStatus); err != nil {
+		return nil, err
+	}
+	if r.sa, r.family, err = sockaddr(target.Host); err != nil {
+		return nil, fmt.Errorf("target %s: %v", cfg.Target, err)
+	}
+	if r.open {
+		r.nsPerSlot = 1e9 / cfg.Rate
+		r.total = int64(math.Floor((cfg.Warmup + cfg.Duration) * cfg.Rate))
+	}
+	return r, nil
 }
 
 func (r *run) model() string {
-	if r.cfg.Rate > 0 {
+	if r.open {
 		return fmt.Sprintf("open model at %g req/s on %d connections,", r.cfg.Rate, r.cfg.Connections)
 	}
 	return fmt.Sprintf("closed model on %d connections,", r.cfg.Connections)
 }
 
-func (r *run) stopOnce() { r.once.Do(func() { r.stopped.Store(true); close(r.stopCh) }) }
+func (r *run) now() int64           { return int64(time.Since(r.start)) }
+func (r *run) slotAt(i int64) int64 { return int64(float64(i) * r.nsPerSlot) }
 
-func (r *run) phase(t time.Time) int {
-	if t.Before(r.warmupEnd) {
+func (r *run) interrupt() {
+	r.stopNs.Store(r.now())
+	r.interrupted.Store(true)
+	r.stopped.Store(true)
+}
+
+func (r *run) pick(rng *rand.Rand) int {
+	ws := r.weights
+	if len(ws) == 1 {
 		return 0
 	}
-	return 1
+	x := rng.IntN(ws[len(ws)-1])
+	for i, c := range ws {
+		if x < c {
+			return i
+		}
+	}
+	return len(ws) - 1
 }
 
-func (r *run) execute() map[string]any {
+// scheduled counts the slots (warmup, window) that were due before the run ended.
+func (r *run) scheduled(finished time.Time) [2]int64 {
+	if !r.open {
+		return [2]int64{}
+	}
+	upTo := func(ns int64) int64 { return min(int64(math.Ceil(float64(ns)/r.nsPerSlot)), r.total) }
+	n := r.total
+	if r.interrupted.Load() {
+		n = upTo(min(r.stopNs.Load(), r.endNs))
+	}
+	warm := min(upTo(r.warmupNs), n)
+	return [2]int64{warm, n - warm}
+}
+
+func (r *run) execute() (map[string]any, error) {
 	r.start = time.Now()
-	r.warmupEnd = r.start.Add(time.Duration(r.cfg.Warmup * float64(time.Second)))
-	r.end = r.warmupEnd.Add(time.Duration(r.cfg.Duration * float64(time.Second)))
-	open := r.cfg.Rate > 0
-	if open {
-		capacity := int(math.Min(r.cfg.Rate*r.cfg.Timeout, 1<<20)) + r.cfg.Connections
-		r.ticks = make(chan int64, capacity)
-		go r.schedule()
+	loops := make([]*loop, r.cfg.Threads)
+	for i := range loops {
+		n := r.cfg.Connections / r.cfg.Threads
+		if i < r.cfg.Connections%r.cfg.Threads {
+			n++
+		}
+		l, err := newLoop(r, n, uint64(i)+1)
+		if err != nil {
+			return nil, err
+		}
+		loops[i] = l
 	}
-	workers := make([]*worker, r.cfg.Connections)
 	var wg sync.WaitGroup
-	for i := range workers {
-		w := &worker{run: r, rng: rand.New(rand.NewPCG(uint64(i)+1, uint64(r.start.UnixNano())))}
-		w.br = bufio.NewReaderSize(nil, 16<<10)
-		for p := range w.st {
-			w.st[p].status = map[int]int64{}
-		}
-		workers[i] = w
+	for _, l := range loops {
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if open {
-				w.openLoop()
-			} else {
-				w.closedLoop()
-			}
-			w.close()
-		}()
+		go func() { defer wg.Done(); l.run() }()
 	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(time.Until(r.end.Add(r.timeout + time.Second))):
-		r.stopOnce()
-		r.connMu.Lock()
-		for c := range r.conns {
-			_ = c.SetDeadline(time.Now())
-		}
-		r.connMu.Unlock()
-		<-done
-	}
+	wg.Wait()
 	finished := time.Now()
-	if open {
-		for off := range r.ticks { // never sent
-			r.dropped[r.phase(r.start.Add(time.Duration(off)))].Add(1)
-		}
-	}
-	var sent int64
-	for _, w := range workers {
-		sent += w.sent
-	}
-	r.sentInWindow = sent
-	var total [2]stats
+	var total [2]phaseStats
+	var counters loopCounters
 	for p := range total {
-		total[p].status = map[int]int64{}
-		for _, w := range workers {
-			total[p].merge(&w.st[p])
+		total[p].specs = make([]specStats, len(r.specs))
+		for _, l := range loops {
+			total[p].merge(&l.st[p])
 		}
 	}
-	return r.report(&total, finished)
-}
-
-// schedule emits one tick per 1/rate seconds; a full queue drops the tick.
-func (r *run) schedule() {
-	defer close(r.ticks)
-	rate := r.cfg.Rate
-	total := int64(math.Floor((r.cfg.Warmup + r.cfg.Duration) * rate))
-	var i int64
-	for i < total && !r.stopped.Load() {
-		due := int64(time.Since(r.start).Seconds()*rate) + 1
-		if due > total {
-			due = total
-		}
-		for ; i < due; i++ {
-			off := int64(float64(i) / rate * 1e9)
-			select {
-			case r.ticks <- off:
-			default:
-				r.dropped[r.phase(r.start.Add(time.Duration(off)))].Add(1)
-			}
-		}
-		next := r.start.Add(time.Duration(float64(i) / rate * 1e9))
-		select {
-		case <-time.After(time.Until(next)):
-		case <-r.stopCh:
-		}
+	for _, l := range loops {
+		counters.retries += l.counters.retries
+		counters.opened += l.counters.opened
+		counters.redirects += l.counters.redirects
+		counters.sentInWindow += l.counters.sentInWindow
 	}
+	return r.report(&total, &counters, finished), nil
 }

@@ -1,0 +1,3 @@
+module example.com/storyservice
+
+go 1.22
