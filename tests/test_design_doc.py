@@ -6,6 +6,7 @@ import dataclasses
 import re
 from pathlib import Path
 
+from pytest_goperf.config import BenchConfig, LoadConfig, ServiceConfig
 from pytest_goperf.gates.bench import BenchThreshold
 from pytest_goperf.gates.registry import RUNTIME_GATES
 
@@ -39,3 +40,15 @@ def test_every_threshold_key_is_in_the_schema() -> None:
     gates = [("bench", BenchThreshold), *((g.key, g.threshold) for g in RUNTIME_GATES)]
     keys = [f"thresholds.{key}.{f.name}" for key, cls in gates for f in dataclasses.fields(cls)]
     assert [k for k in keys if f"`{k}`" not in text] == []
+
+
+def _table_keys(section: str) -> set[str]:
+    """First-column keys of the table under ``### <section>``."""
+    text = DESIGN.read_text().split(f"### {section}\n", 1)[1].split("\n#", 1)[0]
+    return set(re.findall(r"^\| `([\w.]+)` \|", text, flags=re.MULTILINE))
+
+
+def test_every_section_key_is_in_the_schema() -> None:
+    for section, cls in (("service", ServiceConfig), ("bench", BenchConfig), ("load", LoadConfig)):
+        documented = _table_keys(section)
+        assert {f.name for f in dataclasses.fields(cls)} - documented == set(), section
