@@ -144,6 +144,7 @@ def cache_key(sha: str, go: GoToolchain, cfg: GoperfConfig, bench: BenchConfig) 
         "commit": sha, "go": go.version, "flags": cfg.service.build_flags, "main": cfg.service.main,
         "packages": bench.packages, "bench": bench.bench, "count": bench.count, "benchtime": bench.benchtime,
         "pgo": "auto", "gowork": cfg.service.gowork,
+        **({"build_env": cfg.service.build_env} if cfg.service.build_env else {}),
     }, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
