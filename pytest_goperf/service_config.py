@@ -110,7 +110,9 @@ def parse_service(node: Node | None, path: Path) -> ServiceConfig:
     args = _args(f["args"]) if "args" in f else ServiceConfig.args
     env = _env(f["env"], runtime=True) if "env" in f else ()
     files = _files(f["files"], path) if "files" in f else ()
-    debug = _debug(f, args, env, files)
+    debug = _debug(f, args if "args" in f else (), env, files)
+    if debug != "auto" and "args" not in f:
+        args = ("-addr={addr}",)   # the default args without their separate debug listener
     attach = _attach(f["attach"], debug) if "attach" in f else None
     cwd = None
     if "cwd" in f:
@@ -162,6 +164,9 @@ def _env(node: Node, *, runtime: bool) -> tuple[tuple[str, str], ...]:
         item = Node(v, node.path, f"{node.key}.{name}")
         if not isinstance(v, yaml.ScalarNode):
             raise item.error(f"expected a string, got {kind(v)}")
+        if not runtime and name in ("GOTOOLCHAIN", "GOROOT"):
+            raise item.error(f"goperf always builds with GOTOOLCHAIN=local and the toolchain it found; choose another "
+                             f"toolchain with GOPERF_GO=/path/to/go instead of {name}")
         if runtime and _BUILD_ONLY.match(name):
             raise item.error(f"{name} is read by the go command when building, not by the running service: "
                              "put it in service.build_env")
