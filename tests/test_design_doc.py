@@ -39,3 +39,13 @@ def test_every_threshold_key_is_in_the_schema() -> None:
     gates = [("bench", BenchThreshold), *((g.key, g.threshold) for g in RUNTIME_GATES)]
     keys = [f"thresholds.{key}.{f.name}" for key, cls in gates for f in dataclasses.fields(cls)]
     assert [k for k in keys if f"`{k}`" not in text] == []
+
+
+def test_every_service_key_and_placeholder_is_in_the_schema() -> None:
+    from pytest_goperf.go.placeholders import NAMES
+    from pytest_goperf.service_config import KEYS
+
+    text = DESIGN.read_text()
+    table = text[text.index("### service"):text.index("### bench")]
+    assert [k for k in KEYS if f"| `{k}` |" not in table] == []
+    assert [n for n in NAMES if f"`{{{n}}}`" not in table] == []
