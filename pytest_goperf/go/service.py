@@ -44,6 +44,7 @@ _LIVE: weakref.WeakSet[ServiceProcess] = weakref.WeakSet()
 # A flag whose name says debug/pprof and whose value looks like host:port.
 _DEBUG_FLAG = re.compile(r"^--?[\w.-]*(?:debug|pprof)[\w.-]*$", re.IGNORECASE)
 _DEBUG_NAME = re.compile(r"debug|pprof", re.IGNORECASE)   # an env variable such as DEBUG_ADDR or PPROF_LISTEN
+_HOST_PORT = re.compile(r"(?:https?://)?(?:\[[0-9A-Fa-f:.]*\]|[\w.-]*):\d+/?")   # 127.0.0.1:6060, :6060, [::1]:6060
 _STOP_GRACE = 5.0
 
 
@@ -58,7 +59,7 @@ def _debug_values(args: Sequence[str]) -> list[str]:
             out.append(value)
         elif i + 1 < len(args) and not args[i + 1].startswith("-"):
             out.append(args[i + 1])
-    return [v for v in out if ":" in v]
+    return [v for v in out if _HOST_PORT.fullmatch(v)]
 
 
 PPROF_ON_API_ADVICE = (
@@ -165,7 +166,7 @@ class ServiceProcess:
         self._returncode: int | None = None
 
     def _check_debug_addresses(self) -> None:
-        named = [v for k, v in self.env.items() if _DEBUG_NAME.search(k) and ":" in v]
+        named = [v for k, v in self.env.items() if _DEBUG_NAME.search(k) and _HOST_PORT.fullmatch(v)]
         for value in [*_debug_values(self.args), *named]:
             host, port = split_host_port(value)
             if not is_loopback_host(host):
@@ -178,7 +179,7 @@ class ServiceProcess:
                     )
                 continue
             if self.debug_url is None and port is not None and self.debug != "none":
-                self.debug_url = f"http://{value}"
+                self.debug_url = value.rstrip("/") if "://" in value else f"http://{value}"
                 self.debug_note = f"pprof on the debug listener {value} named in the arguments"
 
     @property
@@ -323,9 +324,9 @@ class ServiceProcess:
         raise ServiceError(
             f"service {self.binary.name} serves pprof on {self.debug_url}{on_api}, but that listener binds "
             f"{', '.join(public)}: all interfaces, not loopback, so anyone who can reach this machine can read "
-            "the service's memory while it runs. Bind it to loopback (give the service {host} or {addr}, e.g. "
-            "env HOST: \"{host}\" or -addr={addr}, instead of only {port}), or set service.allow_public_debug: "
-            "true on a runner nobody else can reach. The service was stopped."
+            "the service's memory while it runs. If the service can take a host, bind it to loopback (pass {addr} "
+            "or {host}, e.g. -addr={addr} or env HOST: \"{host}\", instead of only {port}); otherwise set "
+            "service.allow_public_debug: true on a runner nobody else can reach. The service was stopped."
         )
 
     def check_alive(self, during: str = "under load") -> None:

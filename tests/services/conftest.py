@@ -43,9 +43,9 @@ def shortened(text: str) -> dict[str, Any]:
     thresholds = cfg["thresholds"]
     if "bench" in thresholds:
         thresholds["bench"]["units"] = ["allocs/op"]
-    if "cpu" in thresholds:
-        if "min_samples" in {f.name for f in dataclasses.fields(runtime_gate("cpu").threshold)}:
-            thresholds["cpu"]["min_samples"] = 20
+    cpu_fields = {f.name for f in dataclasses.fields(runtime_gate("cpu").threshold)}
+    if "cpu" in thresholds and "min_samples" in cpu_fields:
+        thresholds["cpu"]["min_samples"] = 20
     return cfg
 
 

@@ -53,9 +53,8 @@ def test_env_port_with_204_health_and_pprof_found_by_the_probe(built: dict[str, 
 
 def test_pprof_on_a_public_api_listener_is_refused_and_stopped(built: dict[str, Path], tmp_path: Path) -> None:
     svc = ServiceProcess(built["twelvefactor"], args=[], env={"PORT": "{port}"}, log_path=tmp_path / "s.log")
-    with pytest.raises(ServiceError) as err:
-        with svc:
-            pass
+    with pytest.raises(ServiceError) as err, svc:
+        pass
     message = str(err.value)
     assert f"serves pprof on {svc.url} (the API listener), but that listener binds [::]:{svc.endpoints.port}" in message
     assert "service.allow_public_debug: true" in message and "The service was stopped." in message
@@ -144,3 +143,11 @@ def test_unknown_placeholder_is_refused_before_starting(built: dict[str, Path], 
     with pytest.raises(ServiceError, match=r"unknown placeholder \{prot\}; did you mean \{port\}\?"):
         ServiceProcess(built["twelvefactor"], args=[], env={"PORT": "{prot}"}, log_path=tmp_path / "s.log")
     assert not (tmp_path / "s.log").exists()
+
+
+def test_debug_address_in_a_named_env_variable(built: dict[str, Path], tmp_path: Path) -> None:
+    common = {"args": ["-listen={addr}"], "ready": ReadyCheck(tcp=True), "log_path": tmp_path / "s.log"}
+    svc = ServiceProcess(built["api"], env={"PPROF_LISTEN": "127.0.0.1:6061", "DEBUG_FORMAT": "json:pretty"}, **common)
+    assert svc.debug_url == "http://127.0.0.1:6061"
+    with pytest.raises(ServiceError, match=r"debug address '0.0.0.0:6061' binds 0.0.0.0, not loopback"):
+        ServiceProcess(built["api"], env={"PPROF_LISTEN": "0.0.0.0:6061"}, **common)

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from pytest_goperf.go import placeholders, workdir
-from pytest_goperf.go.placeholders import Endpoints, expand, names_in, unknown_message, uses_debug
+from pytest_goperf.go.placeholders import (
+    Endpoints,
+    expand,
+    names_in,
+    unknown_message,
+    uses_debug,
+)
 
 VALUES = Endpoints("127.0.0.1", 41234, 41235).values()
 

@@ -34,8 +34,8 @@ def test_pprof_gates_fail_with_the_probe_answer(pytester: pytest.Pytester) -> No
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines([
         "*nopprof::cpu*",
-        "no pprof: the config names no debug listener and the probe GET http://127.0.0.1:*/debug/pprof/ -> HTTP 404."
-        " Register net/http/pprof*",
+        ("no pprof: the config names no debug listener and the probe GET http://127.0.0.1:*/debug/pprof/ -> HTTP 404."
+         " Register net/http/pprof*"),
         "*note: no pprof: the config names no debug listener*",
     ])
     assert "warning: pprof is reachable" not in result.stdout.str()

@@ -24,8 +24,8 @@ def write(tmp_path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize(("service", "expected"), [
     ("  args: ['-addr={addr}', '-pprof={debug_adr}']\n",
-     ":3: service.args[1]: unknown placeholder {debug_adr}; did you mean {debug_addr}? valid placeholders: "
-     "{addr}, {host}, {port}, {debug_addr}, {debug_port}, {url}"),
+     (":3: service.args[1]: unknown placeholder {debug_adr}; did you mean {debug_addr}? valid placeholders: "
+      "{addr}, {host}, {port}, {debug_addr}, {debug_port}, {url}")),
     ("  env:\n    PORT: '{prot}'\n",
      ":4: service.env.PORT: unknown placeholder {prot}; did you mean {port}?"),
     ("  files: {config/app.json: bad.tmpl}\n",
@@ -35,8 +35,8 @@ def write(tmp_path: Path, text: str) -> Path:
     ("  files: {../app.json: app.tmpl}\n",
      ":3: service.files.../app.json: '../app.json' must be a path inside the service's working folder"),
     ("  env: {CGO_ENABLED: '0'}\n",
-     ":3: service.env.CGO_ENABLED: CGO_ENABLED is read by the go command when building, not by the running "
-     "service: put it in service.build_env"),
+     (":3: service.env.CGO_ENABLED: CGO_ENABLED is read by the go command when building, not by the running "
+      "service: put it in service.build_env")),
     ("  build_env: {GOTOOLCHAIN: go1.23.0}\n",
      ":3: service.build_env.GOTOOLCHAIN: goperf always builds with GOTOOLCHAIN=local"),
     ("  debug: separate\n", ":3: service.debug: must be auto (probe the API address"),
