@@ -107,7 +107,8 @@ class GateRun:
             self.go().with_env(self.cfg.service.build_env), side, self.artifacts / _folder(side.label),
             service_name=self.name, build_flags=self.cfg.service.build_flags,
             bench_packages=self.cfg.bench.packages if bench else None,
-            build_service=self.needs_service, progress=self._say,
+            build_service=self.needs_service,
+            progress=self._say,
         )
         for note in built.notes:
             if note not in self.notes:
