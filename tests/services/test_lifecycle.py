@@ -151,3 +151,24 @@ def test_debug_address_in_a_named_env_variable(built: dict[str, Path], tmp_path:
     assert svc.debug_url == "http://127.0.0.1:6061"
     with pytest.raises(ServiceError, match=r"debug address '0.0.0.0:6061' binds 0.0.0.0, not loopback"):
         ServiceProcess(built["api"], env={"PPROF_LISTEN": "0.0.0.0:6061"}, **common)
+
+
+def test_service_cwd_from_the_config_is_where_it_runs(built: dict[str, Path], tmp_path: Path) -> None:
+    from pytest_goperf.config import load_config
+    from pytest_goperf.go.service import service_for
+
+    tree = tmp_path / "repo"
+    shutil.copytree(SERVICES / "configfile", tree)
+    deploy = tree / "deploy" / "staging"        # the folder its relative paths are meant from
+    shutil.copytree(tree / "static", deploy / "static")
+    (deploy / "config").mkdir()
+    (tree / "goperf.yaml").write_text(
+        "service:\n  args: []\n  cwd: deploy/staging\n  files: {config/app.json: goperf/app.json.tmpl}\n"
+        "  ready: {log: ready to serve}\nload: {requests: [{path: /greet}]}\nthresholds: {latency: {}}\n")
+    (deploy / "static" / "banner.txt").write_text("staging banner\n")
+    cfg = load_config(tree / "goperf.yaml")
+    assert cfg.service.workdir == deploy
+    with service_for(cfg.service, built["configfile"], tmp_path / "art", probe_debug=False) as svc:
+        assert isinstance(svc, ServiceProcess)
+        assert (svc.workdir / "static").resolve() == (deploy / "static").resolve()
+    assert "staging banner" in (tmp_path / "art" / "service.log").read_text()
