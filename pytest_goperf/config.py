@@ -19,35 +19,19 @@ import yaml
 from pytest_goperf.errors import ConfigError
 from pytest_goperf.gates.bench import BenchThreshold
 from pytest_goperf.quantities import parse_duration, parse_rate_per_minute
+
+# The service section lives in service_config.py; its names stay importable from here.
+from pytest_goperf.service_config import Attach as Attach
+from pytest_goperf.service_config import ReadyCheck as ReadyCheck
+from pytest_goperf.service_config import ServiceConfig as ServiceConfig
+from pytest_goperf.service_config import (
+    check_module,
+    has_debug_endpoints,
+    parse_service,
+)
 from pytest_goperf.yaml_nodes import Node, key_lines, kind, opt
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class ReadyCheck:
-    path: str = "/healthz"
-    timeout: float = 30.0
-
-
-@dataclass(frozen=True)
-class Attach:
-    url: str
-    debug_url: str | None = None
-
-
-@dataclass(frozen=True)
-class ServiceConfig:
-    name: str
-    module: Path                      # absolute folder with go.mod
-    main: str = "."                   # main package, relative to module
-    build_flags: tuple[str, ...] = ()
-    args: tuple[str, ...] = ("-addr={addr}", "-debug-addr={debug_addr}")
-    env: tuple[tuple[str, str], ...] = ()
-    ready: ReadyCheck = field(default_factory=ReadyCheck)
-    attach: Attach | None = None
-    allow_public_debug: bool = False
-    gowork: str = "off"               # git: baselines: off | auto | absolute path of a go.work
 
 
 @dataclass(frozen=True)
@@ -148,13 +132,13 @@ def load_config(path: str | Path) -> GoperfConfig:
     top = Node(root, path, "").mapping(("service", "bench", "load", "thresholds"))
     if "thresholds" not in top:
         raise ConfigError(f"{path}: no 'thresholds' section: nothing would be gated; add e.g. thresholds: {{bench: {{max_regression: 5%}}}}")
-    service = _service(top.get("service"), path)
+    service = parse_service(top.get("service"), path)
     bench = _bench(top["bench"]) if "bench" in top else BenchConfig()
     load = _load(top["load"], path.parent) if "load" in top else None
     thresholds = _thresholds(top["thresholds"])
     needs_source = service.attach is None or thresholds.bench is not None
     if needs_source:
-        _check_module(service, top.get("service"), path)
+        check_module(service, top.get("service"), path)
     runtime = list(thresholds.runtime)
     if runtime and load is None:
         raise top["thresholds"].error(
@@ -166,16 +150,6 @@ def load_config(path: str | Path) -> GoperfConfig:
                         lines=key_lines(root))
 
 
-_DEBUG_FLAG = re.compile(r"^--?[\w.-]*(?:debug|pprof)[\w.-]*=\S*:\d+$", re.IGNORECASE)
-
-
-def has_debug_endpoints(service: ServiceConfig) -> bool:
-    """Whether the service will serve pprof: ``{debug_addr}`` in its args, a debug flag, or attach.debug_url."""
-    if service.attach is not None:
-        return service.attach.debug_url is not None
-    return any("{debug_addr}" in a or _DEBUG_FLAG.match(a) for a in service.args)
-
-
 def _check_needs(thresholds: Thresholds, node: Node, service: ServiceConfig, load: LoadConfig) -> None:
     """What each gate needs measured must be possible, said before anything is built."""
     from pytest_goperf.gates.registry import runtime_gate
@@ -184,81 +158,15 @@ def _check_needs(thresholds: Thresholds, node: Node, service: ServiceConfig, loa
     for key in thresholds.runtime:
         needs = runtime_gate(key).needs
         if needs & {"cpu", "trace", "heap", "goroutines"} and not has_debug_endpoints(service):
-            where = ("service.attach.debug_url" if service.attach is not None
-                     else "service.args (pass '-debug-addr={debug_addr}' or your service's own pprof flag)")
+            where = ("service.attach.debug_url (or service.debug: same if pprof is on the API address)"
+                     if service.attach is not None
+                     else "service.debug to auto or same, or pass '-debug-addr={debug_addr}' (or your service's "
+                          "own pprof flag) in service.args")
             raise fields[key].error(f"this gate reads pprof data ({', '.join(sorted(needs))}) but the service has "
                                     f"no debug endpoints: set {where}")
         if "trace" in needs and load.trace <= 0:
             raise fields[key].error(f"this gate reads the execution trace, but load.trace is {load.trace:g}s; "
                                     "set load.trace to a duration inside the window, e.g. 5s")
-
-
-def _check_module(service: ServiceConfig, node: Node | None, path: Path) -> None:
-    """A missing module folder is a config error, reported before anything is built."""
-    where = f"{path}"
-    if node is not None and isinstance(node.node, yaml.MappingNode):
-        for k, v in node.node.value:
-            if getattr(k, "value", None) == "module":
-                where = f"{path}:{int(v.start_mark.line) + 1}: service.module"
-    if not service.module.is_dir():
-        raise ConfigError(f"{where}: module folder {service.module} does not exist; set service.module to the folder with go.mod (relative to the YAML file)")
-    if not (service.module / "go.mod").is_file():
-        raise ConfigError(f"{where}: {service.module} has no go.mod; set service.module to the folder that holds go.mod")
-
-
-def _service(node: Node | None, path: Path) -> ServiceConfig:
-    if node is None:
-        return ServiceConfig(name=path.parent.name, module=path.parent)
-    f = node.mapping(("name", "module", "main", "build_flags", "args", "env", "ready", "attach", "allow_public_debug",
-                      "gowork"))
-    module = (path.parent / opt(f, "module", Node.string, ".")).resolve()
-    name = opt(f, "name", Node.string, module.name)
-    if not re.fullmatch(r"[\w.-]+", name):
-        raise f["name"].error(f"service name {name!r} may only hold letters, digits, '.', '_' and '-'")
-    env: tuple[tuple[str, str], ...] = ()
-    if "env" in f:
-        raw = f["env"].value()
-        if not isinstance(raw, dict):
-            raise f["env"].error("expected a mapping of variable names to strings")
-        env = tuple((str(k), str(v)) for k, v in raw.items())
-    ready = ReadyCheck()
-    if "ready" in f:
-        r = f["ready"].mapping(("path", "timeout"))
-        ready = ReadyCheck(path=opt(r, "path", Node.string, "/healthz"), timeout=opt(r, "timeout", Node.duration, 30.0))
-        if not ready.path.startswith("/"):
-            raise r["path"].error(f"must start with '/', got {ready.path!r}")
-    attach = None
-    if "attach" in f:
-        a = f["attach"].mapping(("url", "debug_url"))
-        if "url" not in a:
-            raise f["attach"].error("needs 'url', the base URL of the running service")
-        attach = Attach(url=a["url"].string().rstrip("/"), debug_url=opt(a, "debug_url", lambda n: n.string().rstrip("/"), None))
-    return ServiceConfig(
-        name=name,
-        module=module,
-        main=opt(f, "main", Node.string, "."),
-        build_flags=opt(f, "build_flags", Node.strings, ()),
-        args=opt(f, "args", Node.strings, ServiceConfig.args),
-        env=env,
-        ready=ready,
-        attach=attach,
-        allow_public_debug=opt(f, "allow_public_debug", Node.boolean, False),
-        gowork=_gowork(f, path),
-    )
-
-
-def _gowork(f: dict[str, Node], path: Path) -> str:
-    """service.gowork: off, auto, or a go.work file relative to the YAML (for git: baselines)."""
-    if "gowork" not in f:
-        return "off"
-    node = f["gowork"]
-    value = str(node.node.value) if isinstance(node.node, yaml.ScalarNode) else "a " + kind(node.node)
-    if value in ("off", "auto"):  # the text as written: YAML 1.1 would read a bare off as false
-        return value
-    work = (path.parent / value).resolve()
-    if not isinstance(node.node, yaml.ScalarNode) or work.name != "go.work" or not work.is_file():
-        raise f["gowork"].error(f"must be off, auto or the path of a go.work file, got {value!r} ({work} is not one)")
-    return str(work)
 
 
 def _bench(node: Node) -> BenchConfig:

@@ -279,7 +279,8 @@ def goperf_service(goperf_artifacts: Path) -> Iterator[Callable[..., Any]]:
     """Start a built service binary on free loopback ports; every service started is stopped at teardown.
 
     ``goperf_service(binary, args=["-addr={addr}", "-debug-addr={debug_addr}"], env={}, ready_path="/healthz")``
-    returns the running ``ServiceProcess`` (``.url``, ``.debug_url``, ``.log_tail()``).
+    returns the running ``ServiceProcess`` (``.url``, ``.debug_url``, ``.log_tail()``).  Further keywords
+    (``ready=ReadyCheck(tcp=True)``, ``files=``, ``cwd=``, ``debug="same"``) go to ``ServiceProcess``.
     """
     from pytest_goperf.go.service import ServiceProcess
 
@@ -287,11 +288,11 @@ def goperf_service(goperf_artifacts: Path) -> Iterator[Callable[..., Any]]:
 
     def start(binary: str | Path, *, args: Sequence[str] = ("-addr={addr}", "-debug-addr={debug_addr}"),
               env: dict[str, str] | None = None, ready_path: str = "/healthz", ready_timeout: float = 30.0,
-              allow_public_debug: bool = False) -> ServiceProcess:
+              allow_public_debug: bool = False, **options: Any) -> ServiceProcess:
         binary = Path(binary)
         svc = ServiceProcess(binary, args=args, env=env or {}, ready_path=ready_path, ready_timeout=ready_timeout,
                              log_path=goperf_artifacts / f"{binary.name}-{len(started)}.log",
-                             allow_public_debug=allow_public_debug)
+                             allow_public_debug=allow_public_debug, **options)
         started.append(svc)
         svc.start()
         return svc

@@ -52,3 +52,13 @@ def test_every_section_key_is_in_the_schema() -> None:
     for section, cls in (("service", ServiceConfig), ("bench", BenchConfig), ("load", LoadConfig)):
         documented = _table_keys(section)
         assert {f.name for f in dataclasses.fields(cls)} - documented == set(), section
+
+
+def test_every_service_key_and_placeholder_is_in_the_schema() -> None:
+    from pytest_goperf.go.placeholders import NAMES
+    from pytest_goperf.service_config import KEYS
+
+    text = DESIGN.read_text()
+    table = text[text.index("### service"):text.index("### bench")]
+    assert [k for k in KEYS if f"| `{k}` |" not in table] == []
+    assert [n for n in NAMES if f"`{{{n}}}`" not in table] == []

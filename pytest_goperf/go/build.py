@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,23 +79,60 @@ class BuiltSide:
     notes: tuple[str, ...] = ()  # toolchain remarks worth a line in the report (go.mod toolchain lines)
 
 
-def _run_go(go: GoToolchain, args: Sequence[str], cwd: Path, what: str, gowork: str | None = None) -> str:
+def _run_go(go: GoToolchain, args: Sequence[str], cwd: Path, what: str, gowork: str | None = None,
+            progress: Callable[[str], None] | None = None) -> str:
+    """Run one go command; its ``go: downloading <module> <version>`` lines go to ``progress`` as they come."""
     cmd = [str(go.path), *args]
     env = go.env()
     if gowork is not None:
         env["GOWORK"] = gowork
     try:
-        out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
-                             timeout=BUILD_TIMEOUT, check=False)
+        code, stdout, stderr = _stream(cmd, cwd, env, progress or (lambda _line: None))
     except subprocess.TimeoutExpired:
         raise BuildError(f"{what}: '{' '.join(cmd)}' did not finish in {BUILD_TIMEOUT:.0f}s (in {cwd})") from None
     except OSError as exc:
         raise BuildError(f"{what}: cannot run {go.path}: {exc}") from None
-    if out.returncode != 0:
+    if code != 0:
         raise BuildError(
-            f"{what} failed (exit {out.returncode}) in {cwd}:\n$ {' '.join(cmd)}\n{(out.stderr + out.stdout).strip()}"
+            f"{what} failed (exit {code}) in {cwd}:\n$ {' '.join(cmd)}\n{(stderr + stdout).strip()}"
         )
-    return out.stdout
+    return stdout
+
+
+def _stream(cmd: list[str], cwd: Path, env: dict[str, str], progress: Callable[[str], None]) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr), reading stderr line by line so module downloads show while they happen."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, errors="replace")
+    assert proc.stdout is not None and proc.stderr is not None
+    chunks: list[str] = []
+    reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()) if proc.stdout else None, daemon=True)
+    reader.start()
+    expired = threading.Event()
+
+    def kill() -> None:
+        expired.set()
+        proc.kill()
+
+    timer = threading.Timer(BUILD_TIMEOUT, kill)
+    timer.start()
+    err: list[str] = []
+    try:
+        for line in proc.stderr:
+            err.append(line)
+            if line.startswith("go: downloading "):
+                progress(line.strip())
+        proc.wait()
+        reader.join()
+    finally:
+        timer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    if expired.is_set():
+        raise subprocess.TimeoutExpired(cmd, BUILD_TIMEOUT)
+    return proc.returncode, "".join(chunks), "".join(err)
 
 
 def _pgo_flag(profile: Path | None, *, auto: bool) -> str:
@@ -104,10 +142,11 @@ def _pgo_flag(profile: Path | None, *, auto: bool) -> str:
 
 
 def list_test_packages(go: GoToolchain, module: Path, patterns: Sequence[str], flags: Sequence[str] = (),
-                       gowork: str | None = None) -> list[tuple[str, Path]]:
+                       gowork: str | None = None,
+                       progress: Callable[[str], None] | None = None) -> list[tuple[str, Path]]:
     """Packages matching ``patterns`` that have test files, as (import path, folder)."""
     out = _run_go(go, ["list", *flags, "-json=ImportPath,Dir,TestGoFiles,XTestGoFiles", *patterns], module,
-                  f"go list {' '.join(patterns)}", gowork)
+                  f"go list {' '.join(patterns)}", gowork, progress)
     found: list[tuple[str, Path]] = []
     for blob in _json_stream(out):
         if blob.get("TestGoFiles") or blob.get("XTestGoFiles"):
@@ -141,8 +180,12 @@ def build_side(
     build_flags: Sequence[str] = (),
     bench_packages: Sequence[str] | None = None,
     build_service: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> BuiltSide:
-    """Build the service binary (if asked) and one test binary per package with tests into ``out_dir``."""
+    """Build the service binary (if asked) and one test binary per package with tests into ``out_dir``.
+
+    ``progress`` gets Go's ``go: downloading ...`` lines while modules are fetched on first use.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     profile = side.profile()
     if any(f.startswith("-pgo") for f in build_flags):
@@ -157,12 +200,12 @@ def build_side(
         main_pkg = side.main if side.main.startswith(".") else f"./{side.main}"
         flags = (_pgo_flag(profile, auto=True), *build_flags)
         _run_go(go, ["build", *flags, "-o", str(service_binary), main_pkg],
-                side.module, f"building service '{service_name}' ({side.label})", side.gowork)
+                side.module, f"building service '{service_name}' ({side.label})", side.gowork, progress)
         evidence.append(verify_pgo(go, service_binary, profile, side.label,
                                    Rebuild(("build",), flags, main_pkg, side.module, side.gowork)))
     tests: list[TestBinary] = []
     if bench_packages:
-        packages = list_test_packages(go, side.module, bench_packages, build_flags, side.gowork)
+        packages = list_test_packages(go, side.module, bench_packages, build_flags, side.gowork, progress)
         if not packages:
             raise BuildError(f"side '{side.label}': no package matching {' '.join(bench_packages)} in {side.module} "
                              "has test files; set bench.packages to the packages with Benchmark functions")
@@ -171,7 +214,7 @@ def build_side(
             binary.parent.mkdir(parents=True, exist_ok=True)
             flags = (_pgo_flag(profile, auto=False), *build_flags)
             _run_go(go, ["test", "-c", *flags, "-o", str(binary), import_path],
-                    side.module, f"building test binary for {import_path} ({side.label})", side.gowork)
+                    side.module, f"building test binary for {import_path} ({side.label})", side.gowork, progress)
             evidence.append(verify_pgo(go, binary, profile, side.label,
                                        Rebuild(("test", "-c"), flags, import_path, side.module, side.gowork)))
             tests.append(TestBinary(package=import_path, directory=directory, binary=binary))

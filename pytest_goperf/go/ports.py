@@ -1,4 +1,4 @@
-"""Free loopback ports and loopback checks, shared by the service and load driver.
+"""Free loopback ports, loopback checks and who listens where, shared by the service and load driver.
 
 Kept apart so the "traffic only to loopback" rule has a single definition.
 """
@@ -6,8 +6,11 @@ Kept apart so the "traffic only to loopback" rule has a single definition.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import urllib.request
+from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -58,3 +61,58 @@ def url_origin(url: str) -> str:
 # Never route our requests through $http_proxy: readiness checks and captures
 # go straight to the service (loopback, or the attach URL the user named).
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class _KeepRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer in itself (a ready check's 302 to /login means "up"), never followed."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+# Direct, and 3xx answers come back as HTTPError with their code instead of being followed
+# (which could leave loopback, or fail on the target's own status).
+DIRECT_NO_REDIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}), _KeepRedirects())
+
+
+def _hex_ip(text: str) -> str:
+    """The address in /proc/net/tcp[6] notation (host byte order per 32-bit word) as text."""
+    raw = bytes.fromhex(text)
+    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    return str(ipaddress.ip_address(words))
+
+
+def socket_inodes(pids: Iterable[int]) -> set[str]:
+    """Inodes of the sockets the processes hold open (Linux /proc; empty elsewhere or when not ours to read)."""
+    inodes: set[str] = set()
+    for pid in pids:
+        try:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue
+    return inodes
+
+
+def listening(pids: Iterable[int]) -> list[tuple[str, int]]:
+    """(local address, port) of every TCP socket the processes listen on; ``0.0.0.0`` / ``::`` = all interfaces."""
+    inodes = socket_inodes(pids)
+    found: list[tuple[str, int]] = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            if len(f) > 9 and f[3] == "0A" and f[9] in inodes:
+                address, _, port = f[1].partition(":")
+                found.append((_hex_ip(address), int(port, 16)))
+    return found
+
+
+def can_see_sockets() -> bool:
+    """Whether ``listening`` can answer here (Linux /proc/net)."""
+    return Path("/proc/net/tcp").exists()

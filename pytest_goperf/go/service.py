@@ -4,6 +4,13 @@ A context manager usable without pytest (the plugin wraps it in a fixture).
 Every service runs in its own process group and is stopped with SIGTERM then
 SIGKILL of that group in a ``finally`` -- also on Ctrl-C, on errors and, as a
 last resort, at interpreter exit -- so no service outlives the run.
+
+Where pprof is (``debug_url``) is decided once the service is ready: a
+separate listener on ``{debug_addr}``/``{debug_port}``, a literal loopback
+debug flag, the API address itself (``debug="same"``), or -- with none of
+those -- the API address if ``GET /debug/pprof/`` answers there (the probe).
+Whichever it is, a listener serving pprof must be bound to loopback, checked
+on the live sockets, unless ``allow_public_debug``.
 """
 
 from __future__ import annotations
@@ -14,22 +21,30 @@ import re
 import signal
 import subprocess
 import time
-import urllib.error
 import weakref
-from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO
 
-from ..config import ServiceConfig
+from ..config import ReadyCheck, ServiceConfig
 from ..errors import ServiceError
-from .ports import DIRECT, free_port, is_loopback_host, split_host_port
+from . import placeholders, workdir
+from .ports import (
+    can_see_sockets,
+    free_port,
+    is_loopback_host,
+    listening,
+    split_host_port,
+)
 from .process import group_pids, kill_group, tail_lines
+from .readiness import LogWatch, http_ready, pprof_index, tcp_ready
 
 _LIVE: weakref.WeakSet[ServiceProcess] = weakref.WeakSet()
 # A flag whose name says debug/pprof and whose value looks like host:port.
 _DEBUG_FLAG = re.compile(r"^--?[\w.-]*(?:debug|pprof)[\w.-]*$", re.IGNORECASE)
+_DEBUG_NAME = re.compile(r"debug|pprof", re.IGNORECASE)   # an env variable such as DEBUG_ADDR or PPROF_LISTEN
+_HOST_PORT = re.compile(r"(?:https?://)?(?:\[[0-9A-Fa-f:.]*\]|[\w.-]*):\d+/?")   # 127.0.0.1:6060, :6060, [::1]:6060
 _STOP_GRACE = 5.0
 
 
@@ -44,7 +59,16 @@ def _debug_values(args: Sequence[str]) -> list[str]:
             out.append(value)
         elif i + 1 < len(args) and not args[i + 1].startswith("-"):
             out.append(args[i + 1])
-    return [v for v in out if ":" in v]
+    return [v for v in out if _HOST_PORT.fullmatch(v)]
+
+
+PPROF_ON_API_ADVICE = (
+    "pprof is reachable on the API port ({where}): whoever can reach the API can read heap contents, "
+    "goroutine stacks and the command line. In production serve net/http/pprof on a separate listener "
+    "bound to 127.0.0.1 (a second http.Server with its own mux), reach it by port-forwarding "
+    "(kubectl port-forward, ssh -L), and never expose it through a public LoadBalancer or Ingress "
+    "(docs/migration.md#pprof-on-the-api-port)"
+)
 
 
 class AttachedService:
@@ -55,6 +79,15 @@ class AttachedService:
         self.debug_url = debug_url.rstrip("/") if debug_url else None
         self.pid: int | None = None
         self.log_path: Path | None = None
+        self.debug_note: str | None = None
+        self.debug_problem: str | None = None
+
+    @property
+    def pprof_on_api(self) -> str | None:
+        """The production advice when pprof is served on the API address, else None."""
+        if self.debug_url is None or self.debug_url.removesuffix("/debug/pprof") != self.url:
+            return None
+        return PPROF_ON_API_ADVICE.format(where=f"{self.url}/debug/pprof/")
 
     def log_tail(self, n: int = 40) -> str:
         """An attached service has no log we can read."""
@@ -71,7 +104,7 @@ class AttachedService:
 
 
 class ServiceProcess:
-    """Start ``binary`` with ``{addr}``/``{debug_addr}`` filled in, wait until ready, stop it."""
+    """Start ``binary`` with its placeholders filled in, wait until ready, find pprof, stop it."""
 
     def __init__(
         self,
@@ -84,28 +117,57 @@ class ServiceProcess:
         log_path: Path,
         allow_public_debug: bool = False,
         cwd: Path | None = None,
+        ready: ReadyCheck | None = None,
+        files: Mapping[str, Path] | None = None,
+        debug: str = "auto",
+        probe_debug: bool = True,
     ) -> None:
         self.binary = Path(binary)
-        self.ready_path = ready_path if ready_path.startswith("/") else "/" + ready_path
-        self.ready_timeout = ready_timeout
+        self.ready = ready if ready is not None else ReadyCheck(path=ready_path, timeout=ready_timeout)
+        path = self.ready.path
+        self.ready_path = path if path.startswith("/") else "/" + path
+        self.ready_timeout = self.ready.timeout
         self.log_path = Path(log_path)
         self.allow_public_debug = allow_public_debug
         self.cwd = cwd
-        self.env = dict(env)
-        self.addr = f"127.0.0.1:{free_port()}"
-        uses_debug = any("{debug_addr}" in a for a in args)
-        self.debug_addr: str | None = f"127.0.0.1:{free_port()}" if uses_debug else None
-        self.args = [a.replace("{addr}", self.addr).replace("{debug_addr}", self.debug_addr or "") for a in args]
-        self.url = f"http://{self.addr}"
+        self.files = dict(files or {})
+        if debug not in ("auto", "same", "none"):
+            raise ServiceError(f"service debug must be auto, same or none, got {debug!r}")
+        self.debug = debug
+        self.probe_debug = probe_debug and debug == "auto"
+        texts = [*args, *env.values(), *(t.read_text(errors="replace") for t in self.files.values() if t.is_file())]
+        for text in texts:
+            problem = placeholders.unknown_message(text)
+            if problem is not None:
+                raise ServiceError(f"service {self.binary.name}: {text!r}: {problem}")
+        wants_debug = placeholders.uses_debug(texts)
+        if wants_debug and debug != "auto":
+            raise ServiceError(f"service {self.binary.name}: debug={debug!r} but the arguments use {{debug_addr}}/"
+                               "{debug_port}: a separate debug listener; drop one of the two")
+        self.endpoints = placeholders.Endpoints("127.0.0.1", free_port(), free_port() if wants_debug else None)
+        values = self.endpoints.values()
+        self.values = values
+        self.addr = self.endpoints.addr
+        self.url = self.endpoints.url
+        self.debug_addr = self.endpoints.debug_addr
+        self.args = [placeholders.expand(a, values) for a in args]
+        self.env = {k: placeholders.expand(v, values) for k, v in env.items()}
         self.debug_url: str | None = f"http://{self.debug_addr}" if self.debug_addr else None
+        self.debug_note: str | None = f"pprof on the separate debug listener {self.debug_addr}" if self.debug_addr else None
+        self.debug_problem: str | None = None   # why there is no debug_url, once known
+        if debug == "same":
+            self.debug_url = self.url
+            self.debug_note = "pprof on the API address (service.debug: same)"
         self._check_debug_addresses()
+        self.workdir: Path | None = None
         self.pid: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self._returncode: int | None = None
 
     def _check_debug_addresses(self) -> None:
-        for value in _debug_values(self.args):
+        named = [v for k, v in self.env.items() if _DEBUG_NAME.search(k) and _HOST_PORT.fullmatch(v)]
+        for value in [*_debug_values(self.args), *named]:
             host, port = split_host_port(value)
             if not is_loopback_host(host):
                 if not self.allow_public_debug:
@@ -116,8 +178,16 @@ class ServiceProcess:
                         "Use '{debug_addr}' or set service.allow_public_debug: true if you really mean it."
                     )
                 continue
-            if self.debug_url is None and port is not None:
-                self.debug_url = f"http://{value}"
+            if self.debug_url is None and port is not None and self.debug != "none":
+                self.debug_url = value.rstrip("/") if "://" in value else f"http://{value}"
+                self.debug_note = f"pprof on the debug listener {value} named in the arguments"
+
+    @property
+    def pprof_on_api(self) -> str | None:
+        """The production advice when pprof is served on the API address, else None."""
+        if self.debug_url != self.url:
+            return None
+        return PPROF_ON_API_ADVICE.format(where=f"{self.url}/debug/pprof/")
 
     # -- lifecycle -----------------------------------------------------------
     def __enter__(self) -> ServiceProcess:
@@ -134,98 +204,130 @@ class ServiceProcess:
         self.stop()
 
     def start(self) -> None:
-        """Start the process and block until ``ready_path`` answers 2xx/3xx."""
+        """Start the process, block until ready, then settle where pprof is."""
         if not self.binary.is_file():
             raise ServiceError(f"service binary {self.binary} does not exist; build it first")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        cwd = self.cwd if self.cwd is not None else Path.cwd()
+        self.workdir = workdir.prepare(cwd, self.files, self.values, self.log_path.parent / "workdir")
         self._log = self.log_path.open("wb")
         env = {**os.environ, **self.env}
         try:
             self._proc = subprocess.Popen(
                 [str(self.binary), *self.args],
                 stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                env=env, cwd=self.cwd, start_new_session=True,
+                env=env, cwd=self.workdir, start_new_session=True,
             )
         except OSError as exc:
             raise ServiceError(f"cannot start service {self.binary}: {exc}") from exc
         self.pid = self._proc.pid
         _LIVE.add(self)
         self._wait_ready()
+        self._settle_debug()
+
+    def _attempt(self, watch: LogWatch | None) -> tuple[bool, str]:
+        """One readiness attempt of the configured kind."""
+        if watch is not None:
+            if not watch.matched():
+                return False, f"no log line matched ready.log {watch.pattern.pattern!r} yet"
+            ok, seen = tcp_ready(self.endpoints.host, self.endpoints.port)
+            return ok, f"the log line {watch.line!r} matched, but {self.addr} refused a connection ({seen})"
+        if self.ready.tcp:
+            ok, seen = tcp_ready(self.endpoints.host, self.endpoints.port)
+            return ok, f"TCP connect to {self.addr}: {seen}"
+        ok, seen = http_ready(self.url + self.ready_path)
+        return ok, f"GET {self.url + self.ready_path} -> {seen}"
 
     def _wait_ready(self) -> None:
         assert self._proc is not None
-        url = self.url + self.ready_path
+        watch = LogWatch(self.log_path, self.ready.log) if self.ready.log else None
         deadline = time.monotonic() + self.ready_timeout
         last = "no answer yet"
         delay = 0.02
         while True:
             self.check_alive(during="while starting")
-            try:
-                with DIRECT.open(url, timeout=1.0) as resp:
-                    status = int(resp.status)
-                if status < 400:
-                    time.sleep(0.05)
-                    self.check_alive(during="right after answering its ready check")
-                    self._check_owns_port()
-                    return
-                last = f"HTTP {status}"
-            except urllib.error.HTTPError as exc:
-                last = f"HTTP {exc.code}"
-            except (urllib.error.URLError, OSError) as exc:
-                last = str(getattr(exc, "reason", exc))
+            if self._log is not None:
+                self._log.flush()
+            ready, last = self._attempt(watch)
+            if ready:
+                time.sleep(0.05)
+                self.check_alive(during="right after answering its ready check")
+                self._check_owns_port()
+                return
             if time.monotonic() >= deadline:
                 break
             time.sleep(delay)
             delay = min(delay * 1.5, 0.25)
-        ports = self._listening_ports()
+        ports = sorted({port for _, port in self._sockets()})
         hint = ""
         if ports:
-            shown = ", ".join(str(p) for p in sorted(ports))
-            hint = (f" The process listens on port(s) {shown} instead: does it use the "
-                    f"{{addr}} argument ({self.addr})?")
+            hint = (f" The process listens on port(s) {', '.join(map(str, ports))} instead: does it use the "
+                    f"{{addr}} / {{port}} placeholder ({self.addr})?")
         raise ServiceError(
             f"service {self.binary.name} (pid {self.pid}) was not ready after {self.ready_timeout:g}s: "
-            f"GET {url} -> {last}.{hint} Check service.ready.path / timeout and the args.\n"
+            f"{last}.{hint} Check service.ready and the args/env placeholders.\n"
             f"--- log tail ({self.log_path}) ---\n{self.log_tail()}"
         )
 
-    def _listening_ports(self) -> set[int]:
-        """Ports the process listens on (Linux /proc); empty set elsewhere."""
-        if self.pid is None or not Path("/proc/net/tcp").exists():
-            return set()
-        inodes: set[str] = set()
-        for pid in group_pids(self.pid):  # a wrapper script's child may hold the socket
-            try:
-                for fd in Path(f"/proc/{pid}/fd").iterdir():
-                    target = os.readlink(fd)
-                    if target.startswith("socket:["):
-                        inodes.add(target[8:-1])
-            except OSError:
-                continue
-        ports: set[int] = set()
-        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-            try:
-                lines = Path(table).read_text().splitlines()[1:]
-            except OSError:
-                continue
-            for line in lines:
-                f = line.split()
-                if len(f) > 9 and f[3] == "0A" and f[9] in inodes:
-                    ports.add(int(f[1].rsplit(":", 1)[1], 16))
-        return ports
+    def _sockets(self) -> list[tuple[str, int]]:
+        """(address, port) the process group listens on (Linux /proc); empty elsewhere."""
+        if self.pid is None or not can_see_sockets():
+            return []
+        return listening(group_pids(self.pid))  # a wrapper script's child may hold the socket
 
     def _check_owns_port(self) -> None:
         """Fail if the ready answer came from someone else holding our port."""
-        ports = self._listening_ports()
-        if not Path("/proc/net/tcp").exists():
+        if not can_see_sockets():
             return
-        _, port = split_host_port(self.addr)
-        if port not in ports:
+        sockets = self._sockets()
+        if self.endpoints.port not in {port for _, port in sockets}:
             raise ServiceError(
                 f"service {self.binary.name} (pid {self.pid}) is not listening on {self.addr}, yet something "
-                f"answered there: the port is taken by another process. Its own ports: {sorted(ports) or 'none'}.\n"
+                f"answered there: the port is taken by another process. "
+                f"Its own ports: {sorted({p for _, p in sockets}) or 'none'}.\n"
                 f"--- log tail ({self.log_path}) ---\n{self.log_tail()}"
             )
+
+    def _settle_debug(self) -> None:
+        """Probe the API address for pprof when nothing else names a debug listener; check its bind."""
+        if self.debug_url is None and self.debug == "none":
+            self.debug_problem = "the service has no debug endpoints (service.debug: none)"
+        elif self.debug_url is None and not self.probe_debug:
+            self.debug_problem = "no debug listener: the config has no {debug_addr} / {debug_port} placeholder"
+        elif self.debug_url is None:
+            found, seen = pprof_index(self.url)
+            if found:
+                self.debug_url = self.url
+                self.debug_note = (f"pprof found on the API address by probing ({seen}); no {{debug_addr}} in "
+                                   "the config, so profiles and the trace come from there")
+            else:
+                self.debug_problem = (
+                    f"no pprof: the config names no debug listener and the probe {seen}. Register net/http/pprof "
+                    "(import _ \"net/http/pprof\" on the mux the API serves, then service.debug: same), or serve it "
+                    "on a separate listener and pass its address as {debug_addr} in service.args / service.env")
+        elif self.debug == "same":
+            found, seen = pprof_index(self.url)
+            if not found:
+                self.debug_problem = f"service.debug: same, but the probe {seen}"
+        self._check_debug_bind()
+
+    def _check_debug_bind(self) -> None:
+        """A listener serving pprof must be bound to loopback, unless allow_public_debug (checked on the live sockets)."""
+        if self.debug_url is None or self.allow_public_debug or self.pid is None:
+            return
+        _, port = split_host_port(self.debug_url)
+        public = sorted({f"[{a}]:{p}" if ":" in a else f"{a}:{p}" for a, p in self._sockets()
+                         if p == port and not is_loopback_host(a)})
+        if not public:
+            return
+        on_api = " (the API listener)" if self.debug_url == self.url else ""
+        raise ServiceError(
+            f"service {self.binary.name} serves pprof on {self.debug_url}{on_api}, but that listener binds "
+            f"{', '.join(public)}: all interfaces, not loopback, so anyone who can reach this machine can read "
+            "the service's memory while it runs. If the service can take a host, bind it to loopback (pass {addr} "
+            "or {host}, e.g. -addr={addr} or env HOST: \"{host}\", instead of only {port}); otherwise set "
+            "service.allow_public_debug: true on a runner nobody else can reach. The service was stopped."
+        )
 
     def check_alive(self, during: str = "under load") -> None:
         """Raise ``ServiceError`` with the log tail if the process has exited."""
@@ -238,6 +340,8 @@ class ServiceProcess:
         hint = ""
         if "address already in use" in tail:
             hint = " A port it was given is already taken by another process."
+        elif "{" in " ".join(self.args) or "lookup tcp/" in tail:
+            hint = " Are all its address placeholders filled in (args, env, files)?"
         how = f"exit status {code}" if code >= 0 else f"signal {signal.Signals(-code).name}"
         raise ServiceError(
             f"service {self.binary.name} (pid {self.pid}) exited {during} ({how}).{hint}\n"
@@ -270,15 +374,21 @@ class ServiceProcess:
         return tail_lines(self.log_path, n)
 
 
-def service_for(cfg: ServiceConfig, binary: Path | None, artifacts: Path) -> ServiceProcess | AttachedService:
-    """The service a goperf.yaml describes: attached, or ``binary`` started with its args (log in ``artifacts``)."""
+def service_for(cfg: ServiceConfig, binary: Path | None, artifacts: Path, *,
+                probe_debug: bool = True) -> ServiceProcess | AttachedService:
+    """The service a goperf.yaml describes: attached, or ``binary`` started as configured (log in ``artifacts``).
+
+    ``probe_debug``: look for pprof on the API address when the config names
+    no debug listener (only worth a request when some gate reads pprof data).
+    """
     if cfg.attach is not None:
         return AttachedService(cfg.attach.url, cfg.attach.debug_url)
     if binary is None:
         raise ServiceError(f"service {cfg.name}: no binary to start (and no service.attach)")
     return ServiceProcess(
-        binary, args=cfg.args, env=dict(cfg.env), ready_path=cfg.ready.path, ready_timeout=cfg.ready.timeout,
-        log_path=Path(artifacts) / "service.log", allow_public_debug=cfg.allow_public_debug, cwd=cfg.module,
+        binary, args=cfg.args, env=dict(cfg.env), ready=cfg.ready, log_path=Path(artifacts) / "service.log",
+        allow_public_debug=cfg.allow_public_debug, cwd=cfg.workdir, files=dict(cfg.files), debug=cfg.debug,
+        probe_debug=probe_debug,
     )
 
 

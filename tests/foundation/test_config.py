@@ -66,8 +66,10 @@ thresholds:
         ("service:\n  gowork: on\nthresholds: {bench: {}}\n",
          ":2: service.gowork: must be off, auto or the path of a go.work file, got 'on'"),
         ("service:\n  gowork: [a]\nthresholds: {bench: {}}\n", ":2: service.gowork: must be off, auto or the path"),
-        ("service: {args: ['-addr={addr}']}\nload: {requests: [{path: /}]}\nthresholds:\n  latency: {}\n  cpu: {}\n",
-         ":5: thresholds.cpu: this gate reads pprof data (cpu) but the service has no debug endpoints: set service.args"),
+        ("service: {args: ['-addr={addr}'], debug: none}\nload: {requests: [{path: /}]}\nthresholds:\n  latency: {}\n"
+         "  cpu: {}\n",
+         ":5: thresholds.cpu: this gate reads pprof data (cpu) but the service has no debug endpoints: "
+         "set service.debug to auto or same"),
         ("service: {attach: {url: 'http://127.0.0.1:1'}}\nload: {requests: [{path: /}]}\nthresholds: {heap: {}}\n",
          "thresholds.heap: this gate reads pprof data (heap) but the service has no debug endpoints: "
          "set service.attach.debug_url"),

@@ -1,0 +1,5 @@
+//go:build !goperf_demo
+
+package main
+
+const tagged = false

@@ -1,0 +1,3 @@
+module example.com/configfile
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/multimain
+
+go 1.22

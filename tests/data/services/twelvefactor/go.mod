@@ -1,0 +1,3 @@
+module example.com/twelvefactor
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/wsvc
+
+go 1.22
