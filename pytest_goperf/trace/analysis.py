@@ -32,7 +32,7 @@ from pytest_goperf.trace.events import (
     EV_SYNC,
 )
 from pytest_goperf.trace.generation import Generation
-from pytest_goperf.trace.model import Accumulator, Stack, TraceStats
+from pytest_goperf.trace.model import Accumulator, Stack, TraceStats, is_sync_reason
 from pytest_goperf.trace.order import Chunk
 
 NO_REASON = "(no reason)"
@@ -191,6 +191,10 @@ class Analyzer:
             stw_all.merge(acc)
             if kind.startswith("GC"):
                 gc_stw.merge(acc)
+        sync_all = Accumulator(self.keep)
+        for reason, acc in self.blocks.items():
+            if is_sync_reason(reason):
+                sync_all.merge(acc)
         stacks = self.stacks
         return TraceStats(
             format=fmt,
@@ -205,4 +209,7 @@ class Analyzer:
             generations=self.generations,
             warnings=tuple(warnings),
             path=path,
+            block_stacks={k: a.stack_totals(stacks) for k, a in self.blocks.items()},
+            sync_blocks=sync_all.summary(stacks, origin),
+            sync_block_stacks=sync_all.stack_totals(stacks),
         )
