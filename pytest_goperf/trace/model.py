@@ -157,8 +157,9 @@ class Accumulator:
         self._fold(vals, cnts, np.bincount(ids), _int_bincount(ids, d), smax)
         self.n += int(d.size)
         self.total += int(d.sum())
-        self.durations = array("q")
-        self.stack_ids = array("q")
+        del d, ids  # release the buffer views before emptying the arrays in place
+        del self.durations[:]  # in place: Analyzer.feed holds their append methods
+        del self.stack_ids[:]
 
     def _fold(self, vals: Any, cnts: Any, stack_count: Any, stack_total: Any, stack_max: Any) -> None:
         if self.values.size:
@@ -204,13 +205,15 @@ class Accumulator:
                 self._push((dur, nstart, ng, what, int(remap[stack]) if remap is not None else stack))
 
     def stack_totals(self, stacks: list[Stack]) -> tuple[StackTotal, ...]:
-        """Every stack with its count, total and longest interval, most total time first."""
+        """Every stack with its count, total and longest interval: most total time first, then
+        most often, then by frames (never by interning order, which differs between readers)."""
         self.compact()
-        order = [int(k) for k in np.argsort(-self.stack_total, kind="stable") if self.stack_count[k]]
-        return tuple(
+        rows = [
             StackTotal(stacks[k], int(self.stack_count[k]), int(self.stack_total[k]), int(self.stack_max[k]))
-            for k in order
-        )
+            for k in np.flatnonzero(self.stack_count).tolist()
+        ]
+        rows.sort(key=lambda r: (-r.total_ns, -r.count, r.stack))
+        return tuple(rows)
 
     def summary(self, stacks: list[Stack], origin: int, top: int = 5) -> Summary:
         self.compact()
