@@ -116,6 +116,7 @@ class SpecOrderer(Orderer):
         self.gc_first: tuple[int, int] | None = None
         self.gc_stalled = False
         self.requirements: dict[int, Requirement] = {}
+        self.broken = ""  # something only a first generation may do, seen after the goroutine was known
 
     def prepare(self, g: Generation) -> None:
         """Record the thread requirements before ordering ``g``."""
@@ -136,12 +137,16 @@ class SpecOrderer(Orderer):
 
     def _advance(self, v: list[int], s: int, t: int, m: int, ms: list[int], gen: int) -> bool:
         if v[s] in _CREATES and v[s + 2] not in self.gs:
+            if v[s + 2] in self.first_status or v[s + 2] in self.created:
+                self.broken = f"goroutine {v[s + 2]} created after it ended"
             self.created.append(v[s + 2])
         return super()._advance(v, s, t, m, ms, gen)
 
     def _go_status(self, v: list[int], s: int, m: int, ms: list[int], gen: int) -> None:
         gid, mid, status = v[s + 2], _signed(v[s + 3]), v[s + 4]
         if gid not in self.gs:
+            if gid in self.first_status or gid in self.created:
+                self.broken = f"status of goroutine {gid} after it ended"
             self.first_status[gid] = status
         if status == GO_SYSCALL and mid != NONE:
             if mid == m:
@@ -174,10 +179,12 @@ class SpecOrderer(Orderer):
         t = self.after_prefix
         if t is not None and self.clamped(t, self.prefix, real.last_ts) != t:
             return f"times are still clamped after the first {self.prefix} events"
-        if self.gc_stalled:
-            return "a GC event waited before the first one"
         if real.initial_gen == 0:
             return None  # the first generation: the sequential reader starts empty too
+        if self.gc_stalled:
+            return "a GC event waited before the first one"
+        if self.broken:
+            return self.broken
         gs, ps, ms = real.gs, real.ps, real.ms
         for gid, status in self.first_status.items():
             st = gs.get(gid)
@@ -234,7 +241,7 @@ class SpecOrderer(Orderer):
         """What ``consistent`` and ``adopt_into`` need, to send from a worker process."""
         keep = ("gs", "ps", "ms", "gc_seq", "gc_state", "last_ts", "initial_gen", "version", "prefix", "after_prefix", "emitted",
                 "first_status", "first_proc", "created", "cross", "syscall_checks", "gc_first", "gc_stalled",
-                "requirements")
+                "requirements", "broken")
         return {k: getattr(self, k) for k in keep}
 
     @classmethod
