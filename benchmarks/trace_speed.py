@@ -123,12 +123,10 @@ def _run_measured(argv: list[str]) -> tuple[float, float, int]:
     every 20 ms.  On a shared machine wall time includes waiting for a core.
     """
     import ctypes
-    import resource
     import threading
 
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphaned workers are reaped here
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = [0]
@@ -141,20 +139,21 @@ def _run_measured(argv: list[str]) -> tuple[float, float, int]:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     err = proc.stderr.read().decode() if proc.stderr else ""
-    proc.wait()
+    _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    while True:  # reap descendants that outlived the process (a fork server and its workers)
-        try:
-            os.wait()
-        except ChildProcessError:
-            break
+    proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
     sampler.join()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    usages = [usage]
+    while True:  # reap descendants that outlived the process (a fork server and its workers)
+        try:
+            usages.append(os.wait4(-1, 0)[2])
+        except ChildProcessError:
+            break
     if proc.returncode != 0:
         raise SystemExit(f"{argv[0]} failed ({proc.returncode}): {err.strip()[-400:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, max(peak[0], after.ru_maxrss) // 1024
+    cpu = sum(u.ru_utime + u.ru_stime for u in usages)  # each includes the children it waited for
+    return wall, cpu, max(peak[0], *(u.ru_maxrss for u in usages)) // 1024
 
 
 def _generation_sizes(trace: Path) -> list[int]:
