@@ -56,6 +56,7 @@ from pytest_goperf.trace.events import (
 from pytest_goperf.trace.generation import Generation, read_generations
 from pytest_goperf.trace.model import Accumulator, Stack, TraceStats
 from pytest_goperf.trace.order import Chunk, Orderer
+from pytest_goperf.trace.reader import gc_paused
 from pytest_goperf.trace.rules import Emitted
 from pytest_goperf.trace.speculate import PREFIX, SpecOrderer
 from pytest_goperf.trace.wire import HEADER_SIZE, parse_header
@@ -167,7 +168,8 @@ def analyze_generation(path: str, version: int, offset: int, keep: int, prefix: 
             if times:
                 yield times, evs
 
-    analyzer.feed(after_prefix())
+    with gc_paused():
+        analyzer.feed(after_prefix())
     analyzer._gen = None  # the generation (its raw batches) is not sent back
     for acc in analyzer._accumulators():
         acc.compact()  # distinct durations and per-stack sums: much smaller than the intervals
@@ -341,7 +343,8 @@ def analyze_parallel(
     try:
         with _pool(min(workers, len(offsets))) as pool:
             for off, result in _results(pool, path, version, offsets, keep, workers, prefix):
-                stitch.add(off, result)
+                with gc_paused():
+                    stitch.add(off, result)
     except BrokenProcessPool as exc:
         raise NotScannable(f"a worker process died: {exc}") from None
     if info is not None:

