@@ -20,7 +20,9 @@ NodeKey = tuple[str, str, int]
 
 @dataclass(frozen=True)
 class NodeSums:
-    """Flat/cum per node for one sample index; ``names[i]`` is node i's printable name."""
+    """Flat/cum per node for one sample index; ``names[i]`` is node i's printable name.
+
+    ``inline`` is left empty by ``node_sums`` (see ``inline_labels``)."""
 
     names: tuple[str, ...]
     keys: tuple[NodeKey, ...]
@@ -67,8 +69,8 @@ def printable_name(key: NodeKey) -> str:
 def node_sums(profile: Profile, index: int) -> NodeSums:
     """Flat to the leaf frame's node, cum once per sample to every node on the stack.
 
-    ``inline`` holds the labels of the untrimmed graph (every edge counted);
-    ``top`` recomputes them with ``inline_labels`` when pprof would trim.
+    ``inline`` is empty: the labels depend on pprof's trimming, so ``top``
+    computes them with ``inline_labels`` (one walk over every frame).
     """
     nodes = _Nodes()
     loc_nodes = {lid: nodes.location_nodes(loc) for lid, loc in profile.locations.items()}
@@ -94,13 +96,12 @@ def node_sums(profile: Profile, index: int) -> NodeSums:
         for node in on_stack:
             cum[node] += v
     keys = tuple(nodes.keys)
-    labels = inline_labels(profile, index, None, 0)
     return NodeSums(
         names=tuple(printable_name(k) for k in keys),
         keys=keys,
         flat=tuple(flat),
         cum=tuple(cum),
-        inline=tuple(labels.get(k, "") for k in keys),
+        inline=(),
         total=total,
     )
 

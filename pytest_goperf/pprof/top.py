@@ -144,11 +144,8 @@ def top(
     if 0 < nodecount < nodes:
         order = order[:nodecount]
         rebuilt = True
-    if rebuilt or edge_cutoff > 0:
-        labels = inline_labels(profile, index, {sums.keys[i] for i in order} if rebuilt else None, edge_cutoff)
-        label_of = [labels.get(k, "") for k in sums.keys]
-    else:
-        label_of = list(sums.inline)
+    labels = inline_labels(profile, index, {sums.keys[i] for i in order} if rebuilt else None, edge_cutoff)
+    label_of = [labels.get(k, "") for k in sums.keys]
     rows = tuple(
         TopRow(sums.names[i], sums.flat[i], pct(sums.flat[i]), sums.cum[i], pct(sums.cum[i]), label_of[i])
         for i in order
