@@ -325,20 +325,28 @@ def _results(pool: ProcessPoolExecutor, path: str, version: int, offsets: list[i
 
 
 def analyze_parallel(
-    path: str, *, keep: int = 10, workers: int = 2, info: dict[str, Any] | None = None, prefix: int = PREFIX
+    path: str,
+    *,
+    keep: int = 10,
+    workers: int = 2,
+    info: dict[str, Any] | None = None,
+    prefix: int = PREFIX,
+    min_generations: int = 1,
 ) -> TraceStats:
     """Statistics of a trace file with generations analysed in ``workers`` processes.
 
     Raises ``NotScannable`` or ``TraceError`` when the file needs the
     sequential reader's error handling (the caller falls back to it).
     ``info``, if given, receives the number of generations and of those
-    redone in order because a worker's assumption did not hold.
+    redone in order because a worker's assumption did not hold.  With fewer
+    than ``min_generations`` generations there is nothing to share out:
+    ``NotScannable`` sends the caller to the sequential reader.
     """
     with open(path, "rb") as f:
         version = parse_header(f.read(HEADER_SIZE), path)
     offsets = generation_offsets(path, version)
-    if not offsets:
-        raise NotScannable("no generations")
+    if not offsets or len(offsets) < min_generations:
+        raise NotScannable(f"{len(offsets)} generation(s): nothing to share out")
     stitch = Stitcher(path, version, keep)
     try:
         with _pool(min(workers, len(offsets))) as pool:

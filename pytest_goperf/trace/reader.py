@@ -142,7 +142,7 @@ def _analyze_cached(path: str, _size: int, _mtime_ns: int, keep: int, workers: i
         from pytest_goperf.trace.parallel import NotScannable, analyze_parallel
 
         try:
-            return analyze_parallel(path, keep=keep, workers=workers)
+            return analyze_parallel(path, keep=keep, workers=workers, min_generations=2)
         except (NotScannable, TraceError):
             pass  # the sequential reader gives the exact error, or the warning and partial result
     with open(path, "rb") as f:
