@@ -22,7 +22,7 @@ load:
   trace: 500ms
 thresholds:
   cpu: {max_function_share: 100%}
-  latency: {max_error_rate: 0%}
+  latency: {max_error_rate: 5%}   # judged, not the point here: a loaded runner may drop a slot
 """
 
 
