@@ -243,7 +243,9 @@ class GateRun:
         log = self.artifacts / "service.log"
         if not log.is_file():
             return None
-        return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-40:])
+        from pytest_goperf.go.process import tail_lines
+
+        return tail_lines(log, 40)
 
 
 def _folder(label: str) -> str:
