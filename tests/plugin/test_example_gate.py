@@ -27,6 +27,7 @@ def test_example_gate_end_to_end(pytester: pytest.Pytester, go: GoToolchain) -> 
     # Over 5 s a service still warming up grows by a few %, which is many %/min: this run
     # checks the plumbing; detection is tested on a leaking service (test_health_gates_live).
     cfg["thresholds"]["heap"] = {"max_growth": "60%/min"}
+    cfg["thresholds"]["cpu"]["min_samples"] = 50  # a 5 s window holds fewer than the default 385 samples
     (pytester.path / "goperf.yaml").write_text(yaml.safe_dump(cfg))
     art = pytester.path / "art"
     junit = pytester.path / "perf.xml"
