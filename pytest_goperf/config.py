@@ -150,7 +150,29 @@ def load_config(path: str | Path) -> GoperfConfig:
         raise top["thresholds"].error(
             f"{', '.join(runtime)} need the service under load: add a 'load' section with at least one request"
         )
+    if load is not None:
+        _check_window(load, thresholds, top["thresholds"])
     return GoperfConfig(path=path, service=service, bench=bench, load=load, thresholds=thresholds)
+
+
+def _check_window(load: LoadConfig, thresholds: Thresholds, node: Node) -> None:
+    """A gate whose capture the window cannot give is a config error, not a skip after minutes of load."""
+    from pytest_goperf.gates.registry import runtime_gate
+    from pytest_goperf.health.series import planned_sample_times, trace_span
+    from pytest_goperf.health.trend import MIN_TREND_SAMPLES
+
+    f = node.mapping(("bench", *thresholds.runtime))
+    planned = len(planned_sample_times(load.duration, load.sample_every, trace_span(load.duration, load.trace)))
+    for key in thresholds.runtime:
+        needs = runtime_gate(key).needs
+        if "trace" in needs and load.trace <= 0:
+            raise f[key].error(f"the {key} gate needs an execution trace, but load.trace is 0: set load.trace "
+                               "(e.g. 5s) or remove this threshold")
+        if needs & {"heap", "goroutines"} and planned < MIN_TREND_SAMPLES:
+            raise f[key].error(
+                f"the {key} trend test needs at least {MIN_TREND_SAMPLES} samples, but load.duration "
+                f"{load.duration:g}s with sample_every {load.sample_every:g}s gives {planned} (none are taken "
+                "while the trace records): lengthen load.duration or shorten load.sample_every")
 
 
 def _check_module(service: ServiceConfig, node: Node | None, path: Path) -> None:

@@ -92,6 +92,26 @@ def take_sample(debug_url: str, folder: Path, index: int, t: float, *, timeout: 
     return Sample(**fields), errors
 
 
+def planned_sample_times(duration: float, interval: float, quiet: tuple[float, float] | None) -> list[float]:
+    """When ``SeriesCollector`` means to sample: t = 0, interval, ... < duration, none inside ``quiet``."""
+    times = []
+    i = 0
+    while (t := i * interval) < duration:
+        if quiet is None or not quiet[0] - SeriesCollector.QUIET_MARGIN <= t < quiet[1]:
+            times.append(t)
+        i += 1
+    return times
+
+
+def trace_span(duration: float, trace: float) -> tuple[float, float] | None:
+    """The execution trace's span inside the window (centred), or None without a trace."""
+    if trace <= 0:
+        return None
+    length = min(trace, duration)
+    start = (duration - length) / 2
+    return (start, start + length)
+
+
 class SeriesCollector:
     """Background thread sampling at t = 0, interval, 2*interval ... (t < ``until``) until stopped.
 

@@ -27,7 +27,7 @@ from pytest_goperf.go.build import BuiltSide, Side, build_side
 from pytest_goperf.load.generator import build_loadgen
 from pytest_goperf.go.service import service_for
 from pytest_goperf.go.toolchain import GoToolchain, find_go
-from pytest_goperf.run.evidence import WindowEvidence
+from pytest_goperf.run.evidence import WindowEvidence, with_noise
 from pytest_goperf.run.window import WindowResult, run_window
 
 
@@ -236,7 +236,7 @@ class GateRun:
         spec = runtime_gate(gate)
         if self._evidence is None:
             self._evidence = WindowEvidence(self.window())
-        return spec.judge(self._evidence, self.cfg.thresholds.runtime[gate])
+        return with_noise(gate, spec.judge(self._evidence, self.cfg.thresholds.runtime[gate]), self._evidence.window)
 
     def service_log_tail(self) -> str | None:
         """The last lines of the started service's log, for failing tests."""

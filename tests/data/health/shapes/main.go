@@ -1,0 +1,141 @@
+// Command shapes is a small HTTP service whose memory and goroutine shape
+// is chosen by flags, for the runtime gates' tests and repeatability runs:
+//
+//	-leak-bytes N       keep N bytes per request forever (a leak at a constant rate per request)
+//	-cache-bytes N      fill a cache with N bytes during the first -cache-fill seconds, then keep it
+//	-pool W             serve through W workers fed by a channel (few goroutines), with an
+//	                    allocation burst every -burst requests
+//	-pprof-prefix P     mount net/http/pprof under P (e.g. /admin/pprof/) instead of /debug/pprof/
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"strings"
+	"sync"
+	"time"
+)
+
+var (
+	mu      sync.Mutex
+	kept    [][]byte
+	cache   [][]byte
+	cached  int
+	started time.Time
+	sink    []byte
+)
+
+type job struct {
+	n    int
+	done chan int
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "API address")
+	debugAddr := flag.String("debug-addr", "", "pprof address")
+	prefix := flag.String("pprof-prefix", "/debug/pprof/", "where net/http/pprof is mounted")
+	leakBytes := flag.Int("leak-bytes", 0, "bytes kept per request, forever")
+	cacheBytes := flag.Int("cache-bytes", 0, "bytes cached during the first -cache-fill")
+	cacheFill := flag.Duration("cache-fill", 6*time.Second, "how long the cache fills")
+	pool := flag.Int("pool", 0, "serve through this many workers fed by a channel (0: in the handler)")
+	burst := flag.Int("burst", 50, "with -pool: every N-th job allocates a 4 MiB burst")
+	flag.Parse()
+
+	var jobs chan job
+	if *pool > 0 {
+		jobs = make(chan job)
+		for i := 0; i < *pool; i++ {
+			go worker(jobs, *burst)
+		}
+	}
+	var count int
+	var countMu sync.Mutex
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		countMu.Lock()
+		count++
+		n := count
+		if started.IsZero() {
+			started = time.Now()
+		}
+		countMu.Unlock()
+		if *leakBytes > 0 {
+			mu.Lock()
+			kept = append(kept, make([]byte, *leakBytes))
+			mu.Unlock()
+		}
+		if *cacheBytes > 0 {
+			fill(*cacheBytes, *cacheFill)
+		}
+		result := n
+		if jobs != nil {
+			j := job{n: n, done: make(chan int, 1)}
+			jobs <- j
+			result = <-j.done
+		} else {
+			result = work(n)
+		}
+		fmt.Fprintf(w, "done %d\n", result)
+	})
+	if *debugAddr != "" {
+		dmux := http.NewServeMux()
+		p := *prefix
+		dmux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			// pprof.Index finds a profile's name after /debug/pprof/ only.
+			r.URL.Path = "/debug/pprof/" + strings.TrimPrefix(r.URL.Path, p)
+			pprof.Index(w, r)
+		})
+		dmux.HandleFunc(p+"profile", pprof.Profile)
+		dmux.HandleFunc(p+"trace", pprof.Trace)
+		dln, err := net.Listen("tcp", *debugAddr)
+		if err != nil {
+			log.Fatalf("listen %s: %v", *debugAddr, err)
+		}
+		go func() { log.Print(http.Serve(dln, dmux)) }()
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatalf("listen %s: %v", *addr, err)
+	}
+	log.Printf("api listening on %s", ln.Addr())
+	log.Fatal(http.Serve(ln, mux))
+}
+
+// fill grows the cache evenly over the first fillFor after the first request, up to size bytes.
+func fill(size int, fillFor time.Duration) {
+	mu.Lock()
+	defer mu.Unlock()
+	want := size
+	if el := time.Since(started); el < fillFor {
+		want = int(float64(size) * float64(el) / float64(fillFor))
+	}
+	for cached < want {
+		chunk := make([]byte, 64<<10)
+		cache = append(cache, chunk)
+		cached += len(chunk)
+	}
+}
+
+func worker(jobs <-chan job, burst int) {
+	for j := range jobs {
+		if burst > 0 && j.n%burst == 0 {
+			b := make([]byte, 4<<20) // an allocation burst, garbage at once
+			b[len(b)-1] = byte(j.n)
+			sink = b
+		}
+		j.done <- work(j.n)
+	}
+}
+
+func work(n int) int {
+	h := n
+	for i := 0; i < 2000; i++ {
+		h = h*31 + i
+	}
+	return h & 0xffff
+}
