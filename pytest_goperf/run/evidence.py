@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from pytest_goperf.trace.model import TraceStats
 
 
+KEEP_EVENTS = 1000
+
+
 class WindowEvidence:
     """``Evidence`` over one ``WindowResult``; parsed artifacts are kept for the next gate."""
 
@@ -52,7 +55,8 @@ class WindowEvidence:
             from pytest_goperf.trace import analyze_file
 
             path = self.window.require("trace")
-            self._trace = (analyze_file(path), path)
+            # Keep the longest KEEP_EVENTS intervals of each kind: the gates list every one over a max limit.
+            self._trace = (analyze_file(path, keep=KEEP_EVENTS), path)
         return self._trace
 
     def series(self) -> Series:
