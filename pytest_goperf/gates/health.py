@@ -180,15 +180,36 @@ def _sample_errors(evidence: Evidence, what: str) -> list[str]:
     return [e for e in series.errors if f" {what}: " in e]
 
 
+def what_grew(first: Path, last: Path, rows: int = 3) -> str:
+    """The functions whose in-use heap grew most between two heap profiles (pprof -diff_base -top)."""
+    from pytest_goperf.pprof import diff, read_profile
+    from pytest_goperf.pprof.errors import ProfileError
+
+    try:
+        d = diff(read_profile(first), read_profile(last), "inuse_space")
+    except (ProfileError, OSError):
+        return ""
+    grown = [r for r in d.rows if r.delta_flat > 0][:rows]
+    if not grown:
+        return ""
+    return "Grew most (in-use space, flat, first -> last heap profile):\n" + "\n".join(
+        f"  +{_mib(r.delta_flat)}  {r.function}" for r in grown)
+
+
 def _judge_heap_window(evidence: Evidence, threshold: HeapThreshold) -> Verdict:
     series = evidence.series()
     points = series.heap_points()
     profiles = [s.heap_profile for s in series.samples if s.heap_profile]
     folder = evidence.artifacts
-    return judge_heap([t for t, _ in points], [v for _, v in points], max_growth=threshold.max_growth,
-                      errors=_sample_errors(evidence, "heap"),
-                      first_profile=str(folder / profiles[0]) if profiles else None,
-                      last_profile=str(folder / profiles[-1]) if profiles else None)
+    verdict = judge_heap([t for t, _ in points], [v for _, v in points], max_growth=threshold.max_growth,
+                         errors=_sample_errors(evidence, "heap"),
+                         first_profile=str(folder / profiles[0]) if profiles else None,
+                         last_profile=str(folder / profiles[-1]) if profiles else None)
+    if verdict.failed and len(profiles) >= 2:
+        grew = what_grew(folder / profiles[0], folder / profiles[-1])
+        if grew:
+            return Verdict(verdict.outcome, f"{verdict.message}\n{grew}", verdict.figures, verdict.warnings)
+    return verdict
 
 
 def _read(path: Path) -> str | None:

@@ -1,0 +1,101 @@
+package main
+
+// Fault switches, all off by default: each one plants a classic runtime
+// fault so that its gate can be seen failing on a real service.
+//
+//	-leak-goroutines  one goroutine per request blocks forever on a channel no one reads
+//	                  (fails thresholds.goroutines)
+//	-leak-heap        every request keeps 512 bytes forever: a slow leak (fails thresholds.heap)
+//	-pool-oversize    response buffers come from a sync.Pool that keeps them however large
+//	                  they grew; with the capacity guard (the fix) they are dropped
+//	                  (fails thresholds.heap)
+//	-contend          one global mutex held across each request's work and a 2 ms wait
+//	                  (fails thresholds.blocks)
+//	-hot              one function burns most of the CPU (fails thresholds.cpu)
+
+import (
+	"bytes"
+	"flag"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+var (
+	leakGoroutines = flag.Bool("leak-goroutines", false, "fault: leak one goroutine per request")
+	leakHeap       = flag.Bool("leak-heap", false, "fault: keep 512 bytes per request forever")
+	poolOversize   = flag.Bool("pool-oversize", false, "fault: pool response buffers without a capacity guard")
+	contend        = flag.Bool("contend", false, "fault: hold one global mutex across each request's work")
+	hot            = flag.Bool("hot", false, "fault: one function takes most of the CPU")
+)
+
+var (
+	leakedMu  sync.Mutex
+	leaked    [][]byte
+	contendMu sync.Mutex
+	requests  atomic.Int64
+	hotSink   atomic.Uint64
+	bufPool   = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+)
+
+// maxPooledCap is the capacity guard: buffers grown past it are not put back.
+const maxPooledCap = 64 << 10
+
+// leakGoroutine parks a goroutine on a channel that nobody will ever read.
+func leakGoroutine(result []byte) {
+	ch := make(chan []byte)
+	go func() { ch <- result }()
+}
+
+// leakBytes keeps a little memory for every request, forever.
+func leakBytes() {
+	leakedMu.Lock()
+	leaked = append(leaked, make([]byte, 512))
+	leakedMu.Unlock()
+}
+
+// getBuffer returns a response buffer: fresh per request normally, pooled with -pool-oversize.
+func getBuffer() *bytes.Buffer {
+	if !*poolOversize {
+		return new(bytes.Buffer)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	// Every 10th request renders a report that grows with the service's uptime,
+	// so the buffers the pool keeps grow too.
+	if n := requests.Add(1); n%10 == 0 {
+		buf.Grow(int(n) * 256)
+	}
+	return buf
+}
+
+// putBuffer returns a pooled buffer; oversized ones are kept too: the fault.
+// The fix is the capacity guard: if buf.Cap() > maxPooledCap { return }.
+func putBuffer(buf *bytes.Buffer, guard bool) {
+	if !*poolOversize {
+		return
+	}
+	if guard && buf.Cap() > maxPooledCap {
+		return
+	}
+	bufPool.Put(buf)
+}
+
+// withContention runs work under one global mutex, with a 2 ms wait inside it (as if for I/O).
+func withContention(work func()) {
+	contendMu.Lock()
+	defer contendMu.Unlock()
+	work()
+	time.Sleep(2 * time.Millisecond)
+}
+
+// hotSpot burns CPU in one function: about 0.3 ms of hashing per request, more than the rest of a request.
+//
+//go:noinline
+func hotSpot(seed uint64) {
+	h := seed
+	for i := 0; i < 300_000; i++ {
+		h = (h ^ uint64(i)) * 1099511628211
+	}
+	hotSink.Store(h)
+}
