@@ -172,7 +172,7 @@ def _check_window(load: LoadConfig, thresholds: Thresholds, node: Node) -> None:
             raise f[key].error(
                 f"the {key} trend test needs at least {MIN_TREND_SAMPLES} samples, but load.duration "
                 f"{load.duration:g}s with sample_every {load.sample_every:g}s gives {planned} (none are taken "
-                "while the trace records): lengthen load.duration or shorten load.sample_every")
+                "while the trace records, nor for 1 s after it): lengthen load.duration or shorten load.sample_every")
 
 
 def _check_module(service: ServiceConfig, node: Node | None, path: Path) -> None:
