@@ -102,5 +102,5 @@ def test_short_window_for_the_trend_tests_is_a_config_error(tmp_path: Path) -> N
     path = tmp_path / "goperf.yaml"
     path.write_text("load: {requests: [{path: /}], duration: 5s, trace: 2s}\nthresholds:\n  goroutines: {}\n")
     with pytest.raises(ConfigError, match=r"goperf.yaml:3: .*the goroutines trend test needs at least 6 samples, but "
-                                          r"load.duration 5s with sample_every 1s gives 2 \(none are taken while the trace records\)"):
+                                          r"load.duration 5s with sample_every 1s gives 2 \(none are taken while the trace records, nor for 1 s after it\)"):
         load_config(path)
