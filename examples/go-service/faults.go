@@ -61,11 +61,10 @@ func getBuffer() *bytes.Buffer {
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
-	// Every 10th request renders a report that grows with the service's uptime,
-	// so the buffers the pool keeps grow too.
-	if n := requests.Add(1); n%10 == 0 {
-		buf.Grow(int(n) * 256)
-	}
+	// Each response is rendered into a buffer sized for the largest report so
+	// far (64 bytes per request served), so every buffer the pool keeps grows
+	// with the service's uptime.
+	buf.Grow(int(requests.Add(1)) * 64)
 	return buf
 }
 

@@ -9,6 +9,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -132,10 +133,24 @@ func worker(jobs <-chan job, burst int) {
 	}
 }
 
+// work renders and encodes a small report and hashes it: CPU spread over fmt,
+// encoding/json and one hash loop, as in an ordinary handler.
 func work(n int) int {
-	h := n
-	for i := 0; i < 2000; i++ {
-		h = h*31 + i
+	type line struct {
+		SKU   string `json:"sku"`
+		Label string `json:"label"`
+		Score int    `json:"score"`
 	}
-	return h & 0xffff
+	lines := make([]line, 12)
+	for i := range lines {
+		lines[i] = line{SKU: fmt.Sprintf("SKU-%04d-%d", i, n), Label: fmt.Sprintf("item %d of request %d", i, n), Score: n ^ i}
+	}
+	data, _ := json.Marshal(lines)
+	h := uint64(n)
+	for r := 0; r < 16; r++ {
+		for _, c := range data {
+			h = (h ^ uint64(c)) * 1099511628211
+		}
+	}
+	return int(h & 0xffff)
 }
