@@ -31,6 +31,9 @@ ALSO = {
 def _yaml(name: str, flag: str | None) -> str:
     cfg = yaml.safe_load((EXAMPLE / "goperf.yaml").read_text())
     cfg["service"].update(name=name, module=str(EXAMPLE))
+    for req in cfg["load"]["requests"]:
+        if "body_file" in req:
+            req["body_file"] = str(EXAMPLE / req["body_file"])
     if flag:
         cfg["service"]["args"] = [*cfg["service"]["args"], flag]
     del cfg["bench"]

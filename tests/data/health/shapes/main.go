@@ -141,13 +141,13 @@ func work(n int) int {
 		Label string `json:"label"`
 		Score int    `json:"score"`
 	}
-	lines := make([]line, 12)
+	lines := make([]line, 200)
 	for i := range lines {
 		lines[i] = line{SKU: fmt.Sprintf("SKU-%04d-%d", i, n), Label: fmt.Sprintf("item %d of request %d", i, n), Score: n ^ i}
 	}
 	data, _ := json.Marshal(lines)
 	h := uint64(n)
-	for r := 0; r < 16; r++ {
+	for r := 0; r < 2; r++ {
 		for _, c := range data {
 			h = (h ^ uint64(c)) * 1099511628211
 		}
