@@ -134,8 +134,9 @@ def run(name: str, cfg: dict, n: int, tmp: Path, markdown: bool) -> list[str]:
                 failed.append(f"{gate}: {msg.splitlines()[0][:300] if msg else ''}")
         print(f"{name} run {i + 1}/{n}: {wall:.0f}s, load average {loads[-1]:.2f}"
               + ("".join(f"\n  FAILED {f}" for f in failed)), flush=True)
-    lines = [f"\n{name}: {n} runs, load average at start min {min(loads):.2f} / median "
-             f"{statistics.median(loads):.2f} / max {max(loads):.2f}"]
+    title = (f"\n{name}: {n} runs, load average at start min {min(loads):.2f} / median "
+             f"{statistics.median(loads):.2f} / max {max(loads):.2f}")
+    lines = [title]
     for k, vs in noise.items():
         lines.append(f"  {k}: min {min(vs):.3f} / median {statistics.median(vs):.3f} / max {max(vs):.3f}")
     head = "| gate | passed | failed | skipped | min | median | max | limit |"

@@ -28,10 +28,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pytest_goperf.gates.patterns import (
+    FunctionPattern,
+    compile_patterns,
+    glob_reading_changed,
+    matches_any,
+    pattern_problems,
+)
 from pytest_goperf.gates.spec import Evidence, RuntimeGate, limit
 from pytest_goperf.gates.verdict import Verdict, enforce
-from pytest_goperf.gates.patterns import FunctionPattern, compile_patterns, glob_reading_changed, matches_any
-from pytest_goperf.gates.patterns import pattern_problems
 from pytest_goperf.quantities import parse_share
 
 if TYPE_CHECKING:
@@ -102,7 +107,7 @@ def judge_cpu(
     from pytest_goperf.pprof import top
 
     patterns = compile_patterns(ignore)
-    own, captured = split_capture_samples(profile)
+    own, _captured = split_capture_samples(profile)
     n = sample_count(own)
     captured_n = sample_count(profile) - n
     t = top(own)

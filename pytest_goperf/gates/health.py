@@ -118,7 +118,12 @@ class GoroutineEvidence:
 
 
 def _stacks_text(ev: GoroutineEvidence) -> str:
-    from pytest_goperf.health.goroutines import describe_growth, describe_leaks, grown_stacks, parse_dump
+    from pytest_goperf.health.goroutines import (
+        describe_growth,
+        describe_leaks,
+        grown_stacks,
+        parse_dump,
+    )
 
     parts = []
     if ev.first_dump is not None and ev.last_dump is not None:

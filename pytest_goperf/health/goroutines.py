@@ -109,8 +109,9 @@ def describe_leaks(dump: Dump, path: str, top: int = 3) -> str:
     """What a goroutineleak profile reports (goroutines blocked on objects no one can reach)."""
     if dump.total == 0:
         return f"goroutineleak profile ({path}): no leaked goroutines found"
-    lines = [f"goroutineleak profile ({path}): {dump.total} goroutines blocked forever "
-             "(on channels or locks no running goroutine can reach):"]
+    head = (f"goroutineleak profile ({path}): {dump.total} goroutines blocked forever "
+            "(on channels or locks no running goroutine can reach):")
+    lines = [head]
     for sc in dump.stacks[:top]:
         lines.append(f"  {sc.count} at:")
         lines.extend(f"      {fn}  {where}" for fn, where in user_frames(sc.stack))

@@ -26,6 +26,10 @@ def test_gate_passes_on_example_service(service_profiles: dict[str, Path]) -> No
     share = verdict.figures["hottest_flat_share"]
     assert isinstance(share, float) and 0 < share <= 0.30
     assert_top_function_below(path, "30%", ignore=SERVICE_IGNORE, min_samples=20)
+    # The story on a real service: a lightly loaded one has too few samples to judge a share,
+    # and says so instead of calling 2 of 3 samples "50 %".
+    light = judge_cpu(read_profile(path), max_function_share=0.30, ignore=SERVICE_IGNORE)
+    assert light.failed and light.message.startswith("too few CPU samples: "), light.message
 
 
 @pytest.mark.slow
