@@ -82,7 +82,7 @@ def grown_stacks(first: Dump, last: Dump, top: int = 3) -> list[Growth]:
     """Stacks whose count grew from ``first`` to ``last``, most growth first."""
     before = {sc.stack: sc.count for sc in first.stacks}
     out = [Growth(before.get(sc.stack, 0), sc.count, sc.stack) for sc in last.stacks]
-    grown = sorted((g for g in out if g.grew > 0), key=lambda g: (-g.grew, -g.last))
+    grown = sorted((g for g in out if g.grew > 0 and g.stack), key=lambda g: (-g.grew, -g.last))
     return grown[:top]
 
 
