@@ -12,6 +12,7 @@ from pytest_goperf.go.service import ServiceProcess
 
 from .conftest import SHAPES
 
+GENERIC = "main.(*Ring[go.shape.uint64]).Push"
 WINDOW = """\
 load:
   warmup: 500ms
@@ -52,8 +53,10 @@ def test_capture_failures_fail_and_plateaus_pass(pytester: pytest.Pytester, shap
             "notfound.goperf.yaml": _started("notfound", '"-pprof-prefix=/admin/pprof/"', "4s",
                                              "  heap: {max_growth: 5%/min}\n  cpu: {min_samples: 1}\n"),
             # A cache filling 96 MiB over its first 2.5 s, then flat: a plateau, not a leak.
-            "cache.goperf.yaml": _started("cache", '"-cache-bytes=100663296", "-cache-fill=2500ms"', "7s",
-                                          "  heap: {max_growth: 5%/min}\n"),
+            # ... whose hottest function is a generic method: cpu.ignore can name it as pprof prints it.
+            "cache.goperf.yaml": _started("cache", '"-cache-bytes=100663296", "-cache-fill=2500ms", "-ring=300000"',
+                                          "7s", "  heap: {max_growth: 5%/min}\n  cpu: {max_function_share: 30%, "
+                                          "min_samples: 20, ignore: ['runtime.*', '" + GENERIC + "']}\n"),
         }
         for name, text in files.items():
             (pytester.path / name).write_text(text)
@@ -62,8 +65,8 @@ def test_capture_failures_fail_and_plateaus_pass(pytester: pytest.Pytester, shap
         "FAILED admin.goperf.yaml::admin::heap*", "FAILED port.goperf.yaml::port::heap*",
         "FAILED port.goperf.yaml::port::goroutines*", "FAILED notfound.goperf.yaml::notfound::cpu*",
         "FAILED notfound.goperf.yaml::notfound::heap*"])
-    result.stdout.fnmatch_lines(["PASSED cache.goperf.yaml::cache::heap"])
-    result.assert_outcomes(passed=1, failed=5)
+    result.stdout.fnmatch_lines(["PASSED cache.goperf.yaml::cache::cpu", "PASSED cache.goperf.yaml::cache::heap"])
+    result.assert_outcomes(passed=2, failed=5)
     art = pytester.path / "art"
     out = result.stdout.str()
     # /admin/pprof/ was used as given: every sample succeeded there, and the leak was seen.
@@ -79,3 +82,10 @@ def test_capture_failures_fail_and_plateaus_pass(pytester: pytest.Pytester, shap
                                  "as debug_url, e.g. http://host:port/admin/pprof/."])
     result.stdout.fnmatch_lines(["heap: 8 of the window's samples failed*/debug/pprof/heap?gc=1&debug=1 -> HTTP 404*"])
     assert "only 0 heap samples" not in out and "SKIPPED" not in out
+    # The generic method was the hottest function, and the ignore pattern written as pprof prints it skipped it.
+    from pytest_goperf.gates.cpu import judge_cpu
+    from pytest_goperf.pprof import read_profile, top
+
+    prof = read_profile(art / "cache" / "cpu.pprof")
+    assert top(prof).rows[0].function == GENERIC
+    assert judge_cpu(prof, max_function_share=0.30, min_samples=20, ignore=["runtime.*"]).failed

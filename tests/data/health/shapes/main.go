@@ -6,6 +6,7 @@
 //	-pool W             serve through W workers fed by a channel (few goroutines), with an
 //	                    allocation burst every -burst requests
 //	-pprof-prefix P     mount net/http/pprof under P (e.g. /admin/pprof/) instead of /debug/pprof/
+//	-ring N             push N values per request onto a generic Ring[uint64]
 package main
 
 import (
@@ -20,6 +21,8 @@ import (
 	"sync"
 	"time"
 )
+
+var ringPushes = flag.Int("ring", 0, "pushes per request onto a generic ring (a generic method in the CPU profile)")
 
 var (
 	mu      sync.Mutex
@@ -152,5 +155,32 @@ func work(n int) int {
 			h = (h ^ uint64(c)) * 1099511628211
 		}
 	}
-	return int(h & 0xffff)
+	var ring Ring[uint64] // a generic method in the CPU profile: main.(*Ring[go.shape.uint64]).Push
+	for i := 0; i < *ringPushes; i++ {
+		ring.Push(h ^ uint64(i))
+	}
+	return int((h ^ ring.Sum()) & 0xffff)
+}
+
+// Ring keeps the last 64 values pushed.
+type Ring[T ~uint64] struct {
+	buf [64]T
+	n   int
+}
+
+// Push adds v, dropping the oldest value.
+//
+//go:noinline
+func (r *Ring[T]) Push(v T) {
+	r.buf[r.n%len(r.buf)] = v * 31
+	r.n++
+}
+
+// Sum adds up the values kept.
+func (r *Ring[T]) Sum() T {
+	var s T
+	for _, v := range r.buf {
+		s += v
+	}
+	return s
 }
