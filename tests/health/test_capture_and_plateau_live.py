@@ -89,3 +89,23 @@ def test_capture_failures_fail_and_plateaus_pass(pytester: pytest.Pytester, shap
     prof = read_profile(art / "cache" / "cpu.pprof")
     assert top(prof).rows[0].function == GENERIC
     assert judge_cpu(prof, max_function_share=0.30, min_samples=20, ignore=["runtime.*"]).failed
+
+
+def test_debug_url_rule(shapes_binary: Path, tmp_path: Path) -> None:
+    from pytest_goperf.pprof.capture import fetch_profile, pprof_base, profile_url, resolve_pprof_base
+
+    assert pprof_base("http://h:1") == pprof_base("http://h:1/") == "http://h:1/debug/pprof"
+    assert pprof_base("http://h:1/debug/pprof/") == "http://h:1/debug/pprof"
+    assert profile_url("http://h:1/admin/pprof/", "heap", gc=True) == "http://h:1/admin/pprof/heap?gc=1"
+    assert profile_url("http://h:1/svc", "heap") == "http://h:1/svc/debug/pprof/heap"  # not probed: appended
+    with ServiceProcess(shapes_binary, args=["-addr={addr}", "-debug-addr={debug_addr}",
+                                             "-pprof-prefix=/admin/profiling/"],
+                        env={}, log_path=tmp_path / "svc.log") as svc:
+        assert svc.debug_url is not None
+        given = svc.debug_url + "/admin/profiling/"
+        base = resolve_pprof_base(given)  # answers the index: used as given
+        assert profile_url(base, "heap").startswith(given + "heap")
+        assert fetch_profile(base, "heap", tmp_path / "heap.pprof").stat().st_size > 0
+        other = svc.debug_url + "/nothing/here"  # answers no index: /debug/pprof appended, as before
+        assert resolve_pprof_base(other) == other
+        assert profile_url(resolve_pprof_base(other), "heap") == other + "/debug/pprof/heap"

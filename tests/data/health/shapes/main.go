@@ -144,7 +144,7 @@ func work(n int) int {
 		Label string `json:"label"`
 		Score int    `json:"score"`
 	}
-	lines := make([]line, 200)
+	lines := make([]line, 400)
 	for i := range lines {
 		lines[i] = line{SKU: fmt.Sprintf("SKU-%04d-%d", i, n), Label: fmt.Sprintf("item %d of request %d", i, n), Score: n ^ i}
 	}
