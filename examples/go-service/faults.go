@@ -33,7 +33,7 @@ var (
 	leakedMu  sync.Mutex
 	leaked    [][]byte
 	contendMu sync.Mutex
-	requests  atomic.Int64
+	started   = time.Now()
 	hotSink   atomic.Uint64
 	bufPool   = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 )
@@ -62,10 +62,10 @@ func getBuffer() *bytes.Buffer {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	// Each response is rendered into a buffer sized for the largest report so
-	// far (1 KiB per request served, in 10 % steps), so the buffers the pool
-	// keeps grow with the service's uptime.
-	if want := int(requests.Add(1)) * 1024; buf.Cap() < want {
-		buf = bytes.NewBuffer(make([]byte, 0, want+want/10))
+	// far, and reports grow with the service's uptime (512 bytes per ms, in 5 %
+	// steps), so the buffers the pool keeps grow too.
+	if want := int(time.Since(started).Milliseconds()) * 512; buf.Cap() < want {
+		buf = bytes.NewBuffer(make([]byte, 0, want+want/20))
 	}
 	return buf
 }
