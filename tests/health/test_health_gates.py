@@ -135,3 +135,16 @@ def test_goroutine_leak_profile_is_named() -> None:
     assert d.kind == "goroutineleak" and d.total == 3
     assert "3 goroutines blocked forever" in describe_leaks(d, "goroutineleak.txt")
     assert "main.leak.func1  /svc/main.go:7" in describe_leaks(d, "goroutineleak.txt")
+
+
+def test_in_flight_wander_on_a_small_heap_is_not_a_leak() -> None:
+    # A real example window (1.6 MiB live heap, 400-item requests in flight) whose last samples ran high:
+    # +55 %/min with a 95 % interval above 5 %/min, but a 0.25 MiB rise inside 0.42 MiB of wander.
+    times = [float(t) for t in (*range(13), *range(19, 30))]
+    mib = [1.581, 1.666, 1.569, 2.018, 1.736, 1.508, 1.51, 1.582, 1.58, 1.586, 1.613, 1.581, 1.578, 1.844, 1.596,
+           1.603, 1.596, 1.603, 1.596, 1.645, 2.05, 1.696, 1.751, 1.924]
+    verdict = judge_heap(times, [m * MIB for m in mib], max_growth=0.05)
+    assert verdict.passed and "wanders around its trend" in verdict.message, verdict.message
+    # The same window with a leak of 4 MiB/min on top fails.
+    leak = [m * MIB + t / 60 * MIB * 4 for t, m in zip(times, mib)]
+    assert judge_heap(times, leak, max_growth=0.05).failed
