@@ -55,19 +55,30 @@ func leakBytes() {
 }
 
 // getBuffer returns a response buffer: fresh per request normally, pooled with -pool-oversize.
+//
+// With the fault, a report is rendered with three scratch buffers besides the
+// response buffer, all from the pool and all sized for the largest report so
+// far; reports grow with the service's uptime (256 bytes per ms, in 5 % steps).
+// The pool keeps every one of them however large it grew, so each P's pool
+// holds a few ever-larger buffers that survive each GC as its victim cache.
 func getBuffer() *bytes.Buffer {
 	if !*poolOversize {
 		return new(bytes.Buffer)
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	// Each response is rendered into a buffer sized for the largest report so
-	// far, and reports grow with the service's uptime (512 bytes per ms, in 5 %
-	// steps), so the buffers the pool keeps grow too.
-	if want := int(time.Since(started).Milliseconds()) * 512; buf.Cap() < want {
-		buf = bytes.NewBuffer(make([]byte, 0, want+want/20))
+	want := int(time.Since(started).Milliseconds()) * 256
+	var bufs [4]*bytes.Buffer
+	for i := range bufs {
+		b := bufPool.Get().(*bytes.Buffer)
+		b.Reset()
+		if b.Cap() < want {
+			b = bytes.NewBuffer(make([]byte, 0, want+want/20))
+		}
+		bufs[i] = b
 	}
-	return buf
+	for _, b := range bufs[1:] {
+		bufPool.Put(b) // scratch space, back to the pool
+	}
+	return bufs[0]
 }
 
 // putBuffer returns a pooled buffer; oversized ones are kept too: the fault.
