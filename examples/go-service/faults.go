@@ -5,7 +5,7 @@ package main
 //
 //	-leak-goroutines  one goroutine per request blocks forever on a channel no one reads
 //	                  (fails thresholds.goroutines)
-//	-leak-heap        every request keeps 512 bytes forever: a slow leak (fails thresholds.heap)
+//	-leak-heap        every request keeps 2 KiB forever: a slow leak next to a 40 KiB response (fails thresholds.heap)
 //	-pool-oversize    response buffers come from a sync.Pool that keeps them however large
 //	                  they grew; with the capacity guard (the fix) they are dropped
 //	                  (fails thresholds.heap)
@@ -23,7 +23,7 @@ import (
 
 var (
 	leakGoroutines = flag.Bool("leak-goroutines", false, "fault: leak one goroutine per request")
-	leakHeap       = flag.Bool("leak-heap", false, "fault: keep 512 bytes per request forever")
+	leakHeap       = flag.Bool("leak-heap", false, "fault: keep 2 KiB per request forever")
 	poolOversize   = flag.Bool("pool-oversize", false, "fault: pool response buffers without a capacity guard")
 	contend        = flag.Bool("contend", false, "fault: hold one global mutex across each request's work")
 	hot            = flag.Bool("hot", false, "fault: one function takes most of the CPU")
@@ -50,7 +50,7 @@ func leakGoroutine(result []byte) {
 // leakBytes keeps a little memory for every request, forever.
 func leakBytes() {
 	leakedMu.Lock()
-	leaked = append(leaked, make([]byte, 512))
+	leaked = append(leaked, make([]byte, 2048))
 	leakedMu.Unlock()
 }
 
