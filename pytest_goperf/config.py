@@ -153,7 +153,10 @@ def load_config(path: str | Path) -> GoperfConfig:
 def _check_needs(thresholds: Thresholds, node: Node, service: ServiceConfig, load: LoadConfig) -> None:
     """What each gate needs measured must be possible, said before anything is built."""
     from pytest_goperf.gates.registry import runtime_gate
+    from pytest_goperf.health.series import planned_sample_times, trace_span
+    from pytest_goperf.health.trend import MIN_TREND_SAMPLES
 
+    planned = len(planned_sample_times(load.duration, load.sample_every, trace_span(load.duration, load.trace)))
     fields = node.mapping(("bench", *thresholds.runtime))
     for key in thresholds.runtime:
         needs = runtime_gate(key).needs
@@ -167,6 +170,11 @@ def _check_needs(thresholds: Thresholds, node: Node, service: ServiceConfig, loa
         if "trace" in needs and load.trace <= 0:
             raise fields[key].error(f"this gate reads the execution trace, but load.trace is {load.trace:g}s; "
                                     "set load.trace to a duration inside the window, e.g. 5s")
+        if needs & {"heap", "goroutines"} and planned < MIN_TREND_SAMPLES:
+            raise fields[key].error(
+                f"the {key} trend test needs at least {MIN_TREND_SAMPLES} samples, but load.duration "
+                f"{load.duration:g}s with sample_every {load.sample_every:g}s gives {planned} (none are taken "
+                "while the trace records, nor for 1 s after it): lengthen load.duration or shorten load.sample_every")
 
 
 def _bench(node: Node) -> BenchConfig:

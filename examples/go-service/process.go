@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -111,13 +110,28 @@ func handleProcess(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	resp := transform(&req)
+	var resp ProcessResponse
+	if *contend {
+		withContention(func() { resp = transform(&req) })
+	} else {
+		resp = transform(&req)
+	}
+	if *hot {
+		hotSpot(uint64(len(resp.Lines)))
+	}
 	// A fresh buffer per request: a typical allocation hot spot.
-	buf := new(bytes.Buffer)
+	buf := getBuffer()
+	defer putBuffer(buf, false)
 	if err := json.NewEncoder(buf).Encode(&resp); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(buf.Bytes())
+	if *leakHeap {
+		leakBytes()
+	}
+	if *leakGoroutines {
+		leakGoroutine(buf.Bytes())
+	}
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_goperf.gates import cpu, health, latency, trace
+from pytest_goperf.gates import blocks, cpu, health, latency, trace
 from pytest_goperf.gates.spec import RuntimeGate
 
 RUNTIME_GATES: tuple[RuntimeGate[Any], ...] = (
@@ -13,6 +13,7 @@ RUNTIME_GATES: tuple[RuntimeGate[Any], ...] = (
     health.GOROUTINES_GATE,
     trace.SCHEDULER_GATE,
     trace.GC_GATE,
+    blocks.GATE,
     latency.GATE,
 )
 

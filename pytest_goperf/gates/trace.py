@@ -1,6 +1,7 @@
 """Gates on execution-trace statistics: scheduler latency and GC stop-the-world pauses.
 
 Pure functions of a ``TraceStats`` (no I/O).  Thresholds are seconds; a
+``max`` limit tolerates one outlier up to 2x (``gates.extremes``); a
 failure message shows the measured figure against the threshold, the worst
 intervals with the stacks behind them, and the ``go tool trace`` command that
 opens the file for a closer look.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pytest_goperf.gates.extremes import judge_extreme
 from pytest_goperf.gates.spec import Evidence, RuntimeGate, limit
 from pytest_goperf.gates.verdict import Verdict, enforce
 from pytest_goperf.quantities import format_duration, parse_duration
@@ -24,12 +26,13 @@ class SchedulerThreshold:
     p50: float | None = limit("duration", None, "median time a goroutine waits runnable before it runs")
     p90: float | None = limit("duration", None, "90th percentile of that wait")
     p99: float | None = limit("duration", 200e-6, "99th percentile of that wait")
-    max: float | None = limit("duration", None, "the longest wait")
+    max: float | None = limit("duration", None, "the longest wait (one outlier up to 2x tolerated, see docs)")
 
 
 @dataclass(frozen=True)
 class GcThreshold:
-    max_stw: float | None = limit("duration", 1e-3, "the longest GC stop-the-world pause")
+    max_stw: float | None = limit("duration", 1e-3,
+                                  "the longest GC stop-the-world pause (one outlier up to 2x tolerated, see docs)")
     p99_stw: float | None = limit("duration", None, "99th percentile of GC stop-the-world pauses")
 
 _WORST_SHOWN = 3
@@ -68,24 +71,34 @@ def _judge(
     trace_path: str | None,
     verb: str,
     prefix: str,
+    event: str = "interval",
 ) -> tuple[bool, str, dict[str, float | int | str | None]]:
     figures: dict[str, float | int | str | None] = {f"{prefix}_count": summary.count}
     broken: list[str] = []
     checked: list[str] = []
+    listing = ""
     for name, limit in limits.items():
         value = summary.percentile(name)
         figures[f"{prefix}_{name}_ns"] = value
         if limit is None:
             continue
         figures[f"{prefix}_{name}_limit_s"] = limit
+        if name == "max":  # robust to one outlier: gates.extremes
+            cut = min(iv.duration_ns for iv in summary.worst) if 0 < len(summary.worst) < summary.count else 0
+            ok, text, listing = judge_extreme(summary.worst, value, limit, cut, what=event)
+            figures[f"{prefix}_over_max"] = sum(1 for iv in summary.worst if iv.duration_ns > limit * 1e9)
+            (checked if ok else broken).append(text)
+            continue
         text = f"{name} {_fmt_ns(value)} (limit {format_duration(limit)})"
         checked.append(text)
         if value is not None and value > limit * 1e9:
             broken.append(text)
     if not broken:
         summary_text = ", ".join(checked) if checked else "no thresholds set"
-        return True, f"{what}: {summary_text} over {summary.count} intervals", figures
+        return True, f"{what}: {summary_text} over {summary.count} intervals" + (f"\n{listing}" if listing else ""), figures
     lines = [f"{what} too high: " + "; ".join(broken) + f" over {summary.count} intervals."]
+    if listing:
+        lines.append(listing)
     if summary.worst:
         lines.append("Worst intervals:")
         lines.extend(_describe(iv, verb) for iv in summary.worst[:_WORST_SHOWN])
@@ -115,6 +128,7 @@ def judge_scheduler(
         trace_path,
         "made runnable at",
         "sched",
+        "wait",
     )
     return (Verdict.ok if ok else Verdict.fail)(msg, fig, stats.warnings)
 
@@ -138,6 +152,7 @@ def judge_gc(
         trace_path,
         "stopped at",
         "gc_stw",
+        "pause",
     )
     fig["gc_count"] = stats.gc_count
     return (Verdict.ok if ok else Verdict.fail)(msg, fig, stats.warnings)

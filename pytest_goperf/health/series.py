@@ -121,6 +121,26 @@ def take_sample(debug_url: str, folder: Path, index: int, t: float, *, timeout: 
     return Sample(**fields), errors
 
 
+def planned_sample_times(duration: float, interval: float, quiet: tuple[float, float] | None) -> list[float]:
+    """When ``SeriesCollector`` means to sample: t = 0, interval, ... < duration, none inside ``quiet``."""
+    times = []
+    i = 0
+    while (t := i * interval) < duration:
+        if not SeriesCollector.in_quiet(t, quiet):
+            times.append(t)
+        i += 1
+    return times
+
+
+def trace_span(duration: float, trace: float) -> tuple[float, float] | None:
+    """The execution trace's span inside the window (centred), or None without a trace."""
+    if trace <= 0:
+        return None
+    length = min(trace, duration)
+    start = (duration - length) / 2
+    return (start, start + length)
+
+
 class SeriesCollector:
     """Background thread sampling at t = 0, interval, 2*interval ... (t < ``until``) until stopped.
 
@@ -131,6 +151,14 @@ class SeriesCollector:
     """
 
     QUIET_MARGIN = 0.1    # seconds kept free before the trace starts
+    # ... and after it ends: the first heap sample after a trace still holds the
+    # trace handler's memory (measured: +2-3 MiB on the example, gone 0.5 s later).
+    AFTER_MARGIN = 1.0
+
+    @staticmethod
+    def in_quiet(t: float, quiet: tuple[float, float] | None) -> bool:
+        """Whether a sample due at ``t`` falls in the trace's span (with its margins): none is taken there."""
+        return quiet is not None and quiet[0] - SeriesCollector.QUIET_MARGIN <= t < quiet[1] + SeriesCollector.AFTER_MARGIN
 
     def __init__(self, debug_url: str, folder: Path, interval: float, *, until: float | None = None,
                  quiet: tuple[float, float] | None = None, timeout: float = 10.0,
@@ -163,7 +191,7 @@ class SeriesCollector:
                 break  # later samples would see the service after the load, not under it
             if self._stop.wait(max(0.0, due - time.monotonic())):
                 break
-            if self.quiet is not None and self.quiet[0] - self.QUIET_MARGIN <= due - self._t0 < self.quiet[1]:
+            if self.in_quiet(due - self._t0, self.quiet):
                 index += 1
                 continue
             sample, errors = take_sample(self.debug_url, self.folder, len(self.series.samples),

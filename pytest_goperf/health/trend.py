@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from scipy import stats as _stats
 
 MIN_SAMPLES = 3
+# A window's heap/goroutine trend test needs twice that: the heap gate judges the later half.
+MIN_TREND_SAMPLES = 2 * MIN_SAMPLES
 
 
 @dataclass(frozen=True)
@@ -76,3 +78,43 @@ def drift(times: Sequence[float], values: Sequence[float]) -> Drift:
     deviations = [((v - med) / med if med else (0.0 if v == 0 else float("inf"))) for v in values]
     worst = max(range(len(values)), key=lambda i: abs(deviations[i]))
     return Drift(trend=trend, worst_index=worst, worst_deviation=deviations[worst])
+
+
+def _sse_line(t: Sequence[float], v: Sequence[float]) -> float:
+    """Residual sum of squares of a least-squares line (0 for fewer than 3 points)."""
+    n = len(v)
+    if n < 3:
+        return 0.0
+    mt, mv = sum(t) / n, sum(v) / n
+    stt = sum((x - mt) ** 2 for x in t)
+    if stt == 0:
+        return sum((y - mv) ** 2 for y in v)
+    b = sum((x - mt) * (y - mv) for x, y in zip(t, v)) / stt
+    return sum((y - mv - b * (x - mt)) ** 2 for x, y in zip(t, v))
+
+
+def _sse_flat(v: Sequence[float]) -> float:
+    m = sum(v) / len(v)
+    return sum((y - m) ** 2 for y in v)
+
+
+def plateau_start(times: Sequence[float], values: Sequence[float]) -> int:
+    """Index where a "grow, then flat" fit puts the start of the last segment (0: no growth phase).
+
+    A change-point fit: for each break k the head ``[0, k]`` gets a line and
+    the tail ``[k, n)`` a constant; the break with the least total squared
+    error wins.  The tail is never shorter than the later half of the
+    samples, so a leak at a constant rate (which no constant tail fits) is
+    still judged on half the window and fails, while a cache that fills and
+    then stays flat is judged on its flat part only.
+    """
+    n = len(values)
+    last = n - max(MIN_SAMPLES, (n + 1) // 2)   # the latest break that leaves the later half
+    if last <= 0:
+        return 0
+    best, best_cost = 0, _sse_flat(values)
+    for k in range(1, last + 1):
+        cost = _sse_line(times[: k + 1], values[: k + 1]) + _sse_flat(values[k:])
+        if cost < best_cost * (1 - 1e-9):
+            best, best_cost = k, cost
+    return best

@@ -19,22 +19,68 @@ from pathlib import Path
 
 from ..errors import CaptureError
 
-KINDS = ("profile", "heap", "allocs", "goroutine", "trace", "block", "mutex", "threadcreate")
+KINDS = ("profile", "heap", "allocs", "goroutine", "trace", "block", "mutex", "threadcreate", "goroutineleak")
 _ALIASES = {"cpu": "profile"}
 _GOROUTINE_TOTAL = re.compile(r"^goroutine profile: total (\d+)", re.MULTILINE)
 _MEMSTAT = re.compile(r"^# (\w+) = (\d+)\s*$", re.MULTILINE)
 _CHUNK = 1 << 16
 
 
+# A base that answered the pprof index when probed, though its path does not end in /pprof
+# (resolve_pprof_base): the fragment is never sent, it only tells profile_url to use the path as given.
+_INDEX_MARK = "pprof-index"
+_INDEX_TEXT = b"Types of profiles available"
+
+
+def pprof_base(debug_url: str) -> str:
+    """The pprof index URL (no trailing slash) for a ``debug_url``.
+
+    The rule, documented in docs/load.md: a URL whose path ends in ``/pprof``
+    or ``/pprof/`` (``/debug/pprof/``, ``/admin/pprof/``) is the index and is
+    used as given; so is one that ``resolve_pprof_base`` found answering the
+    index.  Anything else gets ``/debug/pprof`` appended (``http://host:port``
+    -> ``http://host:port/debug/pprof``).
+    """
+    parts = urllib.parse.urlsplit(debug_url)
+    path = parts.path.rstrip("/")
+    if not path.endswith("/pprof") and parts.fragment != _INDEX_MARK:
+        path += "/debug/pprof"
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def resolve_pprof_base(debug_url: str, *, timeout: float = 10.0) -> str:
+    """``debug_url`` as the captures will use it, probing once when its path is neither ``/`` nor ``.../pprof``.
+
+    A probe that answers the pprof index ("Types of profiles available") marks
+    the URL as given; otherwise ``/debug/pprof`` is appended as for a bare
+    host:port.  Network errors are left to the captures, which name the URL.
+    """
+    parts = urllib.parse.urlsplit(debug_url)
+    path = parts.path.rstrip("/")
+    if not path or path.endswith("/pprof"):
+        return debug_url
+    index = urllib.parse.urlunsplit((parts.scheme, parts.netloc, path + "/", "", ""))
+    try:
+        conn, target = _connection(index, timeout)
+        try:
+            conn.request("GET", target, headers={"User-Agent": "pytest-goperf"})
+            resp = conn.getresponse()
+            body = resp.read(1 << 16)
+            answered = resp.status == 200 and _INDEX_TEXT in body
+        finally:
+            conn.close()
+    except (OSError, http.client.HTTPException, CaptureError):
+        return debug_url
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path + "/", "", _INDEX_MARK)) if answered else debug_url
+
+
 def profile_url(debug_url: str, kind: str, *, seconds: float | None = None, gc: bool = False,
                 debug: int | None = None) -> str:
-    """The net/http/pprof URL for ``kind`` under ``debug_url`` (with or without /debug/pprof)."""
+    """The net/http/pprof URL for ``kind`` under ``debug_url`` (see ``pprof_base`` for the rule)."""
     kind = _ALIASES.get(kind, kind)
     if kind not in KINDS:
         raise CaptureError(f"unknown profile kind {kind!r}; use one of {', '.join(KINDS)}")
-    base = debug_url.rstrip("/")
-    if not base.endswith("/debug/pprof"):
-        base += "/debug/pprof"
+    base = pprof_base(debug_url)
     query: dict[str, str] = {}
     if seconds is not None:
         # net/http/pprof parses the CPU profile's seconds as an integer, the trace's as a float.
@@ -119,7 +165,8 @@ def fetch(url: str, dest: Path, *, timeout: float, seconds: float | None = None,
             body = resp.read(8192).decode("utf-8", "replace").strip()
             hint = _fix_for(body, seconds)
             if resp.status == 404 and not hint:
-                hint = " Is net/http/pprof registered on this listener (import _ \"net/http/pprof\" or pprof.Index)?"
+                hint = (" Is net/http/pprof registered on this listener (import _ \"net/http/pprof\" or pprof.Index)?"
+                        " If it is mounted elsewhere, give that path as debug_url, e.g. http://host:port/admin/pprof/.")
             raise CaptureError(f"GET {url} -> HTTP {resp.status}: {body or resp.reason}.{hint}")
         with tmp.open("wb") as out:
             while chunk := resp.read(_CHUNK):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pytest_goperf.errors import CaptureError
+from pytest_goperf.gates.verdict import Verdict
 from pytest_goperf.run.window import WindowResult
 
 if TYPE_CHECKING:
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
     from pytest_goperf.load.model import LoadResult
     from pytest_goperf.pprof.model import Profile
     from pytest_goperf.trace.model import TraceStats
+
+
+KEEP_EVENTS = 1000
 
 
 class WindowEvidence:
@@ -51,7 +55,8 @@ class WindowEvidence:
             from pytest_goperf.trace import analyze_file
 
             path = self.window.require("trace")
-            self._trace = (analyze_file(path), path)
+            # Keep the longest KEEP_EVENTS intervals of each kind: the gates list every one over a max limit.
+            self._trace = (analyze_file(path, keep=KEEP_EVENTS), path)
         return self._trace
 
     def series(self) -> Series:
@@ -59,3 +64,25 @@ class WindowEvidence:
         if self.window.series is None:
             raise CaptureError(self.window.errors.get("series", "no heap/goroutine samples in this window"))
         return self.window.series
+
+
+# Gates whose figures are times: a busy machine stretches them, so a failure may be the machine's.
+TIMING_GATES = frozenset({"scheduler", "gc", "blocks", "latency"})
+
+
+def with_noise(key: str, verdict: Verdict, window: WindowResult) -> Verdict:
+    """Show the machine's noise over the window with a runtime verdict; blame the machine when it was busy.
+
+    Every verdict gets the figures and one line; a timing gate's failure on a
+    busy machine (steal or other processes' CPU above ``health.machine``'s
+    limits) says the machine is the likely cause and names the figure.
+    """
+    noise = window.noise
+    if noise is None:
+        return verdict
+    message = f"{verdict.message}\n{noise.describe()}"
+    busy = noise.busy
+    if verdict.failed and key in TIMING_GATES and busy:
+        message += (f"\nThe machine itself was busy ({busy}): it is the likely cause of this failure; "
+                    "rerun on a quieter machine before blaming the code.")
+    return Verdict(verdict.outcome, message, {**verdict.figures, **noise.figures()}, verdict.warnings)

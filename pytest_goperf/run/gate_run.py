@@ -28,7 +28,7 @@ from pytest_goperf.go.gomod import workspace_file
 from pytest_goperf.load.generator import build_loadgen
 from pytest_goperf.go.service import AttachedService, ServiceProcess, service_for
 from pytest_goperf.go.toolchain import GoToolchain, find_go
-from pytest_goperf.run.evidence import WindowEvidence
+from pytest_goperf.run.evidence import WindowEvidence, with_noise
 from pytest_goperf.run.window import WindowResult, run_window
 
 
@@ -290,14 +290,16 @@ class GateRun:
         verdict: Verdict = spec.judge(self._evidence, self.cfg.thresholds.runtime[gate])
         if self.warnings and spec.needs - {"load"}:  # the gates that read pprof data carry the pprof-on-API warning
             verdict = dataclasses.replace(verdict, warnings=(*verdict.warnings, *self.warnings))
-        return verdict
+        return with_noise(gate, verdict, self._evidence.window)
 
     def service_log_tail(self) -> str | None:
         """The last lines of the started service's log, for failing tests."""
         log = self.artifacts / "service.log"
         if not log.is_file():
             return None
-        return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-40:])
+        from pytest_goperf.go.process import tail_lines
+
+        return tail_lines(log, 40)
 
 
 def _folder(label: str) -> str:

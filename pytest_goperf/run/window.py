@@ -9,7 +9,10 @@ Timeline (t = 0 when the load starts)::
 
 A capture that fails is recorded in ``WindowResult.errors`` and the others go
 on, so one bad endpoint costs only the gates that need it (``require`` raises
-the recorded ``CaptureError``).  A service that dies raises ``ServiceError``
+the recorded ``CaptureError``, and the gate fails with it: a capture that
+failed never reads as "too few samples").  The machine's own noise (steal,
+CPU pressure, other processes) is measured over the window for every
+runtime verdict.  A service that dies raises ``ServiceError``
 with its log tail; everything captured so far stays in ``artifacts``, and
 ``window.json`` lists it.  The plugin itself only sleeps while waiting; its
 own CPU use over the window is measured and reported.
@@ -31,8 +34,9 @@ from ..errors import CaptureError, LoadError, ServiceError
 from ..load.generator import LoadRun, start_command, start_load
 from ..load.model import LoadResult
 from ..go.service import AttachedService
-from ..health.series import SAMPLE_KINDS, Series, SeriesCollector
-from ..pprof.capture import Cancel, fetch_profile
+from ..health.machine import MachineNoise, NoiseMeter
+from ..health.series import SAMPLE_KINDS, Series, SeriesCollector, trace_span
+from ..pprof.capture import Cancel, fetch_profile, resolve_pprof_base
 
 _POLL = 0.25   # seconds between liveness checks while waiting
 
@@ -59,13 +63,21 @@ class WindowResult:
     plugin_cpu: float = 0.0               # the plugin's own CPU over the window, in cores (0.05 = 5 %)
     loadgen_cpu: float | None = None      # the generator's CPU over its run, in cores
     window_seconds: float = 0.0
+    noise: MachineNoise | None = None     # the machine's own noise over the window
+    goroutine_leaks: Path | None = None   # goroutineleak?debug=1, where the toolchain has that profile
     errors: dict[str, str] = field(default_factory=dict)
 
     def require(self, what: str) -> Path:
-        """The artifact a gate needs ("cpu" or "trace"), or the ``CaptureError`` that lost it."""
+        """The artifact a gate needs ("cpu", "trace", "series"), or the ``CaptureError`` that lost it.
+
+        A recorded error wins over a file: a series whose every sample failed
+        still has a series.json, but nothing a gate can judge.
+        """
+        if what in self.errors:
+            raise CaptureError(self.errors[what])
         path = {"cpu": self.cpu_profile, "trace": self.trace, "series": self.series_path}[what]
         if path is None:
-            raise CaptureError(self.errors.get(what, f"no {what} capture in this window (no debug_url?)"))
+            raise CaptureError(f"no {what} capture in this window (no debug_url?)")
         return path
 
 
@@ -127,18 +139,21 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
     threads: list[_Capture] = []
     collector: SeriesCollector | None = None
     finished = False
+    debug = service.debug_url
     try:
         _wait(run, service, until=t0 + load.warmup)
         cpu0, kids0 = _cpu_now()
+        meter = NoiseMeter().start()
         w0 = time.monotonic()
-        debug = service.debug_url
         if debug is None:
             for key in ("cpu", "trace", "series"):
                 result.errors[key] = "no debug_url: the service has no {debug_addr} / attach.debug_url"
         elif wanted:
+            debug = resolve_pprof_base(debug)
             threads, collector = _start_captures(debug, load, artifacts, wanted)
         _wait(run, service, until=w0 + load.duration)
         run.wait()  # ends by itself; stopped at its deadline otherwise
+        result.noise = meter.stop()
         service.check_alive("under load")
         result.window_seconds = time.monotonic() - w0
         cpu1, kids1 = _cpu_now()
@@ -147,6 +162,8 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
             cap.join(load.duration + 30.0)
         if collector is not None:
             result.series = collector.stop()
+        if debug is not None and "goroutines" in wanted:
+            result.goroutine_leaks = _leak_profile(debug, artifacts)
         if not load.command:
             result.loadgen_cpu = (kids1 - kids0) / max(time.monotonic() - t0, 1e-9)
         result.load = run.result()
@@ -182,8 +199,8 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
         if collector is not None:
             result.series = result.series or (collector.stop() if finished else collector.abort())
             result.series_path = result.series.write(artifacts / "series.json")
-            if not any(s.heap_alloc is not None or s.goroutines is not None for s in result.series.samples):
-                result.errors["series"] = "; ".join(result.series.errors[:2]) or "no samples taken"
+            if not result.series.samples:
+                result.errors["series"] = "; ".join(result.series.errors[:2]) or "no heap/goroutine samples taken"
         _write_summary(result)
 
 
@@ -194,11 +211,9 @@ def _start_captures(debug: str, load: LoadConfig, artifacts: Path,
     if "cpu" in wanted:
         caps.append(_Capture("cpu", 0.0, lambda c: fetch_profile(debug, "profile", artifacts / "cpu.pprof",
                                                                  seconds=cpu_seconds, cancel=c)))
-    quiet: tuple[float, float] | None = None
-    if "trace" in wanted and load.trace > 0:
-        length = min(load.trace, load.duration)
-        start = (load.duration - length) / 2
-        quiet = (start, start + length)
+    quiet = trace_span(load.duration, load.trace) if "trace" in wanted else None
+    if quiet is not None:
+        start, length = quiet[0], quiet[1] - quiet[0]
         caps.append(_Capture("trace", start,
                              lambda c: fetch_profile(debug, "trace", artifacts / "trace.out", seconds=length,
                                                      cancel=c)))
@@ -210,6 +225,19 @@ def _start_captures(debug: str, load: LoadConfig, artifacts: Path,
         collector = SeriesCollector(debug, artifacts, load.sample_every, until=load.duration, quiet=quiet,
                                     kinds=kinds).start()
     return caps, collector
+
+
+def _leak_profile(debug: str, artifacts: Path) -> Path | None:
+    """``goroutineleak?debug=1`` once after the window, where the service's toolchain has that profile.
+
+    Go builds it only with GOEXPERIMENT=goroutineleakprofile (1.26+); any other
+    service answers 404 and nothing is said about it.
+    """
+    (artifacts / "goroutineleak.txt").unlink(missing_ok=True)  # never a previous run's
+    try:
+        return fetch_profile(debug, "goroutineleak", artifacts / "goroutineleak.txt", debug=1, timeout=15.0)
+    except CaptureError:
+        return None
 
 
 def _wait(run: LoadRun, service: Service, *, until: float) -> None:
@@ -233,6 +261,9 @@ def _write_summary(result: WindowResult) -> None:
         "window_s": result.window_seconds, "plugin_cpu_cores": result.plugin_cpu, "loadgen_cpu_cores": result.loadgen_cpu,
         "cpu_profile": rel(result.cpu_profile), "trace": rel(result.trace), "series": rel(result.series_path),
         "load": rel(load.path) if load is not None else None, "load_skipped": result.load_skipped,
+        "goroutine_leaks": rel(result.goroutine_leaks),
+        "machine": ({"seconds": result.noise.seconds, "cpus": result.noise.cpus, **result.noise.figures()}
+                    if result.noise is not None else None),
         "errors": result.errors,
     }
     (result.artifacts / "window.json").write_text(json.dumps(summary, indent=1) + "\n")

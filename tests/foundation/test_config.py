@@ -25,7 +25,8 @@ def test_example_config_loads() -> None:
     assert cfg.service.module == EXAMPLE.parent
     assert cfg.bench.baseline == "pgo-off" and cfg.bench.candidate == "pgo"
     assert cfg.thresholds.runtime["cpu"].max_function_share == pytest.approx(0.30)
-    assert cfg.load is not None and sum(r.weight for r in cfg.load.requests) == 4
+    assert cfg.load is not None and sum(r.weight for r in cfg.load.requests) == 2
+    assert cfg.load.requests[1].body_file == EXAMPLE.parent / "large-request.json"
 
 
 def test_quantities_are_converted(tmp_path: Path) -> None:

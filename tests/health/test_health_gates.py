@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from pytest_goperf.gates import GateFailed
-from pytest_goperf.gates.health import assert_goroutines_stable, assert_heap_plateau, judge_goroutines, judge_heap
+from pytest_goperf.gates.health import (
+    GoroutineEvidence,
+    assert_goroutines_stable,
+    assert_heap_plateau,
+    judge_goroutines,
+    judge_heap,
+)
 
 TIMES = [float(t) for t in range(20)]
 MIB = float(1 << 20)
@@ -19,7 +25,7 @@ def sawtooth(base: float, amplitude: float) -> list[float]:
 def test_sawtooth_heap_is_a_plateau() -> None:
     verdict = judge_heap(TIMES, sawtooth(8 * MIB, 2 * MIB), max_growth=0.05)
     assert verdict.passed, verdict.message
-    assert "no significant growth" in verdict.message
+    assert "not significantly above the limit" in verdict.message or verdict.figures["growth_per_min"] <= 0.05
 
 
 def test_live_heap_after_gc_is_a_plateau() -> None:
@@ -52,3 +58,93 @@ def test_steady_goroutines_pass_and_a_leak_or_spike_fails() -> None:
     spike = steady[:10] + [60.0] + steady[11:]
     with pytest.raises(GateFailed, match=r"farthest sample 60"):
         assert_goroutines_stable(TIMES, spike, "10%")
+
+
+def test_a_cache_that_fills_then_stays_flat_is_a_plateau() -> None:
+    # The story: 53 -> 201 MiB in the first 6 s, then flat for 8 s (one sample a second).
+    times = [float(t) for t in range(15)]
+    heap = [(53 + min(t, 6) * (201 - 53) / 6) * MIB + (t * 7919 % 5) * 4096 for t in range(15)]
+    verdict = judge_heap(times, heap, max_growth=0.05)
+    assert verdict.passed, verdict.message
+    assert verdict.figures["plateau_from_s"] == 6.0 and "warm-up, not judged" in verdict.message
+
+
+@pytest.mark.parametrize("per_minute", [0.06, 0.2, 1.0, 10.0])
+def test_a_leak_at_any_constant_rate_fails(per_minute: float) -> None:
+    base = 100 * MIB
+    times = [float(t) for t in range(30)]
+    leak = [base * (1 + per_minute * t / 60) + (t * 7919 % 7) * 1024 for t in times]
+    verdict = judge_heap(times, leak, max_growth=0.05)
+    assert verdict.failed, verdict.message
+    assert int(verdict.figures["judged_samples"] or 0) >= 15  # never less than the later half
+
+
+def test_failed_samples_fail_instead_of_too_few() -> None:
+    err = "sample 000 heap: GET http://h:1/debug/pprof/heap?gc=1&debug=1 -> HTTP 404: 404 page not found."
+    verdict = judge_heap([], [], max_growth=0.05, errors=[err, err])
+    assert verdict.failed and "2 of the window's samples failed, 0 succeeded" in verdict.message
+    assert "HTTP 404" in verdict.message and "(and 1 more failures)" in verdict.message
+    verdict = judge_goroutines([0.0], [10.0], max_drift=0.1, errors=[err])
+    assert verdict.failed and "HTTP 404" in verdict.message
+
+
+def test_goroutine_band_allows_the_loads_in_flight_goroutines() -> None:
+    # The story: ~15 goroutines, 8 connections, samples 15..18 with in-flight requests.
+    counts = [15.0, 15.0, 18.0, 15.0, 16.0, 15.0, 17.0, 15.0, 15.0, 16.0, 15.0, 18.0]
+    times = [float(t) for t in range(12)]
+    assert judge_goroutines(times, counts, max_drift=0.10).failed  # the old band: ±1.5
+    verdict = judge_goroutines(times, counts, max_drift=0.10, connections=8)
+    assert verdict.passed, verdict.message
+    assert verdict.figures["band"] == pytest.approx(0.1 * 15 + 16)  # median 15
+
+
+def test_goroutine_leak_of_one_per_request_fails_with_the_grown_stacks() -> None:
+    # 100 req/s, 10 s, one goroutine parked per request, 8 connections.
+    times = [float(t) for t in range(10)]
+    counts = [20.0 + 100 * t for t in range(10)]
+
+    def dump(n: int) -> str:
+        return (f"goroutine profile: total {n + 12}\n"
+                f"{n} @ 0x43a1 0x4081 0x6f2a1 0x471\n"
+                "#\t0x43a0\truntime.gopark+0xce\t/go/src/runtime/proc.go:435\n"
+                "#\t0x4080\truntime.chansend1+0x1d\t/go/src/runtime/chan.go:161\n"
+                "#\t0x6f2a0\tmain.handleLeak.func1+0x2f\t/svc/leak.go:42\n\n"
+                "12 @ 0x43a1 0x4081\n"
+                "#\t0x43a0\truntime.gopark+0xce\t/go/src/runtime/proc.go:435\n"
+                "#\t0x4081\tnet/http.(*conn).serve+0x1\t/go/src/net/http/server.go:2100\n\n")
+
+    ev = GoroutineEvidence(first_dump=dump(8), last_dump=dump(908), first_name="goroutine-000.txt",
+                           last_name="goroutine-009.txt")
+    verdict = judge_goroutines(times, counts, max_drift=0.10, connections=8, evidence=ev)
+    assert verdict.failed and "rises" in verdict.message
+    assert "8 -> 908 goroutines (+900)" in verdict.message
+    assert "main.handleLeak.func1  /svc/leak.go:42" in verdict.message
+    assert "net/http.(*conn).serve" not in verdict.message  # did not grow
+    # max: an absolute ceiling, even when the band holds.
+    flat = [30.0] * 10
+    assert judge_goroutines(times, flat, max_drift=0.10, max_count=25).failed
+
+
+def test_goroutine_leak_profile_is_named() -> None:
+    from pytest_goperf.health.goroutines import describe_leaks, parse_dump
+
+    text = ("goroutineleak profile: total 3\n3 @ 0x1 0x2\n"
+            "#\t0x1\truntime.gopark+0x1\t/go/src/runtime/proc.go:435\n"
+            "#\t0x2\tmain.leak.func1+0x2\t/svc/main.go:7\n")
+    d = parse_dump(text)
+    assert d.kind == "goroutineleak" and d.total == 3
+    assert "3 goroutines blocked forever" in describe_leaks(d, "goroutineleak.txt")
+    assert "main.leak.func1  /svc/main.go:7" in describe_leaks(d, "goroutineleak.txt")
+
+
+def test_in_flight_wander_on_a_small_heap_is_not_a_leak() -> None:
+    # A real example window (1.6 MiB live heap, 400-item requests in flight) whose last samples ran high:
+    # +55 %/min with a 95 % interval above 5 %/min, but a 0.25 MiB rise inside 0.42 MiB of wander.
+    times = [float(t) for t in (*range(13), *range(19, 30))]
+    mib = [1.581, 1.666, 1.569, 2.018, 1.736, 1.508, 1.51, 1.582, 1.58, 1.586, 1.613, 1.581, 1.578, 1.844, 1.596,
+           1.603, 1.596, 1.603, 1.596, 1.645, 2.05, 1.696, 1.751, 1.924]
+    verdict = judge_heap(times, [m * MIB for m in mib], max_growth=0.05)
+    assert verdict.passed and "wanders around its trend" in verdict.message, verdict.message
+    # The same window with a leak of 4 MiB/min on top fails.
+    leak = [m * MIB + t / 60 * MIB * 4 for t, m in zip(times, mib)]
+    assert judge_heap(times, leak, max_growth=0.05).failed

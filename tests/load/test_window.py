@@ -30,8 +30,9 @@ def test_full_window(example_service: Path, loadgen: Path, tmp_path: Path) -> No
     assert gzip.decompress(w.require("cpu").read_bytes())
     assert w.require("trace").read_bytes().startswith(b"go 1.")
     # slots at t = 0, 0.5, 1, 1.5; none after the load (connections gone) and none inside
-    # the trace's span [0.5, 1.5) with its 0.1 s margin: gc=1 and goroutine dumps would show in it
-    assert w.series is not None and [round(s.t * 2) / 2 for s in w.series.samples] == [0.0, 1.5]
+    # the trace's span [0.5, 1.5) with its margins (0.1 s before, 1 s after): gc=1 and goroutine
+    # dumps would show in the trace, and the trace handler's memory in the first heap sample after it
+    assert w.series is not None and [round(s.t * 2) / 2 for s in w.series.samples] == [0.0]
     assert all(s.heap_inuse and s.goroutines for s in w.series.samples)
     for s in w.series.samples:
         assert s.heap_profile and gzip.decompress((art / s.heap_profile).read_bytes())

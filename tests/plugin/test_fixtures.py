@@ -32,7 +32,7 @@ def test_service_under_load(goperf_build, goperf_service, goperf_loadgen, goperf
     with pytest.raises(AssertionError, match="latency: p99"):
         assert_latency(result, p99="1ns")
     with pytest.raises(AssertionError, match=r"(?s)takes .*% of CPU time.*go tool pprof -http=: .*cpu.pprof"):
-        assert_top_function_below(cpu, "0%")
+        assert_top_function_below(cpu, "0%", min_samples=1)  # a 1 s profile: few samples
 """
 
 
