@@ -1,4 +1,4 @@
-"""Reader for the Go benchmark format (``go test -bench`` output), like benchfmt.
+"""Streaming reader for the Go benchmark format (``go test -bench`` output), like benchfmt.
 
 The format (https://go.dev/design/14313-benchmark-format) has three kinds of
 line we care about:
@@ -9,6 +9,11 @@ line we care about:
   of value/unit pairs;
 * unit metadata ``Unit ns/frame better=higher``.
 
+Lines are read one at a time and folded into one float array per
+(package, benchmark, unit): memory grows with the distinct rows and their
+values, never with the file's lines or strings (months of nightly results are
+tens of megabytes).  A ``--- FAIL: BenchmarkX`` block or a benchmark that
+panics is kept as a ``Failure`` (the gate explains a missing row with it).
 Everything else (``PASS``, ``ok``, log output) is ignored.  A malformed
 result or unit line never raises: it becomes a warning ``file:line: why`` and
 is skipped, so one bad line cannot hide a whole run.  Values are tidied at read
@@ -17,78 +22,88 @@ time (``ns/op`` -> ``sec/op``), exactly as benchstat does.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from array import array
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
 from pytest_goperf.bench.units import tidy_unit
 from pytest_goperf.errors import InputError
 
+Key = tuple[str, str, str]  # (pkg or "", benchmark name without "Benchmark", tidied unit)
+_EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
-class Value(NamedTuple):
-    """One measurement, tidied (``value``/``unit``) and as written (``orig_*``)."""
+class Failure(NamedTuple):
+    """A benchmark that failed (``--- FAIL: BenchmarkX``) or crashed the test binary (panic)."""
 
-    value: float
-    unit: str
-    orig_value: float
-    orig_unit: str
+    pkg: str          # the package it ran in ("" without a pkg line)
+    benchmark: str    # name without "Benchmark" and without the -GOMAXPROCS suffix
+    message: str      # what go test printed under it, joined with "; "
+    line: int         # where in the file
+    crashed: bool     # a panic: later benchmarks of the package did not run
 
 
-class Record(NamedTuple):
-    """One result line: a benchmark run with its values and the config in force.
+@dataclass
+class Series:
+    """The values of one (pkg, benchmark, unit) row on one side, and the configs they ran under."""
 
-    A tuple rather than a dataclass: large files have tens of thousands of
-    these and tuple construction is several times cheaper.
-    """
+    values: array[float] = field(default_factory=lambda: array("d"))
+    configs: list[Mapping[str, str]] = field(default_factory=list)  # distinct snapshots, in order
 
-    name: str  # full name without the "Benchmark" prefix, e.g. "Encode/n=10-8"
-    iters: int
-    values: tuple[Value, ...]
-    config: Mapping[str, str]
-    file: str
-    line: int
+    def varying(self) -> list[str]:
+        """Config keys whose value changes among these results (benchstat's "benchmarks vary in")."""
+        if len(self.configs) < 2:
+            return []
+        keys = sorted({k for c in self.configs for k in c})
+        return [k for k in keys if len({c.get(k) for c in self.configs}) > 1]
 
 
 @dataclass
 class BenchFile:
-    """Everything read from one benchmark output.
+    """Everything read from one benchmark output, aggregated per row.
 
     ``units`` maps (tidied unit, key) to value for ``Unit`` metadata lines,
-    e.g. ``("sec/frame", "better") -> "higher"``.
+    e.g. ``("sec/frame", "better") -> "higher"``.  ``absent`` and ``hint`` are
+    filled in by the caller that knows where the file came from: packages
+    that do not exist on this side (pkg -> why), and a sentence explaining
+    why a benchmark may fail here (e.g. a clean ``git worktree``).
     """
 
     name: str
-    records: list[Record] = field(default_factory=list)
+    series: dict[Key, Series] = field(default_factory=dict)
     units: dict[tuple[str, str], str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     configs: list[Mapping[str, str]] = field(default_factory=list)  # distinct snapshots, in order
+    failures: list[Failure] = field(default_factory=list)
+    results: int = 0  # result lines read
+    absent: dict[str, str] = field(default_factory=dict)
+    hint: str | None = None
+    source: str = ""  # the file read (``name`` may be relabelled, e.g. "git:HEAD")
+
+    def add(self, pkg: str, name: str, unit: str, value: float, config: Mapping[str, str] = _EMPTY) -> None:
+        """Add one tidied value (for callers that build a file in memory)."""
+        s = self.series.get((pkg, name, unit))
+        if s is None:
+            s = self.series[(pkg, name, unit)] = Series()
+        s.values.append(value)
+        if not s.configs or s.configs[-1] is not config:
+            s.configs.append(config)
+
+    @property
+    def packages(self) -> list[str]:
+        """Packages with results, in order seen."""
+        return list(dict.fromkeys(k[0] for k in self.series))
 
     def config_values(self, key: str) -> list[str]:
-        """Distinct values of one config key among the records' configs, in order seen."""
+        """Distinct values of one config key among the results' configs, in order seen."""
         seen: dict[str, None] = {}
         for cfg in self.configs:
             if key in cfg:
                 seen.setdefault(cfg[key], None)
         return list(seen)
-
-
-def _parse_float(text: str) -> float | None:
-    """A finite number as Go's ParseFloat reads it, else None.
-
-    Python's float() also takes underscores ("1_0"); Go does not.  Infinities
-    and NaN are refused: they would make medians and ranks meaningless.
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    if "_" in text or not text.isascii() or not math.isfinite(value):
-        return None
-    return value
 
 
 def _config_line(line: str) -> tuple[str, str] | None:
@@ -105,56 +120,103 @@ def _config_line(line: str) -> tuple[str, str] | None:
     stripped = rest.lstrip(" \t")
     if stripped == rest:
         return None  # "key:value" without a blank is not a config line (URLs)
-    return key, stripped.rstrip("\r\n")
+    return key, stripped
 
 
-class _Parser:
+def _base_name(name: str) -> str:
+    """``Encode/n=10-8`` -> ``Encode/n=10``: the name without the -GOMAXPROCS suffix."""
+    head, sep, tail = name.rpartition("-")
+    return head if sep and tail.isdigit() else name
+
+
+class _Reader:
+    """Folds lines into a BenchFile; one instance per file."""
+
     def __init__(self, name: str) -> None:
         self.out = BenchFile(name)
         self.config: dict[str, str] = {}
-        self.frozen: Mapping[str, str] = MappingProxyType({})
+        self.snapshot: Mapping[str, str] = _EMPTY
+        self.interned: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
         self.dirty = False
-        self.tidy: dict[str, tuple[str, float]] = {}
+        self.pkg = ""
+        # (pkg, raw name field, raw unit) -> (series values, series configs, factor): one dict hit per value
+        self.slots: dict[tuple[str, str, str], tuple[array[float], list[Mapping[str, str]], float]] = {}
+        self.failing: list[str] | None = None  # message lines of the last "--- FAIL" block
 
     def warn(self, lineno: int, msg: str) -> None:
         self.out.warnings.append(f"{self.out.name}:{lineno}: {msg}")
 
-    def benchmark(self, lineno: int, line: str) -> None:
+    def freeze(self) -> None:
+        items = tuple(sorted(self.config.items()))
+        snap = self.interned.get(items)
+        if snap is None:
+            snap = self.interned[items] = MappingProxyType(dict(self.config))
+            self.out.configs.append(snap)
+        self.snapshot = snap
+        self.pkg = self.config.get("pkg", "")
+        self.dirty = False
+
+    def result(self, lineno: int, line: str) -> None:
         fields = line.split()
-        name = fields[0][len("Benchmark") :]
-        if len(fields) == 1:
-            if line.rstrip() == line:
-                return  # a bare name (go test -v prints these): not a result
-            self.warn(lineno, f"Benchmark{name}: missing iteration count")
-            return
-        if not fields[1].isascii() or not fields[1].isdigit():
-            self.warn(lineno, f"Benchmark{name}: iteration count {fields[1]!r} is not an integer")
-            return
-        pairs = fields[2:]
-        if not pairs:
-            self.warn(lineno, f"Benchmark{name}: missing measurements")
-            return
-        if len(pairs) % 2:
-            self.warn(lineno, f"Benchmark{name}: value {pairs[-1]!r} has no unit")
-            return
-        values: list[Value] = []
-        tidy_cache = self.tidy
-        new_value = tuple.__new__  # Value(...) without the NamedTuple's Python-level __new__
-        for i in range(0, len(pairs), 2):
-            num = _parse_float(pairs[i])
-            if num is None:
-                self.warn(lineno, f"Benchmark{name}: measurement {pairs[i]!r} is not a finite number")
+        raw = fields[0]
+        n = len(fields)
+        if n == 1:
+            if line.rstrip() != line:
+                self.warn(lineno, f"{raw}: missing iteration count")
+            return  # else a bare name (go test -v prints these): not a result
+        iters = fields[1]
+        if not iters.isdigit() or not iters.isascii():
+            if iters == "panic:":
+                self.crash(lineno, _base_name(raw[9:]), " ".join(fields[1:]))
                 return
-            unit = pairs[i + 1]
-            tidied = tidy_cache.get(unit)
-            if tidied is None:
-                tidied = tidy_cache[unit] = tidy_unit(unit)
-            values.append(new_value(Value, (num * tidied[1], tidied[0], num, unit)))
+            self.warn(lineno, f"{raw}: iteration count {iters!r} is not an integer")
+            return
+        if n == 2:
+            self.warn(lineno, f"{raw}: missing measurements")
+            return
+        if n % 2:
+            self.warn(lineno, f"{raw}: value {fields[-1]!r} has no unit")
+            return
         if self.dirty:
-            self.frozen = MappingProxyType(dict(self.config))
-            self.out.configs.append(self.frozen)
-            self.dirty = False
-        self.out.records.append(Record(name, int(fields[1]), tuple(values), self.frozen, self.out.name, lineno))
+            self.freeze()
+        nums: list[float] = []
+        for i in range(2, n, 2):
+            text = fields[i]
+            try:
+                num = float(text)
+            except ValueError:
+                num = 0.0
+                text = ""
+            # Go's ParseFloat takes no underscores or non-ASCII digits; NaN/Inf make ranks meaningless.
+            if not text or num - num != 0.0 or "_" in text or not text.isascii():
+                self.warn(lineno, f"{raw}: measurement {fields[i]!r} is not a finite number")
+                return
+            nums.append(num)
+        pkg, snap, slots = self.pkg, self.snapshot, self.slots
+        for j, i in enumerate(range(3, n, 2)):
+            slot = slots.get((pkg, raw, fields[i]))
+            if slot is None:
+                slot = self.new_slot(raw, fields[i])
+            values, configs, factor = slot
+            values.append(nums[j] * factor)
+            if not configs or configs[-1] is not snap:
+                configs.append(snap)
+        self.out.results += 1
+
+    def new_slot(self, raw: str, unit: str) -> tuple[array[float], list[Mapping[str, str]], float]:
+        tidied, factor = tidy_unit(unit)
+        key = (self.pkg, raw[9:], tidied)
+        s = self.out.series.get(key)
+        if s is None:
+            s = self.out.series[key] = Series()
+        slot = (s.values, s.configs, factor)
+        self.slots[(self.pkg, raw, unit)] = slot
+        return slot
+
+    def crash(self, lineno: int, name: str, message: str) -> None:
+        if self.dirty:
+            self.freeze()
+        self.out.failures.append(Failure(self.pkg, name, message, lineno, True))
 
     def unit_line(self, lineno: int, fields: list[str]) -> None:
         if len(fields) < 2:
@@ -174,9 +236,23 @@ class _Parser:
                 continue
             self.out.units[key] = val
 
-    def feed(self, lineno: int, line: str) -> None:
-        if line.startswith("Benchmark"):
-            self.benchmark(lineno, line)
+    def other(self, lineno: int, line: str) -> None:
+        if line.startswith("--- FAIL: Benchmark"):
+            if self.dirty:
+                self.freeze()
+            self.failing = []
+            name = line[len("--- FAIL: Benchmark"):].split()
+            self.out.failures.append(Failure(self.pkg, name[0] if name else "", "", lineno, False))
+            return
+        if self.failing is not None:
+            if line.startswith("    "):
+                self.failing.append(line.strip())
+                last = self.out.failures[-1]
+                self.out.failures[-1] = last._replace(message="; ".join(self.failing))
+                return
+            self.failing = None
+        if line.startswith("panic: "):
+            self.crash(lineno, "", line)
             return
         if line.startswith("Unit"):
             fields = line.split()
@@ -195,22 +271,38 @@ class _Parser:
                 self.dirty = True
 
 
+def parse_lines(lines: Iterable[str], name: str = "<text>") -> BenchFile:
+    """Fold benchmark output lines (with or without their line ends) into a BenchFile; never raises."""
+    reader = _Reader(name)
+    reader.out.source = name
+    result, other = reader.result, reader.other
+    lineno = 0
+    for lineno, line in enumerate(lines, start=1):
+        if line.endswith("\n"):
+            line = line[:-1]
+        if line.endswith("\r"):
+            line = line[:-1]
+        if line.startswith("Benchmark"):
+            reader.failing = None
+            result(lineno, line)
+        else:
+            other(lineno, line)
+    return reader.out
+
+
 def parse_text(text: str, name: str = "<text>") -> BenchFile:
     """Parse benchmark output held in memory; never raises on bad lines."""
-    parser = _Parser(name)
     # Split on "\n" only, as Go's bufio.Scanner does (str.splitlines would
     # also split on form feeds and other separators, shifting line numbers).
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        parser.feed(lineno, line[:-1] if line.endswith("\r") else line)
-    return parser.out
+    return parse_lines(text.split("\n"), name)
 
 
 def read_file(path: str | Path) -> BenchFile:
-    """Read one benchmark output file; unreadable files raise ``InputError``."""
+    """Read one benchmark output file line by line; unreadable files raise ``InputError``."""
     p = Path(path)
     try:
-        data = p.read_bytes()
+        # newline="\n": lines end at "\n" only, as Go's bufio.Scanner splits them.
+        with p.open("r", encoding="utf-8", errors="replace", newline="\n") as fh:
+            return parse_lines(fh, str(path))
     except OSError as exc:
         raise InputError(f"cannot read benchmark file {p}: {exc.strerror or exc}") from None
-    text = data.decode("utf-8", errors="replace")
-    return parse_text(text, str(path))
