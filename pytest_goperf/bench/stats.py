@@ -15,6 +15,7 @@ too-small sample is something to tell the user, not a crash.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from collections import Counter
 import math
 from dataclasses import dataclass
@@ -168,7 +169,7 @@ def min_samples_for_ci(confidence: float = 0.95) -> tuple[str, int]:
     return ">", 50
 
 
-def summarize(values: list[float] | tuple[float, ...], confidence: float = 0.95) -> Summary:
+def summarize(values: Sequence[float], confidence: float = 0.95) -> Summary:
     """Median and order-statistic CI of one sample, with benchstat's warning."""
     xs = sorted(values)
     n = len(xs)
@@ -214,7 +215,7 @@ def go_float(v: float) -> str:
     return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
-def summarize_exact(values: list[float] | tuple[float, ...]) -> Summary:
+def summarize_exact(values: Sequence[float]) -> Summary:
     """Summary under benchstat's ``assume=exact``: the mode, the range, a warning if values differ."""
     xs = sorted(values)
     mode, best, run = xs[0], 1, 1
@@ -354,7 +355,7 @@ def _ranks(x: list[float], y: list[float]) -> tuple[float, list[int]]:
     return r1, ties
 
 
-def mann_whitney(x: list[float] | tuple[float, ...], y: list[float] | tuple[float, ...], alpha: float = 0.05) -> UTest:
+def mann_whitney(x: Sequence[float], y: Sequence[float], alpha: float = 0.05) -> UTest:
     """Two-sided Mann-Whitney U test of x (old) against y (new), benchstat style.
 
     On samples that cannot be tested (all values equal) p is 1 with a warning;
@@ -372,6 +373,43 @@ def mann_whitney(x: list[float] | tuple[float, ...], y: list[float] | tuple[floa
         if n1 < need and n2 < need:
             warnings.append(f"need {op} {need} samples to detect a difference at alpha level {go_float(alpha)}")
     return UTest(p, n1, n2, tuple(warnings), p_sound)
+
+
+def decision_p(x: Sequence[float], y: Sequence[float]) -> float:
+    """The p the gate decides on: benchstat's, unless it is an asymmetric-ties artifact (then ``sound_p``)."""
+    test = mann_whitney(x, y)
+    return test.p_sound if test.p_sound is not None else test.p
+
+
+def attainable_min_p(x: Sequence[float], y: Sequence[float]) -> float:
+    """The smallest decision p that any split of the pooled values into |x| and |y| could give.
+
+    It depends only on the pooled sample (its size and ties), not on which
+    side each value came from, so under the null hypothesis it tells in
+    advance whether a row can ever be significant: the quantity Tarone's
+    method uses to leave such rows out of a multiple-testing family.  The
+    most extreme splits (x = the |x| smallest values, or the |x| largest)
+    give the smallest p.  1.0 when every value is equal.
+    """
+    n1 = len(x)
+    if n1 == 0 or not y:
+        return 1.0
+    pooled = sorted([*x, *y])
+    if pooled[0] == pooled[-1]:
+        return 1.0
+    if len(set(pooled)) == len(pooled) and n1 <= EXACT_LIMIT and len(y) <= EXACT_LIMIT:
+        return 2 / math.comb(len(pooled), n1)  # untied exact: one extreme split of C(N, n1)
+    low = decision_p(pooled[:n1], pooled[n1:])
+    high = decision_p(pooled[-n1:], pooled[:-n1])
+    return min(low, high)
+
+
+def min_count_for_alpha(alpha: float, limit: int = 1000) -> int:
+    """The smallest per-side count n whose best two-sided p, 2 / C(2n, n), is <= alpha."""
+    for n in range(1, limit + 1):
+        if min_p(n) <= alpha:
+            return n
+    return limit
 
 
 def sound_p(x: list[float], y: list[float]) -> float:
