@@ -130,8 +130,8 @@ class GoperfService(pytest.Collector):
                 yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
             else:
                 for key in outcome.verdicts:
-                    yield GoperfItem.from_parent(self, name=f"bench[{key[0]} {key[1]}]", gate="bench", key=key)
-                if not outcome.verdicts:
+                    yield GoperfItem.from_parent(self, name=f"bench[{outcome.ids[key]}]", gate="bench", key=key)
+                if outcome.unjudged is not None:  # nothing judged must not read as green
                     yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
         for gate in thresholds.runtime:
             yield GoperfItem.from_parent(self, name=gate, gate=gate, key=None)
@@ -140,7 +140,7 @@ class GoperfService(pytest.Collector):
 class GoperfItem(pytest.Item):
     """One threshold of one service."""
 
-    def __init__(self, *, gate: str, key: tuple[str, str] | None, **kwargs: Any) -> None:
+    def __init__(self, *, gate: str, key: tuple[str, str, str] | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.gate = gate
         self.key = key
@@ -162,8 +162,7 @@ class GoperfItem(pytest.Item):
         if self.gate == "bench":
             outcome = self.run.bench()
             if self.key is None:
-                return Verdict.fail(f"{self.run.name}: the benchmark comparison produced no rows; "
-                               "check bench.bench and thresholds.bench.units")
+                return outcome.unjudged or Verdict.fail(f"{self.run.name}: the benchmark comparison produced no rows")
             return outcome.verdicts[self.key]
         return self.run.runtime_verdict(self.gate)
 
@@ -201,6 +200,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"{run.name}: artifacts in {run.artifacts}")
         for note in run.notes:
             terminalreporter.write_line(f"  note: {note}")
+        for alert in outcome.alerts if outcome is not None else ():
+            terminalreporter.write_line(f"  WARNING: {run.name}: {alert}", yellow=True, bold=True)
 
 
 # --- fixtures for Python tests ----------------------------------------------
