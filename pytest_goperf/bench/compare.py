@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_goperf.bench.format import BenchFile, Failure, Key, Series, read_file
+from pytest_goperf.bench.format import BenchFile, Failure, Key, Series, read_pair
 from pytest_goperf.bench.stats import Summary, mann_whitney, summarize, summarize_exact
 from pytest_goperf.bench.units import Better, direction
 from pytest_goperf.errors import InputError
@@ -429,7 +429,8 @@ def _unit_geomean(unit: str, rows: list[Row], pkg: str | None) -> Geomean:
 def compare_files(old_path: str | Path, new_path: str | Path, alpha: float = 0.05, *, split: str = "pkg",
                   pair_procs: bool = False) -> Comparison:
     """Read and compare two benchmark files (the plugin's and the CLI's entry point)."""
-    return compare(read_file(old_path), read_file(new_path), alpha, split=split, pair_procs=pair_procs)
+    old, new = read_pair(old_path, new_path)
+    return compare(old, new, alpha, split=split, pair_procs=pair_procs)
 
 
 # The text table lives in its own module; re-exported here, where callers have always found it.
