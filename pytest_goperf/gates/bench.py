@@ -152,11 +152,15 @@ def _share(x: float | str | None) -> float | None:
         raise ConfigError(f"bench threshold: {exc}") from None
 
 
-def _amount(value: float, unit: str) -> str:
-    """``48 B/op``, ``1 allocs/op``, ``1.500µ sec/op``: whole counts as written, others scaled."""
+def _number(value: float, unit: str) -> str:
+    """``48``, ``1``, ``1.500µ``: whole counts as written, others scaled like the table."""
     if value == int(value) and abs(value) < 1e6:
-        return f"{int(value)} {unit}"
-    return f"{scale(value, unit)} {unit}"
+        return str(int(value))
+    return scale(value, unit)
+
+
+def _amount(value: float, unit: str) -> str:
+    return f"{_number(value, unit)} {unit}"
 
 
 def _describe(row: Row, alpha: float, old_label: str, new_label: str) -> str:
@@ -300,9 +304,12 @@ def _never_significant(r: Row, floor: float, alpha: float, fig: dict[str, Figure
     n1, n2 = (r.old.n if r.old else 0), (r.new.n if r.new else 0)
     title = f"{r.benchmark} {r.unit}"
     if min_attainable_p(n1, n2) <= alpha:
-        distinct = len(set(r.old_values) | set(r.new_values))
-        why = (f"its {n1}+{n2} values hold only {distinct} distinct ones, and with these ties no split of them "
-               f"gives p <= {alpha} (best {floor:.3g})")
+        counts: dict[float, int] = {}
+        for v in (*r.old_values, *r.new_values):
+            counts[v] = counts.get(v, 0) + 1
+        shown = ", ".join(f"{_number(v, r.unit)} x{c}" for v, c in sorted(counts.items())[:4])
+        why = (f"its {n1}+{n2} values hold only {len(counts)} distinct ones ({shown}{', ...' if len(counts) > 4 else ''}), "
+               f"and with these ties no split of them gives p <= {alpha} (best {floor:.3g})")
     else:
         why = (f"{n1}+{n2} samples can never reach p <= {alpha} (best {floor:.3g}); "
                f"need >= {min_count_for_alpha(alpha)} per side: raise bench.count")
@@ -326,7 +333,7 @@ def _judge(r: Row, p_holm: float, m: int, k: int, floor: float, alpha: float, ma
     pinfo = f"p={r.p_value:.3g}, Holm-adjusted {p_holm:.3g} over {m} row(s), alpha {alpha}"
     if r.exact:
         pinfo = f"assume=exact: any difference is real; {pinfo}"
-    change = (f"from {_amount(r.old.center, r.unit)} to {_amount(r.new.center, r.unit)}" if math.isinf(worse)
+    change = (f"from {_number(r.old.center, r.unit)} to {_amount(r.new.center, r.unit)}" if math.isinf(worse)
               else f"by {worse:.2f}%")
     if significant and (worse > max_reg * 100 or worse == math.inf):
         cmd = profile_command(r)
