@@ -307,7 +307,7 @@ def compare(old: BenchFile, new: BenchFile, alpha: float = 0.05, *, split: str =
     rows: list[tuple[str, str, Row]] = []  # (pkg, unit, row)
     for ko, kn in pairs:
         row = _row(ko, kn, a, b, meta, alpha, near_old, near_new)
-        if ko is not None and kn is not None and ko[1] != kn[1]:
+        if ko is not None and kn is not None and ko[1] != kn[1] and (ko[1], kn[1]) not in comp.procs_pairs:
             comp.procs_pairs.append((ko[1], kn[1]))
         rows.append((row.pkg or "" if split == "pkg" else "", row.unit, row))
     if comp.procs_pairs:
@@ -355,7 +355,8 @@ def _row(ko: Key | None, kn: Key | None, a: _Side, b: _Side, meta: dict[tuple[st
             if missing is None and twin is not None:
                 missing = (f"names never pair: {other_key[1]} in {other_label} exists in {label} only as {twin[1]}; "
                            "they differ only in the -GOMAXPROCS suffix (the sides ran on different machines or CPU "
-                           "limits) and pairing across it is off")
+                           "limits) and are not paired (the gate pairs them unless bench.gomaxprocs_mismatch: refuse; "
+                           "goperf compare never does)")
             continue
         pkgs |= side.pkgs[k]
         values = s.values
