@@ -253,7 +253,7 @@ def _check_bench(cfg: GoperfConfig, top: dict[str, Node]) -> None:
     bench, th = cfg.bench, cfg.thresholds.bench
     fields = top["bench"].mapping(tuple(f.name for f in dataclasses.fields(BenchConfig))) if "bench" in top else {}
     if th is not None and not bench.baseline.startswith("file:"):
-        from pytest_goperf.bench.stats import min_count_for_alpha, min_p
+        from pytest_goperf.bench.utest import min_count_for_alpha, min_p
 
         if min_p(bench.count) > th.alpha:
             need = min_count_for_alpha(th.alpha)

@@ -17,21 +17,20 @@ is nothing to compare at all" raises ``InputError``.
 from __future__ import annotations
 
 import math
-import re
-from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_goperf.bench.format import BenchFile, Failure, Key, Series, read_pair
-from pytest_goperf.bench.stats import Summary, mann_whitney, summarize, summarize_exact
+from pytest_goperf.bench.format import BenchFile, Key, read_pair
+from pytest_goperf.bench.sides import Side, base_name, pair_rows
+from pytest_goperf.bench.stats import Summary, summarize, summarize_exact
 from pytest_goperf.bench.units import Better, direction
+from pytest_goperf.bench.utest import mann_whitney
 from pytest_goperf.errors import InputError
 
 CONFIDENCE = 0.95
 SPLITS = ("pkg", "none")
-_OPEN_FAILED = re.compile(r"open (\S+): no such file or directory")
 
 
 @dataclass(frozen=True)
@@ -163,66 +162,6 @@ def _geomean(xs: list[float]) -> float | None:
     return math.exp(m)
 
 
-def base_name(name: str) -> str:
-    """``Encode/n=10-8`` -> ``Encode/n=10``: the name without its -GOMAXPROCS suffix."""
-    head, sep, tail = name.rpartition("-")
-    return head if sep and tail.isdigit() else name
-
-
-class _Side:
-    """One file's rows under the split in force, and which packages fed each row."""
-
-    def __init__(self, bf: BenchFile, split: str) -> None:
-        self.file = bf
-        self.rows: dict[Key, Series] = bf.series
-        self.pkgs: dict[Key, set[str]] = {k: {k[0]} for k in bf.series}
-        if split == "none":
-            self.rows, self.pkgs = {}, {}
-            for (pkg, name, unit), s in bf.series.items():
-                key = ("", name, unit)
-                have = self.rows.get(key)
-                if have is None:
-                    self.rows[key] = Series(array("d", s.values), list(s.configs))
-                    self.pkgs[key] = {pkg}
-                    continue
-                have.values.extend(s.values)
-                have.configs.extend(c for c in s.configs if all(c is not h for h in have.configs))
-                self.pkgs[key].add(pkg)
-
-    def why_missing(self, pkg: str, name: str) -> tuple[str | None, bool]:
-        """(reason, failed) for a row this side lacks: the package is absent, or the benchmark failed/crashed."""
-        bf = self.file
-        if pkg in bf.absent:
-            return bf.absent[pkg], False
-        base = base_name(name)
-        best: Failure | None = None
-        rank = 0
-        for f in bf.failures:
-            if pkg and f.pkg and f.pkg != pkg:
-                continue
-            if f.benchmark == base or base.startswith(f.benchmark + "/"):
-                r = (3 if f.benchmark == base else 2) + (2 if f.message else 0)
-            elif f.crashed:
-                r = 1  # the binary died earlier in this package: later benchmarks never ran
-            else:
-                continue
-            if r > rank:
-                best, rank = f, r
-        if best is None:
-            return None, False
-        if rank == 1:
-            text = (f"the test binary{' of ' + best.pkg if best.pkg else ''} crashed in "
-                    f"Benchmark{best.benchmark or '?'} ({best.message}) in {bf.name} ({bf.source}:{best.line}); "
-                    "the benchmarks after it did not run")
-        else:
-            text = f"Benchmark{best.benchmark} failed in {bf.name} ({bf.source}:{best.line})"
-            text += f": {best.message}" if best.message else ""
-        if bf.hint:
-            found = _OPEN_FAILED.search(best.message)
-            text += "; " + bf.hint.replace("{file}", found.group(1) if found else "the files it reads")
-        return text, True
-
-
 def _config_warnings(old: BenchFile, new: BenchFile) -> list[str]:
     out = []
     keys = sorted({k for bf in (old, new) for cfg in bf.configs for k in cfg})
@@ -234,40 +173,6 @@ def _config_warnings(old: BenchFile, new: BenchFile) -> list[str]:
                 f" vs {', '.join(b) or '(unset)'} in {new.name}; rows are paired by name and unit anyway"
             )
     return out
-
-
-def _pair(a: _Side, b: _Side, pair_procs: bool) -> tuple[list[tuple[Key | None, Key | None]], list[tuple[Key, Key]]]:
-    """Pair old and new keys: equal keys; a side without pkg lines by name; then, if asked, across -GOMAXPROCS.
-
-    Returns (pairs in first-seen order, near misses: keys that differ only in the GOMAXPROCS suffix, not paired).
-    """
-    only_old = [k for k in a.rows if k not in b.rows]
-    only_new = [k for k in b.rows if k not in a.rows]
-    partner: dict[Key, Key] = {}  # old key -> new key
-
-    def match(rule: Any) -> list[tuple[Key, Key]]:
-        found: list[tuple[Key, Key]] = []
-        for ko in only_old:
-            if ko in partner:
-                continue
-            cands = [kn for kn in only_new if kn not in partner.values() and rule(ko, kn)]
-            if len(cands) == 1 and sum(1 for k in only_old if k not in partner and rule(k, cands[0])) == 1:
-                found.append((ko, cands[0]))
-        return found
-
-    # A file without pkg lines (hand-written, or trimmed) still pairs by name when that is unambiguous.
-    for ko, kn in match(lambda o, n: (o[0] == "" or n[0] == "") and o[1:] == n[1:]):
-        partner[ko] = kn
-    procs = match(lambda o, n: (o[0] == n[0] or "" in (o[0], n[0])) and o[2] == n[2]
-                  and base_name(o[1]) == base_name(n[1]) and o[1] != n[1])
-    if pair_procs:
-        partner.update(procs)
-    paired_new = set(partner.values())
-    pairs: list[tuple[Key | None, Key | None]] = []
-    for ko in a.rows:
-        pairs.append((ko, ko if ko in b.rows else partner.get(ko)))
-    pairs.extend((None, kn) for kn in b.rows if kn not in a.rows and kn not in paired_new)
-    return pairs, ([] if pair_procs else procs)
 
 
 def compare(old: BenchFile, new: BenchFile, alpha: float = 0.05, *, split: str = "pkg",
@@ -287,7 +192,7 @@ def compare(old: BenchFile, new: BenchFile, alpha: float = 0.05, *, split: str =
             raise InputError(
                 f"{bf.name}: no benchmark results (expected lines like 'BenchmarkX-8  1000  123 ns/op'){hint}"
             )
-    a, b = _Side(old, split), _Side(new, split)
+    a, b = Side(old, split), Side(new, split)
     meta = {**old.units, **new.units}
     comp = Comparison(alpha, old.name, new.name, split=split)
     comp.warnings.extend(old.warnings)
@@ -297,7 +202,7 @@ def compare(old: BenchFile, new: BenchFile, alpha: float = 0.05, *, split: str =
         for k, v in bf.units.items():
             if other.units.get(k, v) != v:
                 comp.warnings.append(f"unit {k[0]}: {k[1]}={v} in {bf.name} but {other.units[k]} in {other.name}")
-    pairs, near = _pair(a, b, pair_procs)
+    pairs, near = pair_rows(a, b, pair_procs)
     near_old = {ko: kn for ko, kn in near}
     near_new = {kn: ko for ko, kn in near}
     n_old = sum(1 for ko, kn in pairs if kn is None)
@@ -326,7 +231,7 @@ def compare(old: BenchFile, new: BenchFile, alpha: float = 0.05, *, split: str =
     return comp
 
 
-def _row(ko: Key | None, kn: Key | None, a: _Side, b: _Side, meta: dict[tuple[str, str], str], alpha: float,
+def _row(ko: Key | None, kn: Key | None, a: Side, b: Side, meta: dict[tuple[str, str], str], alpha: float,
          near_old: dict[Key, Key], near_new: dict[Key, Key]) -> Row:
     key = kn if kn is not None else ko
     assert key is not None
@@ -435,6 +340,6 @@ def compare_files(old_path: str | Path, new_path: str | Path, alpha: float = 0.0
 
 
 # The text table lives in its own module; re-exported here, where callers have always found it.
-from pytest_goperf.bench.table import render_table, vs_base  # noqa: E402
+from pytest_goperf.bench.table import render_table, vs_base
 
 __all__ = ["Comparison", "Geomean", "Row", "base_name", "compare", "compare_files", "render_table", "vs_base"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import bisect
 import math
 
-from pytest_goperf.bench.stats import min_count_for_alpha
+from pytest_goperf.bench.utest import min_count_for_alpha
 
 
 def holm(pvalues: list[float]) -> list[float]:

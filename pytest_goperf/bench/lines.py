@@ -50,7 +50,7 @@ def _base_name(name: str) -> str:
 class _Entry:
     """One benchmark name with one sequence of units in one package: its values, interleaved per line."""
 
-    __slots__ = ("pkg", "raw", "units", "width", "values", "configs")
+    __slots__ = ("configs", "pkg", "raw", "units", "values", "width")
 
     def __init__(self, pkg: str, raw: str, units: list[str]) -> None:
         self.pkg = pkg
@@ -256,9 +256,8 @@ class _Reader:
 
 def _chomp(line: str) -> str:
     """The line without its "\n" and then "\r" (bufio.Scanner's ScanLines)."""
-    if line.endswith("\n"):
-        line = line[:-1]
-    return line[:-1] if line.endswith("\r") else line
+    line = line.removesuffix("\n")
+    return line.removesuffix("\r")
 
 
 def parse(batches: Iterable[list[str]], name: str) -> BenchFile:

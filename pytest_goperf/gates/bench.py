@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 from pytest_goperf.bench.compare import Comparison, Row, base_name, vs_base
 from pytest_goperf.bench.family import count_for_family, holm, min_attainable_p, tarone
-from pytest_goperf.bench.stats import Summary, attainable_min_p, min_count_for_alpha
+from pytest_goperf.bench.stats import Summary
 from pytest_goperf.bench.units import scale
+from pytest_goperf.bench.utest import attainable_min_p, min_count_for_alpha
 from pytest_goperf.errors import ConfigError
 from pytest_goperf.gates.spec import limit
 from pytest_goperf.gates.verdict import Figure, GateFailed, Verdict, enforce

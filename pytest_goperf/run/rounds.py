@@ -15,7 +15,6 @@ failure in its output (TestMain, a bad flag) stops the run.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections.abc import Callable

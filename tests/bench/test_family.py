@@ -10,7 +10,7 @@ import pytest
 from pytest_goperf.bench.compare import compare
 from pytest_goperf.bench.family import count_for_family, tarone
 from pytest_goperf.bench.format import parse_text
-from pytest_goperf.bench.stats import attainable_min_p, decision_p, min_count_for_alpha, min_p
+from pytest_goperf.bench.utest import attainable_min_p, decision_p, min_count_for_alpha, min_p
 from pytest_goperf.gates.bench import judge
 
 

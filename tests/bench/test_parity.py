@@ -24,7 +24,8 @@ import pytest
 from pytest_goperf.go.toolchain import find_go
 
 from pytest_goperf.bench.compare import Comparison, Row, compare_files, vs_base
-from pytest_goperf.bench.stats import mann_whitney, median_ci_orders, summarize
+from pytest_goperf.bench.stats import median_ci_orders, summarize
+from pytest_goperf.bench.utest import mann_whitney
 
 from .conftest import DATA, REPO
 
