@@ -1,7 +1,7 @@
 """The ``goperf`` command: inspect benchmark files, profiles and traces by hand.
 
 Thin by design: parse arguments, call the library, print.  Exit codes follow
-DESIGN.md section 4: 0 fine, 1 a gate or comparison failed, 2 usage or input
+docs/design.md#cli-and-json-contracts: 0 fine, 1 a gate or comparison failed, 2 usage or input
 error (one clear line on stderr, no traceback).
 """
 
@@ -40,7 +40,7 @@ def _add_compare(sub: argparse._SubParsersAction[_Parser]) -> None:
                    help="pkg (default, as benchstat): one row per package when packages share a benchmark name; "
                         "none: pool them into one row like 'benchstat -table \"\"' (the row warns 'benchmarks vary "
                         "in pkg', and --max-regression refuses to judge it)")
-    p.add_argument("--json", action="store_true", help="print the JSON of DESIGN.md section 4")
+    p.add_argument("--json", action="store_true", help="print the JSON of docs/design.md#cli-and-json-contracts")
     p.set_defaults(func=_cmd_compare)
 
 
@@ -92,7 +92,7 @@ def _add_top(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("profile", help="a pprof profile (gzipped or not)")
     p.add_argument("--sample-index", default=None, help="sample type to use (default: as pprof chooses)")
     p.add_argument("-n", type=int, default=10, help="rows to show; 0 shows all (default 10)")
-    p.add_argument("--json", action="store_true", help="print the JSON of DESIGN.md section 4")
+    p.add_argument("--json", action="store_true", help="print the JSON of docs/design.md#cli-and-json-contracts")
     p.set_defaults(func=_cmd_top)
 
 
@@ -117,7 +117,7 @@ def _cmd_top(args: argparse.Namespace) -> int:
 def _add_trace(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser("trace", help="scheduler latency, STW pauses and blocking from a Go execution trace")
     p.add_argument("trace", help="a runtime/trace file (Go 1.22+)")
-    p.add_argument("--json", action="store_true", help="print the JSON of DESIGN.md section 4")
+    p.add_argument("--json", action="store_true", help="print the JSON of docs/design.md#cli-and-json-contracts")
     p.set_defaults(func=_cmd_trace)
 
 

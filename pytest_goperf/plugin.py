@@ -20,6 +20,7 @@ from pytest_goperf.errors import GoperfError
 from pytest_goperf.gates import GateFailed, Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side
 from pytest_goperf.go.toolchain import GoToolchain, find_go
+from pytest_goperf.selection import bench_may_be_selected
 
 if TYPE_CHECKING:  # the heavy imports (numpy, scipy) wait until goperf really runs
     from pytest_goperf.run.gate_run import GateRun
@@ -59,7 +60,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="folder for binaries, bench outputs, profiles and traces, one subfolder per service "
                          "(default .goperf; ini: goperf_artifacts)")
     parser.addini("goperf", type="bool", default=False, help="same as --goperf")
-    parser.addini("goperf_artifacts", default=".goperf", help="same as --goperf-artifacts")
+    parser.addini("goperf_artifacts", default="",
+                  help="same as --goperf-artifacts; a relative path is relative to the ini file's folder")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -67,10 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
     enabled = config.getoption("goperf")
     if enabled is None:
         enabled = bool(config.getini("goperf"))
-    raw = config.getoption("goperf_artifacts") or config.getini("goperf_artifacts") or ".goperf"
-    artifacts = Path(raw)
-    if not artifacts.is_absolute():
-        artifacts = Path(config.invocation_params.dir) / artifacts
+    artifacts = _artifacts_root(config)
 
     def write(message: str) -> None:
         """Progress goes to the real terminal at once, also while a test's output is captured."""
@@ -83,6 +82,23 @@ def pytest_configure(config: pytest.Config) -> None:
             reporter.write(message + "\n", flush=True)
 
     config.stash[state_key] = GoperfState(enabled=bool(enabled), artifacts=artifacts, write=write)
+
+
+def _artifacts_root(config: pytest.Config) -> Path:
+    """--goperf-artifacts is relative to where pytest was invoked; the ini key to the ini file's folder.
+
+    That is how pytest treats its own path options, and it keeps one
+    artifacts root (and one baseline build cache) whatever the working directory of a CI step.
+    """
+    invoked = Path(config.invocation_params.dir)
+    given: str | None = config.getoption("goperf_artifacts")
+    if given:
+        return (invoked / given).resolve()
+    raw = str(config.getini("goperf_artifacts") or "")
+    if not raw:
+        return (invoked / ".goperf").resolve()
+    base = config.inipath.parent if config.inipath is not None else invoked
+    return (base / raw).resolve()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -119,22 +135,38 @@ class GoperfService(pytest.Collector):
 
     def collect(self) -> Iterator[pytest.Item]:
         thresholds = self.run.cfg.thresholds
-        if thresholds.bench is not None and self.config.option.collectonly:
-            # Listing tests must not build and benchmark for minutes: the rows are known only after the rounds.
-            yield GoperfItem.from_parent(self, name="bench[*]", gate="bench", key=None)
-        elif thresholds.bench is not None:
-            try:
-                outcome = self.run.bench()
-            except GoperfError:
-                # Shown as one failing test with the build/bench output, not a collection crash.
-                yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
-            else:
-                for key in outcome.verdicts:
-                    yield GoperfItem.from_parent(self, name=f"bench[{outcome.ids[key]}]", gate="bench", key=key)
-                if outcome.unjudged is not None:  # nothing judged must not read as green
-                    yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
+        if thresholds.bench is not None:
+            yield from self._bench_items()
         for gate in thresholds.runtime:
             yield GoperfItem.from_parent(self, name=gate, gate=gate, key=None)
+
+    def _bench_items(self) -> Iterator[pytest.Item]:
+        if self.config.option.collectonly:
+            # Listing tests must not build and benchmark for minutes: the rows are known only after the rounds.
+            yield self._bench_item("*", key=None)
+            return
+        selected, why = bench_may_be_selected(self)
+        if not selected:
+            self.config.stash[state_key].write(f"goperf {self.run.name}: bench rounds not run ({why})")
+            return
+        try:
+            outcome = self.run.bench()
+        except GoperfError:
+            # Shown as one failing test with the build/bench output, not a collection crash.
+            yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
+            return
+        for key in outcome.verdicts:
+            yield self._bench_item(outcome.ids[key], key=key)
+        if outcome.unjudged is not None:  # nothing judged must not read as green
+            yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
+
+    def _bench_item(self, row: str, key: tuple[str, str, str] | None) -> GoperfItem:
+        """``bench[<row>]``, with an id that pytest's last-failed cache parses back to the same node."""
+        node_id = getattr(self, "id", None)  # pytest >= 9: structured ids, "[...]" parsed as params
+        extra: dict[str, Any] = {}
+        if node_id is not None and hasattr(node_id, "child"):
+            extra["nodeid"] = node_id.child("bench").with_params(row)
+        return GoperfItem.from_parent(self, name=f"bench[{row}]", gate="bench", key=key, **extra)
 
 
 class GoperfItem(pytest.Item):

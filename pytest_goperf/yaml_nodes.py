@@ -125,3 +125,14 @@ def opt(fields: dict[str, Node], key: str, conv: Callable[[Node], T], default: T
     if node is None or (isinstance(node.node, yaml.ScalarNode) and node.node.tag.endswith(":null")):
         return default
     return conv(node)
+
+
+def key_lines(root: yaml.Node, prefix: str = "") -> dict[str, int]:
+    """Every mapping key's dotted name -> its 1-based line, for errors raised after loading."""
+    out: dict[str, int] = {}
+    if isinstance(root, yaml.MappingNode):
+        for k, v in root.value:
+            name = f"{prefix}.{k.value}" if prefix else str(k.value)
+            out[name] = int(k.start_mark.line) + 1
+            out.update(key_lines(v, name))
+    return out

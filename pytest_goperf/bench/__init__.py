@@ -1,1 +1,1 @@
-"""bench: see DESIGN.md section 5."""
+"""Benchmark output: reading, units, benchstat statistics, comparison (docs/design.md#architecture)."""

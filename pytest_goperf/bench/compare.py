@@ -108,7 +108,7 @@ class Geomean:
 
 @dataclass
 class Comparison:
-    """The result of comparing two benchmark outputs (DESIGN.md section 4)."""
+    """The result of comparing two benchmark outputs (docs/design.md#cli-and-json-contracts)."""
 
     alpha: float
     old_name: str

@@ -1,1 +1,1 @@
-"""go: see DESIGN.md section 5."""
+"""Go itself: toolchain discovery, builds with PGO evidence, service processes, ports, process groups (docs/design.md#architecture)."""

@@ -1,1 +1,1 @@
-"""health: see DESIGN.md section 5."""
+"""Heap and goroutine series of the load window and their trends (docs/design.md#architecture)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ class Sample:
     heap_profile: str | None = None     # file names inside the artifacts folder
     heap_text: str | None = None
     goroutine_text: str | None = None
+    gc_seconds: float | None = None     # wall time of the forced GC (the heap?gc=1 request): its cost
+    dump_seconds: float | None = None   # wall time of the goroutine dump, which stops the world
 
 
 @dataclass
@@ -54,6 +57,17 @@ class Series:
     def goroutine_points(self) -> list[tuple[float, int]]:
         return [(s.t, s.goroutines) for s in self.samples if s.goroutines is not None]
 
+    def costs(self) -> str | None:
+        """What sampling did to the service: forced GCs and goroutine dumps, with their median wall time."""
+        parts = []
+        for what, values in (("forced GCs", [s.gc_seconds for s in self.samples if s.gc_seconds is not None]),
+                             ("goroutine dumps", [s.dump_seconds for s in self.samples if s.dump_seconds is not None])):
+            if values:
+                values.sort()
+                parts.append(f"{len(values)} {what} (median {values[len(values) // 2] * 1e3:.2f} ms, "
+                             f"max {values[-1] * 1e3:.2f} ms)")
+        return ", ".join(parts) or None
+
     def to_json(self) -> dict[str, Any]:
         return {"schema": "goperf-series/1", "interval_s": self.interval, "started_at": self.started_at,
                 "samples": [asdict(s) for s in self.samples], "errors": list(self.errors)}
@@ -69,26 +83,41 @@ class Series:
                    samples=[Sample(**s) for s in data["samples"]], errors=list(data.get("errors", [])))
 
 
+SAMPLE_KINDS = ("heap", "goroutines")
+
+
 def take_sample(debug_url: str, folder: Path, index: int, t: float, *, timeout: float = 10.0,
-                cancel: Cancel | None = None) -> tuple[Sample, list[str]]:
-    """Fetch heap (gc=1: text for the numbers, protobuf for pprof) and goroutines once."""
+                cancel: Cancel | None = None, kinds: Collection[str] = SAMPLE_KINDS) -> tuple[Sample, list[str]]:
+    """Fetch heap (gc=1: text for the numbers, protobuf for pprof) and/or goroutines once.
+
+    Each kind disturbs the service (a forced GC, a stop-the-world dump), so
+    only the kinds a gate asked for are fetched, and each one's wall time is
+    kept as its measured cost.
+    """
     errors: list[str] = []
     tag = f"{index:03d}"
     fields: dict[str, Any] = {"t": round(t, 4)}
-    try:
-        stats = heap_memstats(debug_url, folder / f"heap-{tag}.txt", gc=True, timeout=timeout, cancel=cancel)
-        fields.update(heap_inuse=stats["HeapInuse"], heap_alloc=stats.get("HeapAlloc"), heap_text=f"heap-{tag}.txt")
-        # Right after that GC the protobuf profile shows the same in-use heap.
-        fetch_profile(debug_url, "heap", folder / f"heap-{tag}.pprof", timeout=timeout, cancel=cancel)
-        fields["heap_profile"] = f"heap-{tag}.pprof"
-    except CaptureError as exc:
-        errors.append(f"sample {tag} heap: {exc}")
-    try:
-        fields["goroutines"] = goroutine_count(debug_url, folder / f"goroutine-{tag}.txt", timeout=timeout,
-                                               cancel=cancel)
-        fields["goroutine_text"] = f"goroutine-{tag}.txt"
-    except CaptureError as exc:
-        errors.append(f"sample {tag} goroutines: {exc}")
+    if "heap" in kinds:
+        try:
+            began = time.monotonic()
+            stats = heap_memstats(debug_url, folder / f"heap-{tag}.txt", gc=True, timeout=timeout, cancel=cancel)
+            fields["gc_seconds"] = round(time.monotonic() - began, 6)
+            fields.update(heap_inuse=stats["HeapInuse"], heap_alloc=stats.get("HeapAlloc"),
+                          heap_text=f"heap-{tag}.txt")
+            # Right after that GC the protobuf profile shows the same in-use heap.
+            fetch_profile(debug_url, "heap", folder / f"heap-{tag}.pprof", timeout=timeout, cancel=cancel)
+            fields["heap_profile"] = f"heap-{tag}.pprof"
+        except CaptureError as exc:
+            errors.append(f"sample {tag} heap: {exc}")
+    if "goroutines" in kinds:
+        try:
+            began = time.monotonic()
+            fields["goroutines"] = goroutine_count(debug_url, folder / f"goroutine-{tag}.txt", timeout=timeout,
+                                                   cancel=cancel)
+            fields["dump_seconds"] = round(time.monotonic() - began, 6)
+            fields["goroutine_text"] = f"goroutine-{tag}.txt"
+        except CaptureError as exc:
+            errors.append(f"sample {tag} goroutines: {exc}")
     return Sample(**fields), errors
 
 
@@ -104,9 +133,11 @@ class SeriesCollector:
     QUIET_MARGIN = 0.1    # seconds kept free before the trace starts
 
     def __init__(self, debug_url: str, folder: Path, interval: float, *, until: float | None = None,
-                 quiet: tuple[float, float] | None = None, timeout: float = 10.0) -> None:
+                 quiet: tuple[float, float] | None = None, timeout: float = 10.0,
+                 kinds: Collection[str] = SAMPLE_KINDS) -> None:
         if interval <= 0:
             raise ValueError("sample interval must be > 0")
+        self.kinds = tuple(kinds)
         self.debug_url = debug_url
         self.folder = folder
         self.timeout = timeout
@@ -136,7 +167,8 @@ class SeriesCollector:
                 index += 1
                 continue
             sample, errors = take_sample(self.debug_url, self.folder, len(self.series.samples),
-                                         time.monotonic() - self._t0, timeout=self.timeout, cancel=self._cancel)
+                                         time.monotonic() - self._t0, timeout=self.timeout, cancel=self._cancel,
+                                         kinds=self.kinds)
             self.series.samples.append(sample)
             self.series.errors.extend(errors)
             index += 1

@@ -1,6 +1,6 @@
 """Trend tests for time series sampled under constant load (pure, no I/O).
 
-Heap plateau (DESIGN.md section 3): the Theil-Sen slope of heap in-use bytes
+Heap plateau (docs/design.md#definitions): the Theil-Sen slope of heap in-use bytes
 over the measured window, relative to the window's median, per minute.  The
 gate also asks that the slope's 95 % confidence interval exclude zero.
 Theil-Sen (the median of all pairwise slopes) shrugs off the sawtooth of GC

@@ -1,6 +1,6 @@
 """``top``: flat and cum per function, the numbers ``go tool pprof -top`` prints.
 
-Definitions (DESIGN.md section 3): total is the sum of |value| over all
+Definitions (docs/design.md#definitions): total is the sum of |value| over all
 samples of the chosen sample index; flat goes to the innermost function of
 the leaf location; cum counts a function once per sample, so recursion is
 not double counted.  Rows are ordered as pprof orders them: |flat|
@@ -52,7 +52,7 @@ class Top:
         return self.rows if n <= 0 else self.rows[:n]
 
     def to_json(self, n: int = 0) -> dict[str, Any]:
-        """The ``goperf top --json`` object of DESIGN.md section 4."""
+        """The ``goperf top --json`` object of docs/design.md#cli-and-json-contracts."""
         return {
             "sample_type": self.sample_type,
             "unit": self.unit,

@@ -1,1 +1,1 @@
-"""report: see DESIGN.md section 5."""
+"""Output for people and CI (docs/design.md#architecture)."""

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from pytest_goperf.run.baseline import cache_key, copy_inputs, git_worktree, plan_sides, tree_matches
 from pytest_goperf.run.rounds import BenchOutputs, run_interleaved
 from pytest_goperf.config import GoperfConfig
-from pytest_goperf.errors import GoperfError
+from pytest_goperf.errors import ConfigError, GoperfError
 from pytest_goperf.gates import Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side, list_test_packages
 from pytest_goperf.load.generator import build_loadgen
@@ -133,6 +133,12 @@ class GateRun:
 
     def _run_bench(self) -> BenchOutcome:
         self.artifacts.mkdir(parents=True, exist_ok=True)
+        from pytest_goperf.go.bench_pattern import bench_pattern_error
+
+        problem = bench_pattern_error(self.go(), self.cfg.bench.bench, self.artifacts.parent / ".cache")
+        if problem is not None:
+            raise ConfigError(f"{self.cfg.where('bench.bench')}: Go refuses this -bench pattern: {problem}; "
+                              "go test splits it on '/' and '|' and reads each element as an RE2 regexp")
         plan = plan_sides(self.cfg)
         notes: list[str] = []
         with ExitStack() as stack:
@@ -271,11 +277,22 @@ class GateRun:
         service = service_for(cfg.service, binary, self.artifacts)
         with service:
             mode = f"{load.rate:g} req/s" if load.rate else f"{load.connections} connections, closed model"
-            self._say(f"load: {load.warmup:g}s warmup + {load.duration:g}s window at {mode}; capturing")
+            captures = self.captures()
+            self._say(f"load: {load.warmup:g}s warmup + {load.duration:g}s window at {mode}; "
+                      f"capturing {', '.join(sorted(captures)) or 'nothing but the load result'}")
             result = run_window(service, load, self.artifacts, loadgen=loadgen, allowed_hosts=allowed,
-                                command_cwd=cfg.path.parent)
+                                command_cwd=cfg.path.parent, captures=captures)
         self.notes.append(f"plugin CPU during the window: {result.plugin_cpu * 100:.1f}% of a core")
+        costs = result.series.costs() if result.series is not None else None
+        if costs:
+            self.notes.append(f"sampling cost inside the service: {costs}")
         return result
+
+    def captures(self) -> frozenset[str]:
+        """What the window must capture: the union of what the configured runtime gates need."""
+        from pytest_goperf.gates.registry import runtime_gate
+
+        return frozenset(need for key in self.cfg.thresholds.runtime for need in runtime_gate(key).needs) - {"load"}
 
     def runtime_verdict(self, gate: str) -> Verdict:
         """The verdict of one runtime gate, by its ``thresholds`` key."""

@@ -21,7 +21,7 @@ import json
 import resource
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -31,7 +31,7 @@ from ..errors import CaptureError, LoadError, ServiceError
 from ..load.generator import LoadRun, start_command, start_load
 from ..load.model import LoadResult
 from ..go.service import AttachedService
-from ..health.series import Series, SeriesCollector
+from ..health.series import SAMPLE_KINDS, Series, SeriesCollector
 from ..pprof.capture import Cancel, fetch_profile
 
 _POLL = 0.25   # seconds between liveness checks while waiting
@@ -98,9 +98,18 @@ def _cpu_now() -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
 
 
+ALL_CAPTURES = frozenset({"cpu", "trace", "heap", "goroutines"})
+
+
 def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: Path | None = None,
-               allowed_hosts: Iterable[str] = (), command_cwd: Path | None = None) -> WindowResult:
-    """Drive ``load`` at ``service`` and capture profiles, a trace and health samples in one window."""
+               allowed_hosts: Iterable[str] = (), command_cwd: Path | None = None,
+               captures: Collection[str] = ALL_CAPTURES) -> WindowResult:
+    """Drive ``load`` at ``service`` and capture, in one window, what ``captures`` names.
+
+    Each capture disturbs the service (profiling costs CPU, a heap sample
+    forces a GC, a goroutine dump stops the world, a trace costs a few %), so
+    only what some gate needs is taken.
+    """
     artifacts = Path(artifacts)
     artifacts.mkdir(parents=True, exist_ok=True)
     result = WindowResult(artifacts=artifacts, load=None)
@@ -114,7 +123,8 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
             raise LoadError("run_window needs the load generator binary (build_loadgen) unless load.command is set")
         run = start_load(loadgen, service.url, load, artifacts / "load.json", allowed_hosts=allowed)
     t0 = time.monotonic()
-    captures: list[_Capture] = []
+    wanted = frozenset(captures)
+    threads: list[_Capture] = []
     collector: SeriesCollector | None = None
     finished = False
     try:
@@ -125,15 +135,15 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
         if debug is None:
             for key in ("cpu", "trace", "series"):
                 result.errors[key] = "no debug_url: the service has no {debug_addr} / attach.debug_url"
-        else:
-            captures, collector = _start_captures(debug, load, artifacts)
+        elif wanted:
+            threads, collector = _start_captures(debug, load, artifacts, wanted)
         _wait(run, service, until=w0 + load.duration)
         run.wait()  # ends by itself; stopped at its deadline otherwise
         service.check_alive("under load")
         result.window_seconds = time.monotonic() - w0
         cpu1, kids1 = _cpu_now()
         result.plugin_cpu = (cpu1 - cpu0) / max(result.window_seconds, 1e-9)
-        for cap in captures:
+        for cap in threads:
             cap.join(load.duration + 30.0)
         if collector is not None:
             result.series = collector.stop()
@@ -158,11 +168,11 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
         raise LoadError(f"{exc}\n--- service log tail ---\n{service.log_tail()}") from exc
     finally:
         run.stop()
-        for cap in captures:
+        for cap in threads:
             cap.cancel.set()
             if not finished:  # cut off captures in flight: an error or Ctrl-C must not wait for them
                 cap.token.cancel()
-        for cap in captures:
+        for cap in threads:
             cap.join(5.0)
             if cap.path is not None:
                 setattr(result, "cpu_profile" if cap.key == "cpu" else "trace", cap.path)
@@ -171,17 +181,20 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
         if collector is not None:
             result.series = result.series or (collector.stop() if finished else collector.abort())
             result.series_path = result.series.write(artifacts / "series.json")
-            if not result.series.samples or all(s.heap_inuse is None for s in result.series.samples):
+            if not any(s.heap_alloc is not None or s.goroutines is not None for s in result.series.samples):
                 result.errors["series"] = "; ".join(result.series.errors[:2]) or "no samples taken"
         _write_summary(result)
 
 
-def _start_captures(debug: str, load: LoadConfig, artifacts: Path) -> tuple[list[_Capture], SeriesCollector]:
+def _start_captures(debug: str, load: LoadConfig, artifacts: Path,
+                    wanted: frozenset[str]) -> tuple[list[_Capture], SeriesCollector | None]:
     cpu_seconds = max(1, int(load.duration))
-    caps = [_Capture("cpu", 0.0, lambda c: fetch_profile(debug, "profile", artifacts / "cpu.pprof",
-                                                         seconds=cpu_seconds, cancel=c))]
+    caps: list[_Capture] = []
+    if "cpu" in wanted:
+        caps.append(_Capture("cpu", 0.0, lambda c: fetch_profile(debug, "profile", artifacts / "cpu.pprof",
+                                                                 seconds=cpu_seconds, cancel=c)))
     quiet: tuple[float, float] | None = None
-    if load.trace > 0:
+    if "trace" in wanted and load.trace > 0:
         length = min(load.trace, load.duration)
         start = (load.duration - length) / 2
         quiet = (start, start + length)
@@ -190,7 +203,11 @@ def _start_captures(debug: str, load: LoadConfig, artifacts: Path) -> tuple[list
                                                      cancel=c)))
     for cap in caps:
         cap.start()
-    collector = SeriesCollector(debug, artifacts, load.sample_every, until=load.duration, quiet=quiet).start()
+    kinds = [k for k in SAMPLE_KINDS if k in wanted]
+    collector = None
+    if kinds:
+        collector = SeriesCollector(debug, artifacts, load.sample_every, until=load.duration, quiet=quiet,
+                                    kinds=kinds).start()
     return caps, collector
 
 

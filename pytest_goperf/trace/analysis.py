@@ -1,6 +1,6 @@
 """Scheduler latency, STW pauses, blocking and GC phases from ordered events.
 
-Definitions (DESIGN.md section 3): scheduler latency is each Runnable
+Definitions (docs/design.md#definitions): scheduler latency is each Runnable
 interval that began with a known transition (created, unblocked, preempted or
 stopped, back from a blocking syscall) and ended when the goroutine ran;
 goroutines already Runnable when the trace starts are not measured.  STW is

@@ -1,4 +1,4 @@
-"""Result types of a trace analysis and their JSON (DESIGN.md section 4).
+"""Result types of a trace analysis and their JSON (docs/design.md#cli-and-json-contracts).
 
 Why separate: gates, the CLI and reports all read these plain frozen values;
 nothing here reads files or knows the wire format.  Percentiles are
@@ -81,7 +81,7 @@ class Summary:
     top_stacks: tuple[StackTotal, ...] = ()
 
     def to_json(self) -> dict[str, int | None]:
-        """Exactly the keys of DESIGN.md section 4."""
+        """Exactly the keys of docs/design.md#cli-and-json-contracts."""
         return {"count": self.count, "p50": self.p50, "p90": self.p90, "p99": self.p99, "max": self.max, "total": self.total}
 
     def percentile(self, name: str) -> int | None:
@@ -218,7 +218,7 @@ class TraceStats:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """DESIGN.md section 4 shape, plus extra keys (GC, STW kinds, worst intervals, stacks, warnings)."""
+        """docs/design.md#cli-and-json-contracts shape, plus extra keys (GC, STW kinds, worst intervals, stacks, warnings)."""
         out: dict[str, Any] = {
             "format": self.format,
             "duration_ns": self.duration_ns,

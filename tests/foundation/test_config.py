@@ -64,6 +64,13 @@ thresholds:
         ("load: {requests: [{path: /, body_file: missing.json}]}\nthresholds: {latency: {}}\n",
          "load.requests[0].body_file: file"),
         ("thresholds: [\n", "not valid YAML"),
+        ("service: {args: ['-addr={addr}']}\nload: {requests: [{path: /}]}\nthresholds:\n  latency: {}\n  cpu: {}\n",
+         ":5: thresholds.cpu: this gate reads pprof data (cpu) but the service has no debug endpoints: set service.args"),
+        ("service: {attach: {url: 'http://127.0.0.1:1'}}\nload: {requests: [{path: /}]}\nthresholds: {heap: {}}\n",
+         "thresholds.heap: this gate reads pprof data (heap) but the service has no debug endpoints: "
+         "set service.attach.debug_url"),
+        ("load: {trace: 0s, requests: [{path: /}]}\nthresholds:\n  gc: {max_stw: 1ms}\n",
+         ":3: thresholds.gc: this gate reads the execution trace, but load.trace is 0s"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, expected: str) -> None:
@@ -87,3 +94,16 @@ def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
 ])
 def test_collected_file_names(name: str, collected: bool) -> None:
     assert is_config_file(name) is collected
+
+
+def test_window_captures_only_what_gates_need(tmp_path: Path) -> None:
+    from pytest_goperf.run.gate_run import GateRun
+
+    def captures(thresholds: str) -> frozenset[str]:
+        cfg = load_config(write(tmp_path, f"load: {{requests: [{{path: /}}]}}\nthresholds: {thresholds}\n"))
+        return GateRun(cfg, tmp_path / "art").captures()
+
+    assert captures("{latency: {p99: 1s}}") == frozenset()
+    assert captures("{latency: {}, cpu: {}}") == {"cpu"}
+    assert captures("{goroutines: {}, gc: {}, scheduler: {}}") == {"goroutines", "trace"}
+    assert captures("{heap: {}, cpu: {}, gc: {}, goroutines: {}}") == {"heap", "cpu", "trace", "goroutines"}

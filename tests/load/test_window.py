@@ -44,6 +44,18 @@ def test_full_window(example_service: Path, loadgen: Path, tmp_path: Path) -> No
     assert w.window_seconds >= 2.0
 
 
+def test_only_the_captures_asked_for(example_service: Path, loadgen: Path, tmp_path: Path) -> None:
+    """A goroutine gate alone: no CPU profile, no trace, and no forced GC (no heap sample) in the service."""
+    art = tmp_path / "art"
+    with ServiceProcess(example_service, args=ARGS, env={"GOMAXPROCS": "1"}, log_path=art / "service.log") as svc:
+        w = run_window(svc, SHORT, art, loadgen=loadgen, captures={"goroutines"})
+    assert w.cpu_profile is None and w.trace is None and not (art / "cpu.pprof").exists()
+    assert w.series is not None and w.series.samples
+    assert all(s.goroutines and s.heap_alloc is None and s.gc_seconds is None for s in w.series.samples)
+    assert all(s.dump_seconds is not None and s.dump_seconds > 0 for s in w.series.samples)
+    assert not list(art.glob("heap-*")) and "goroutine dumps" in (w.series.costs() or "")
+
+
 def test_crash_under_load_keeps_artifacts(bad_service: Path, loadgen: Path, tmp_path: Path) -> None:
     art = tmp_path / "art"
     load = LoadConfig(warmup=0.5, duration=2.0, rate=100, connections=2, sample_every=0.5, trace=0)

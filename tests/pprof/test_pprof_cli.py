@@ -1,4 +1,4 @@
-"""``goperf top``: the JSON contract of DESIGN.md section 4 and a table that reads like pprof's."""
+"""``goperf top``: the JSON contract of docs/design.md#cli-and-json-contracts and a table that reads like pprof's."""
 
 from __future__ import annotations
 

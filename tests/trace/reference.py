@@ -1,7 +1,7 @@
 """Reference statistics computed from ``go tool trace -d=parsed`` text.
 
 The parity tests compare our reader with Go's own parser: Go orders and
-validates the events, we only apply the DESIGN.md section 3 definitions to
+validates the events, we only apply the docs/design.md#definitions definitions to
 its printed state transitions and ranges.  Kept deliberately simple and
 independent of pytest_goperf.trace.
 """

@@ -1,4 +1,4 @@
-"""``goperf trace``: JSON shape of DESIGN.md section 4, human table, exit code 2 on bad input."""
+"""``goperf trace``: JSON shape of docs/design.md#cli-and-json-contracts, human table, exit code 2 on bad input."""
 
 from __future__ import annotations
 

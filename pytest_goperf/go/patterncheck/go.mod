@@ -1,0 +1,3 @@
+module goperfpatterncheck
+
+go 1.22
