@@ -59,6 +59,12 @@ func BenchmarkEncode(b *testing.B) {
 		_ = start // SLOW
 	}
 }
+
+func BenchmarkDecode(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		work()
+	}
+}
 """
 
 
@@ -66,7 +72,8 @@ def test_baseline_from_another_machine_pairs_loudly_or_fails_the_service(pyteste
                                                                            tmp_path: Path) -> None:
     """Issue 9, story 2: a file: baseline recorded with another GOMAXPROCS (Encode-8 against this runner's
     Encode-2) pairs with a loud warning and catches a 3x slowdown; with gomaxprocs_mismatch: refuse nothing
-    pairs, and the service gets a failing test that says why instead of going green."""
+    pairs, and the service gets a failing test that says why instead of going green.  And a family too big
+    for its count is said aloud in the terminal summary, not passed quietly."""
     import subprocess
 
     from pytest_goperf.go.toolchain import find_go
@@ -78,7 +85,7 @@ def test_baseline_from_another_machine_pairs_loudly_or_fails_the_service(pyteste
     (module / "enc_test.go").write_text(ENCODE)
 
     def bench(*args: str) -> str:
-        proc = subprocess.run([str(go.path), "test", "-run", "^$", "-bench", "Encode", "-benchmem", *args],
+        proc = subprocess.run([str(go.path), "test", "-run", "^$", "-bench", ".", "-benchmem", *args],
                               cwd=module, env=go.env(), capture_output=True, text=True, timeout=600, check=True)
         return proc.stdout
 
@@ -97,12 +104,22 @@ def test_baseline_from_another_machine_pairs_loudly_or_fails_the_service(pyteste
     paired = pytester.runpytest("--goperf", str(yaml), "--goperf-artifacts", art, "-rA")
     paired.stdout.fnmatch_lines(["*WARNING: enc: GOMAXPROCS differs between the sides*",
                                  f"*FAILED*bench?Encode-{here} sec/op?*"])
-    paired.assert_outcomes(failed=1, passed=2)  # sec/op 3x slower; B/op and allocs/op 0 -> 0
+    paired.assert_outcomes(failed=1, passed=5)  # Encode sec/op 3x slower; Decode, B/op and allocs/op unchanged
 
     yaml.write_text(base.replace(" MODE", ", gomaxprocs_mismatch: refuse"))
     refused = pytester.runpytest("--goperf", str(yaml), "--goperf-artifacts", art, "-rA")
-    refused.assert_outcomes(failed=1, skipped=6)  # Encode-8 rows only in the file, Encode-2 rows only here
+    refused.assert_outcomes(failed=1, skipped=12)  # the -8 rows only in the file, the -2 rows only here
     refused.stdout.fnmatch_lines(["*no benchmark row could be judged*never pair*", "*FAILED*::enc::bench *"])
+
+    # 4 + 4 runs: each sec/op row could reach p <= 0.05 alone (best 0.029), two together cannot.
+    four = tmp_path / "laptop4.txt"
+    four.write_text(bench("-cpu", str(here + 6), "-count", "4", "-benchtime", "20000x"))
+    yaml.write_text(base.replace(str(saved), str(four)).replace(" MODE", ", count: 4")
+                    .replace("max_regression: 50%", "max_regression: 50%, units: [sec/op]"))
+    small = pytester.runpytest("--goperf", str(yaml), "--goperf-artifacts", art, "-rA")
+    small.assert_outcomes(failed=1, skipped=2)
+    small.stdout.fnmatch_lines(["*WARNING: enc: 2 of 2 bench rows cannot be significant together*raise bench.count to 5*",
+                                "*FAILED*::enc::bench *"])
 
 
 def test_a_count_that_can_never_reach_alpha_is_a_config_error(pytester: pytest.Pytester) -> None:
