@@ -47,6 +47,7 @@ class ServiceConfig:
     ready: ReadyCheck = field(default_factory=ReadyCheck)
     attach: Attach | None = None
     allow_public_debug: bool = False
+    gowork: str = "off"               # git: baselines: off | auto | absolute path of a go.work
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,8 @@ def _check_module(service: ServiceConfig, node: Node | None, path: Path) -> None
 def _service(node: Node | None, path: Path) -> ServiceConfig:
     if node is None:
         return ServiceConfig(name=path.parent.name, module=path.parent)
-    f = node.mapping(("name", "module", "main", "build_flags", "args", "env", "ready", "attach", "allow_public_debug"))
+    f = node.mapping(("name", "module", "main", "build_flags", "args", "env", "ready", "attach", "allow_public_debug",
+                      "gowork"))
     module = (path.parent / opt(f, "module", Node.string, ".")).resolve()
     name = opt(f, "name", Node.string, module.name)
     if not re.fullmatch(r"[\w.-]+", name):
@@ -242,7 +244,22 @@ def _service(node: Node | None, path: Path) -> ServiceConfig:
         ready=ready,
         attach=attach,
         allow_public_debug=opt(f, "allow_public_debug", Node.boolean, False),
+        gowork=_gowork(f, path),
     )
+
+
+def _gowork(f: dict[str, Node], path: Path) -> str:
+    """service.gowork: off, auto, or a go.work file relative to the YAML (for git: baselines)."""
+    if "gowork" not in f:
+        return "off"
+    node = f["gowork"]
+    value = str(node.node.value) if isinstance(node.node, yaml.ScalarNode) else "a " + kind(node.node)
+    if value in ("off", "auto"):  # the text as written: YAML 1.1 would read a bare off as false
+        return value
+    work = (path.parent / value).resolve()
+    if not isinstance(node.node, yaml.ScalarNode) or work.name != "go.work" or not work.is_file():
+        raise f["gowork"].error(f"must be off, auto or the path of a go.work file, got {value!r} ({work} is not one)")
+    return str(work)
 
 
 def _bench(node: Node) -> BenchConfig:

@@ -222,6 +222,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if not runs:
         return
     terminalreporter.section("goperf")
+    try:
+        terminalreporter.write_line(f"Go toolchain: {find_go().describe()}")
+    except GoperfError:
+        pass
     for run in runs:
         outcome = run.bench_if_done()
         if outcome is not None and config.getoption("verbose") >= -1:

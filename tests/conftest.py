@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,13 @@ import pytest_goperf.bench.compare  # noqa: F401
 
 from pytest_goperf.go.build import BuiltSide, Side, build_side
 from pytest_goperf.go.toolchain import GoToolchain, find_go
+
+# pytester points HOME at a temporary folder, and Go's build cache follows HOME
+# ($HOME/.cache/go-build): every in-process plugin run would rebuild the standard
+# library (with PGO, a minute or more).  Pin the cache the user's Go already has.
+if "GOCACHE" not in os.environ:
+    _caches = Path.home() / ("Library/Caches" if sys.platform == "darwin" else ".cache")
+    os.environ["GOCACHE"] = str(Path(os.environ.get("XDG_CACHE_HOME") or _caches) / "go-build")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "go-service"

@@ -5,9 +5,11 @@ A side is a source tree plus a PGO mode.  ``pgo-off`` builds with
 ``default.pgo`` in the *main package's* directory) and the test binaries with
 that same profile given explicitly, because for ``go test -c`` of a library
 package ``-pgo=auto`` would look in the library's own folder and silently
-build without a profile.  Every binary is checked with ``go version -m``:
-a PGO side whose binary does not name the profile, or an off side whose binary
-does, is an error, never a silent pass.
+build without a profile.  Every binary is checked (go/pgo_check.py): a PGO
+side whose binary shows no profile, neither in its build info nor in the
+compiler's own output, or an off side whose binary names one, is an error,
+never a silent pass.  Before the first build, go.mod / go.work are checked
+against the toolchain (go/gomod.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_goperf.errors import BuildError
+from pytest_goperf.go.gomod import check_requirements
+from pytest_goperf.go.pgo_check import Rebuild, verify_pgo
 from pytest_goperf.go.toolchain import GoToolchain
 
 BUILD_TIMEOUT = 900.0
@@ -34,6 +38,7 @@ class Side:
     module: Path          # folder with go.mod (for git sides: inside the temporary worktree)
     main: str             # main package, relative to module
     pgo: str              # "off" | "required" (must find default.pgo) | "auto" (use it if present)
+    gowork: str | None = None  # GOWORK for this side's go commands ("off" for git: baselines); None: inherit
 
     @property
     def main_dir(self) -> Path:
@@ -70,12 +75,16 @@ class BuiltSide:
     service_binary: Path | None
     test_binaries: tuple[TestBinary, ...]
     buildinfo: Path       # `go version -m` of every binary, the evidence of the PGO mode
+    notes: tuple[str, ...] = ()  # toolchain remarks worth a line in the report (go.mod toolchain lines)
 
 
-def _run_go(go: GoToolchain, args: Sequence[str], cwd: Path, what: str) -> str:
+def _run_go(go: GoToolchain, args: Sequence[str], cwd: Path, what: str, gowork: str | None = None) -> str:
     cmd = [str(go.path), *args]
+    env = go.env()
+    if gowork is not None:
+        env["GOWORK"] = gowork
     try:
-        out = subprocess.run(cmd, cwd=cwd, env=go.env(), capture_output=True, text=True,
+        out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
                              timeout=BUILD_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
         raise BuildError(f"{what}: '{' '.join(cmd)}' did not finish in {BUILD_TIMEOUT:.0f}s (in {cwd})") from None
@@ -94,10 +103,11 @@ def _pgo_flag(profile: Path | None, *, auto: bool) -> str:
     return "-pgo=auto" if auto else f"-pgo={profile}"
 
 
-def list_test_packages(go: GoToolchain, module: Path, patterns: Sequence[str], flags: Sequence[str] = ()) -> list[tuple[str, Path]]:
+def list_test_packages(go: GoToolchain, module: Path, patterns: Sequence[str], flags: Sequence[str] = (),
+                       gowork: str | None = None) -> list[tuple[str, Path]]:
     """Packages matching ``patterns`` that have test files, as (import path, folder)."""
     out = _run_go(go, ["list", *flags, "-json=ImportPath,Dir,TestGoFiles,XTestGoFiles", *patterns], module,
-                  f"go list {' '.join(patterns)}")
+                  f"go list {' '.join(patterns)}", gowork)
     found: list[tuple[str, Path]] = []
     for blob in _json_stream(out):
         if blob.get("TestGoFiles") or blob.get("XTestGoFiles"):
@@ -122,21 +132,6 @@ def _binary_name(import_path: str, index: int) -> str:
     return f"{index:02d}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', import_path.rsplit('/', 1)[-1])}.test"
 
 
-def verify_pgo(go: GoToolchain, binary: Path, profile: Path | None, label: str) -> str:
-    """Check ``go version -m`` shows exactly the PGO mode we asked for; return its text."""
-    info = _run_go(go, ["version", "-m", str(binary)], binary.parent, f"go version -m {binary.name}")
-    used = re.findall(r"^\s*build\s+-pgo=(.+?)\s*$", info, flags=re.MULTILINE)
-    if profile is None and used:
-        raise BuildError(f"side '{label}': {binary} was built with -pgo={used[0]} but this side must be built without PGO")
-    if profile is not None:
-        if not used:
-            raise BuildError(f"side '{label}': {binary} was built without a PGO profile although {profile} was given; "
-                             "check GOFLAGS and service.build_flags for a -pgo flag")
-        if Path(used[0]).resolve() != profile.resolve():
-            raise BuildError(f"side '{label}': {binary} used PGO profile {used[0]}, expected {profile}")
-    return info
-
-
 def build_side(
     go: GoToolchain,
     side: Side,
@@ -152,28 +147,35 @@ def build_side(
     profile = side.profile()
     if any(f.startswith("-pgo") for f in build_flags):
         raise BuildError(f"service.build_flags must not set -pgo ({' '.join(build_flags)}): the side '{side.label}' chooses it")
-    evidence: list[str] = [f"# side {side.label}: profile {profile or 'none (-pgo=off)'}"]
+    notes = check_requirements(go, side.module, side.gowork)
+    evidence: list[str] = [f"# side {side.label}: profile {profile or 'none (-pgo=off)'}; {go.describe()}"]
+    if side.gowork is not None:
+        evidence.append(f"# GOWORK={side.gowork}")
     service_binary = None
     if build_service:
         service_binary = out_dir / service_name
         main_pkg = side.main if side.main.startswith(".") else f"./{side.main}"
-        _run_go(go, ["build", _pgo_flag(profile, auto=True), *build_flags, "-o", str(service_binary), main_pkg],
-                side.module, f"building service '{service_name}' ({side.label})")
-        evidence.append(verify_pgo(go, service_binary, profile, side.label))
+        flags = (_pgo_flag(profile, auto=True), *build_flags)
+        _run_go(go, ["build", *flags, "-o", str(service_binary), main_pkg],
+                side.module, f"building service '{service_name}' ({side.label})", side.gowork)
+        evidence.append(verify_pgo(go, service_binary, profile, side.label,
+                                   Rebuild(("build",), flags, main_pkg, side.module, side.gowork)))
     tests: list[TestBinary] = []
     if bench_packages:
-        packages = list_test_packages(go, side.module, bench_packages, build_flags)
+        packages = list_test_packages(go, side.module, bench_packages, build_flags, side.gowork)
         if not packages:
             raise BuildError(f"side '{side.label}': no package matching {' '.join(bench_packages)} in {side.module} "
                              "has test files; set bench.packages to the packages with Benchmark functions")
         for index, (import_path, directory) in enumerate(packages):
             binary = out_dir / "tests" / _binary_name(import_path, index)
             binary.parent.mkdir(parents=True, exist_ok=True)
-            _run_go(go, ["test", "-c", _pgo_flag(profile, auto=False), *build_flags, "-o", str(binary), import_path],
-                    side.module, f"building test binary for {import_path} ({side.label})")
-            evidence.append(verify_pgo(go, binary, profile, side.label))
+            flags = (_pgo_flag(profile, auto=False), *build_flags)
+            _run_go(go, ["test", "-c", *flags, "-o", str(binary), import_path],
+                    side.module, f"building test binary for {import_path} ({side.label})", side.gowork)
+            evidence.append(verify_pgo(go, binary, profile, side.label,
+                                       Rebuild(("test", "-c"), flags, import_path, side.module, side.gowork)))
             tests.append(TestBinary(package=import_path, directory=directory, binary=binary))
     buildinfo = out_dir / "buildinfo.txt"
     buildinfo.write_text("\n".join(evidence) + "\n", encoding="utf-8")
     return BuiltSide(side=side, profile=profile, service_binary=service_binary,
-                     test_binaries=tuple(tests), buildinfo=buildinfo)
+                     test_binaries=tuple(tests), buildinfo=buildinfo, notes=tuple(notes))

@@ -1,7 +1,11 @@
 """Which two sides a bench comparison runs: pgo-off/pgo, git:<ref>/worktree, file:<old.txt>.
 
 A ``git:<ref>`` baseline is built in a temporary ``git worktree`` of that
-commit, so the user's checkout is never touched.  Its benchmark output is
+commit, so the user's checkout is never touched.  The worktree lives outside
+the checkout (the artifacts root when that is outside it, else a temporary
+folder), and its builds run with ``GOWORK=off`` unless ``service.gowork``
+asks for a workspace: a gitignored ``go.work`` in the checkout must not
+apply to a tree it does not list.  Its benchmark output is
 cached under the artifacts root keyed by commit, toolchain, flags and bench
 settings; a reused baseline is announced (it was not interleaved with this
 run's candidate rounds, so drift between the runs is not controlled).
@@ -13,6 +17,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +26,7 @@ from pathlib import Path
 from pytest_goperf.config import BenchConfig, GoperfConfig
 from pytest_goperf.errors import BenchError, ConfigError
 from pytest_goperf.go.build import Side
+from pytest_goperf.go.gomod import workspace_file
 from pytest_goperf.go.toolchain import GoToolchain
 
 
@@ -70,28 +76,65 @@ def resolve_commit(module: Path, ref: str) -> tuple[Path, str]:
     return Path(top.stdout.strip()), sha.stdout.strip()
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _worktree_parent(top: Path, artifacts: Path) -> tuple[Path, bool]:
+    """Where the worktree goes: (folder, is_temporary).  Never inside the checkout or another module tree."""
+    if not _inside(artifacts, top) and not any(
+        (p / "go.mod").is_file() or (p / "go.work").is_file() for p in (artifacts.resolve(), *artifacts.resolve().parents)
+    ):
+        return artifacts / "worktrees", False
+    return Path(tempfile.mkdtemp(prefix="goperf-worktree-")), True
+
+
+def _workspace(top: Path, tree: Path, module: Path, gowork: str, ref: str) -> str:
+    """GOWORK for the baseline's builds: "off", or a go.work placed in the worktree where the checkout has it."""
+    if gowork == "off":
+        return "off"
+    source = workspace_file(module, None if gowork == "auto" else gowork)
+    if source is None:
+        return "off"
+    if not _inside(source, top):
+        raise BenchError(f"bench.baseline git:{ref}: service.gowork uses {source}, which is outside the repository "
+                         f"{top}; the baseline tree cannot map its 'use' paths. Put go.work in the repository or set service.gowork: off")
+    dest = tree / source.resolve().relative_to(top.resolve())
+    if not dest.is_file():  # not committed: copy the checkout's (gitignored) go.work into the baseline tree
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest)
+        if source.with_name("go.work.sum").is_file():
+            shutil.copyfile(source.with_name("go.work.sum"), dest.with_name("go.work.sum"))
+    return str(dest)
+
+
 @contextmanager
-def git_worktree(module: Path, ref: str, scratch: Path) -> Iterator[tuple[Path, str]]:
-    """A detached temporary worktree of ``ref``; yields (module folder inside it, commit)."""
+def git_worktree(module: Path, ref: str, artifacts: Path, gowork: str = "off") -> Iterator[tuple[Path, str, str]]:
+    """A detached temporary worktree of ``ref`` outside any module tree; yields (module folder in it, commit, GOWORK)."""
     top, sha = resolve_commit(module, ref)
     rel = module.resolve().relative_to(top.resolve())
-    tree = scratch / f"git-{sha[:12]}"
+    parent, temporary = _worktree_parent(top, artifacts)
+    tree = parent / f"git-{sha[:12]}"
     if tree.exists():
         _git(["worktree", "remove", "--force", str(tree)], top)
         shutil.rmtree(tree, ignore_errors=True)
     tree.parent.mkdir(parents=True, exist_ok=True)
     added = _git(["worktree", "add", "--detach", str(tree), sha], top)
     if added.returncode != 0:
+        if temporary:
+            shutil.rmtree(parent, ignore_errors=True)
         raise BenchError(f"bench.baseline git:{ref}: 'git worktree add' failed: {added.stderr.strip()}")
     try:
         inner = tree / rel
         if not (inner / "go.mod").is_file():
             raise BenchError(f"bench.baseline git:{ref}: commit {sha[:12]} has no go.mod at {rel}; "
                              "the module did not exist there yet, pick a later ref")
-        yield inner, sha
+        yield inner, sha, _workspace(top, tree, module, gowork, ref)
     finally:
         _git(["worktree", "remove", "--force", str(tree)], top)
         shutil.rmtree(tree, ignore_errors=True)
+        if temporary:
+            shutil.rmtree(parent, ignore_errors=True)
         _git(["worktree", "prune"], top)
 
 
@@ -100,7 +143,8 @@ def cache_key(sha: str, go: GoToolchain, cfg: GoperfConfig, bench: BenchConfig) 
     blob = json.dumps({
         "commit": sha, "go": go.version, "flags": cfg.service.build_flags, "main": cfg.service.main,
         "packages": bench.packages, "bench": bench.bench, "count": bench.count, "benchtime": bench.benchtime,
-        "pgo": "auto", "copied": _copy_signature(cfg.service.module, bench.worktree_copy),
+        "pgo": "auto", "gowork": cfg.service.gowork,
+        "copied": _copy_signature(cfg.service.module, bench.worktree_copy),
     }, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

@@ -22,9 +22,10 @@ from urllib.parse import urlsplit
 from pytest_goperf.run.baseline import cache_key, copy_inputs, git_worktree, plan_sides, tree_matches
 from pytest_goperf.run.rounds import BenchOutputs, run_interleaved
 from pytest_goperf.config import GoperfConfig
-from pytest_goperf.errors import ConfigError, GoperfError
+from pytest_goperf.errors import BuildError, ConfigError, GoperfError
 from pytest_goperf.gates import Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side, list_test_packages
+from pytest_goperf.go.gomod import workspace_file
 from pytest_goperf.load.generator import build_loadgen
 from pytest_goperf.go.service import service_for
 from pytest_goperf.go.toolchain import GoToolchain, find_go
@@ -112,12 +113,17 @@ class GateRun:
 
     def _build(self, side: Side, *, bench: bool, packages: list[str] | None = None) -> BuiltSide:
         self._say(f"building {side.label}" + (" (service + test binaries)" if bench and self.needs_service else ""))
-        return build_side(
+        built = build_side(
             self.go(), side, self.artifacts / _folder(side.label),
             service_name=self.name, build_flags=self.cfg.service.build_flags,
             bench_packages=(list(self.cfg.bench.packages) if packages is None else packages) if bench else None,
             build_service=self.needs_service,
         )
+        for note in built.notes:
+            if note not in self.notes:
+                self._say(note)
+                self.notes.append(note)
+        return built
 
     # --- benchmarks --------------------------------------------------------
 
@@ -217,7 +223,8 @@ class GateRun:
         ``bench.worktree_copy`` inputs are copied in first.  Returns (built
         side or None, cached old.txt or None, where to cache, notes, the base).
         """
-        inner, sha = stack.enter_context(git_worktree(self.cfg.service.module, ref, self.artifacts / "worktrees"))
+        inner, sha, gowork = stack.enter_context(
+            git_worktree(self.cfg.service.module, ref, self.artifacts, self.cfg.service.gowork))
         notes: list[str] = []
         if tree_matches(self.cfg.service.module, sha):
             note = (f"the working tree has no changes against git:{ref} ({sha[:12]}): "
@@ -235,9 +242,15 @@ class GateRun:
         if copied:
             notes.append(f"copied into the git:{ref} worktree (bench.worktree_copy): {', '.join(copied)}")
         flags = ["-e", *self.cfg.service.build_flags]
-        packages = [p for p, _ in list_test_packages(self.go(), inner, self.cfg.bench.packages, flags)]
-        side = Side(label=f"git-{ref}", module=inner, main=self.cfg.service.main, pgo="auto")
-        built = self._build(side, bench=True, packages=packages)
+        packages = [p for p, _ in list_test_packages(self.go(), inner, self.cfg.bench.packages, flags, gowork)]
+        side = Side(label=f"git-{ref}", module=inner, main=self.cfg.service.main, pgo="auto", gowork=gowork)
+        try:
+            built = self._build(side, bench=True, packages=packages)
+        except BuildError as exc:
+            if gowork == "off" and workspace_file(self.cfg.service.module, None) is not None:
+                raise BuildError(f"{exc}\n(the git:{ref} baseline is built with GOWORK=off; if the module needs "
+                                 f"its workspace, set service.gowork: auto in {self.cfg.path})") from None
+            raise
         return (built, None, cache, [*notes, f"baseline git:{ref} is commit {sha[:12]}"],
                 _GitBase(ref, sha, frozenset(packages)))
 

@@ -60,10 +60,12 @@ thresholds:
         ("thresholds: {cpu: {}}\n", "need the service under load: add a 'load' section"),
         ("service: {name: x}\n", "no 'thresholds' section"),
         ("service: {module: nowhere}\nthresholds: {bench: {}}\n", "service.module: module folder"),
-        ("bench: {bench: '(['}\nthresholds: {bench: {}}\n", "bench.bench: not a valid regexp"),
         ("load: {requests: [{path: /, body_file: missing.json}]}\nthresholds: {latency: {}}\n",
          "load.requests[0].body_file: file"),
         ("thresholds: [\n", "not valid YAML"),
+        ("service:\n  gowork: on\nthresholds: {bench: {}}\n",
+         ":2: service.gowork: must be off, auto or the path of a go.work file, got 'on'"),
+        ("service:\n  gowork: [a]\nthresholds: {bench: {}}\n", ":2: service.gowork: must be off, auto or the path"),
         ("service: {args: ['-addr={addr}']}\nload: {requests: [{path: /}]}\nthresholds:\n  latency: {}\n  cpu: {}\n",
          ":5: thresholds.cpu: this gate reads pprof data (cpu) but the service has no debug endpoints: set service.args"),
         ("service: {attach: {url: 'http://127.0.0.1:1'}}\nload: {requests: [{path: /}]}\nthresholds: {heap: {}}\n",
@@ -94,6 +96,15 @@ def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
 ])
 def test_collected_file_names(name: str, collected: bool) -> None:
     assert is_config_file(name) is collected
+
+
+def test_gowork_accepts_off_auto_and_a_go_work_path(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "thresholds: {bench: {}}\n")).service.gowork == "off"
+    assert load_config(write(tmp_path, "service: {gowork: off}\nthresholds: {bench: {}}\n")).service.gowork == "off"
+    assert load_config(write(tmp_path, "service: {gowork: auto}\nthresholds: {bench: {}}\n")).service.gowork == "auto"
+    (tmp_path / "go.work").write_text("go 1.22\n\nuse .\n")
+    cfg = load_config(write(tmp_path, "service: {gowork: go.work}\nthresholds: {bench: {}}\n"))
+    assert cfg.service.gowork == str(tmp_path / "go.work")
 
 
 def test_window_captures_only_what_gates_need(tmp_path: Path) -> None:
