@@ -130,10 +130,11 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Run:
     for pkg, src in (("a", PKG_A), ("b", PKG_B)):
         (repo / pkg).mkdir()
         (repo / pkg / f"{pkg}_test.go").write_text(src)
-    # Defaults everywhere except a short benchtime: packages ./..., count 6, every unit.
+    # Defaults everywhere except a short benchtime: packages ./..., count 6, every unit.  A round of
+    # 100,000 iterations (about 30 ms) so that one preemption on a loaded runner is not a whole round.
     (repo / "goperf.yaml").write_text(
         "service: {name: lib}\n"
-        "bench: {benchtime: 20000x, baseline: 'git:HEAD', candidate: worktree}\n"
+        "bench: {benchtime: 100000x, baseline: 'git:HEAD', candidate: worktree}\n"
         "thresholds:\n  bench: {max_regression: 50%}\n")
     git(repo, "init", "-q")
     git(repo, "add", ".")
@@ -157,7 +158,7 @@ def _one(run: Run, prefix: str, unit: str = "sec/op") -> str:
 def test_same_benchmark_name_in_two_packages_is_two_rows(library: Run) -> None:
     """Issue 11: b's 2x-or-worse slowdown fails exactly b's row; a's row passes; nothing is pooled."""
     slowed, same = _one(library, "bench[b/Parse-"), _one(library, "bench[a/Parse-")
-    assert library.outcomes[slowed] == "failed", library.messages.get(slowed)
+    assert library.outcomes[slowed] == "failed", (library.messages.get(slowed), library.stdout[-6000:])
     assert "regressed by" in library.messages[slowed] and "(example.com/lib/b)" in library.messages[slowed]
     assert library.outcomes[same] == "passed"
     assert not any("vary in pkg" in m for m in library.messages.values())
