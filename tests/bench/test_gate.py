@@ -135,3 +135,13 @@ def test_gate_does_not_trust_benchstat_p_zero_from_asymmetric_ties() -> None:
     assert row.p_value == 0.0 and row.significant  # what benchstat prints
     v = judge_rows(cmp, max_regression="5%")[k("A", "hits/op")]
     assert v.passed and any("asymmetric ties" in w for w in v.warnings)
+
+
+def test_row_ids_carry_the_package_only_for_shared_names() -> None:
+    from pytest_goperf.gates.bench import row_ids
+
+    keys = [("ex.com/m", "Parse-2", "sec/op"), ("ex.com/m/b", "Parse-2", "sec/op"), ("ex.com/m/b", "Encode-2", "B/op"),
+            ("other.org/x", "Parse-2", "sec/op")]
+    assert list(row_ids(keys, "ex.com/m").values()) == [
+        "ex.com/m/Parse-2 sec/op", "b/Parse-2 sec/op", "Encode-2 B/op", "other.org/x/Parse-2 sec/op"]
+    assert row_ids([("", "A", "sec/op")]) == {("", "A", "sec/op"): "A sec/op"}
