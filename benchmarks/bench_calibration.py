@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from pytest_goperf.bench.compare import Comparison, compare
-from pytest_goperf.bench.format import BenchFile, Record, Value, read_file
+from pytest_goperf.bench.format import BenchFile, read_file
 from pytest_goperf.bench.stats import median
 from pytest_goperf.gates.bench import judge_rows
 
@@ -37,9 +37,8 @@ NOISE = Path(__file__).resolve().parent.parent / "tests" / "data" / "bench" / "n
 def pools(path: Path) -> dict[str, dict[str, list[float]]]:
     """benchmark -> unit -> values relative to their median."""
     out: dict[str, dict[str, list[float]]] = {}
-    for rec in read_file(path).records:
-        for v in rec.values:
-            out.setdefault(rec.name, {}).setdefault(v.unit, []).append(v.value)
+    for (_, name, unit), series in read_file(path).series.items():
+        out.setdefault(name, {}).setdefault(unit, []).extend(series.values)
     for units in out.values():
         for unit, vals in units.items():
             m = median(sorted(vals))
@@ -58,13 +57,10 @@ def service(rng: random.Random, noise: dict[str, dict[str, list[float]]], n_benc
             pool = noise[names[b % len(names)]]
             base = 1e-6 * (b + 1)
             for _ in range(count):
-                vals = []
                 for unit, rel in pool.items():
                     factor = slow if (side == "new" and b == 0 and unit == "sec/op") else 1.0
                     scale = base if unit == "sec/op" else 1000.0 * (b + 1)
-                    x = rng.choice(rel) * scale * factor
-                    vals.append(Value(x, unit, x, unit))
-                bf.records.append(Record(f"Svc{b}-2", 1, tuple(vals), {}, bf.name, 0))
+                    bf.add("example.com/svc", f"Svc{b}-2", unit, rng.choice(rel) * scale * factor)
         sides.append(bf)
     return compare(sides[0], sides[1], 0.05)
 
@@ -76,7 +72,7 @@ def rate(rng: random.Random, noise: dict[str, dict[str, list[float]]], trials: i
         verdicts = judge_rows(service(rng, noise, n_bench, count, slow), max_regression=max_regression, alpha=0.05)
         failed = [k for k, v in verdicts.items() if v.failed]
         if target_only:
-            hits += ("Svc0-2", "sec/op") in failed
+            hits += ("example.com/svc", "Svc0-2", "sec/op") in failed
         else:
             hits += bool(failed)
     return hits / trials
@@ -96,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         rel = sorted(units["sec/op"])
         print(f"noise {name} sec/op: n={len(rel)}, 10-90% range {rel[len(rel) // 10]:.3f}..{rel[9 * len(rel) // 10]:.3f} of median")
     rows = args.benchmarks * 3
-    print(f"\nservice = {args.benchmarks} benchmarks x 3 units = {rows} rows; alpha 0.05 with Holm; {args.trials} trials")
+    print(f"\nservice = {args.benchmarks} benchmarks x 3 units = {rows} rows; alpha 0.05, Tarone + Holm; {args.trials} trials")
     print(f"{'count':>5}  {'A/A FWER (0%)':>14}  {'A/A FWER (5%)':>14}  {'detect 5% (0%)':>15}  {'detect 5% (5%)':>15}"
           f"  {'detect 10% (0%)':>16}  {'detect 10% (5%)':>16}")
     for count in (int(c) for c in args.counts.split(",")):

@@ -36,6 +36,10 @@ def _add_compare(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     p.add_argument("--max-regression", default=None, help="exit 1 when a row is worse by more than this (e.g. 5%%) and significant "
                    "after Holm correction over all rows, as the bench gate decides")
+    p.add_argument("--split", choices=("pkg", "none"), default="pkg",
+                   help="pkg (default, as benchstat): one row per package when packages share a benchmark name; "
+                        "none: pool them into one row like 'benchstat -table \"\"' (the row warns 'benchmarks vary "
+                        "in pkg', and --max-regression refuses to judge it)")
     p.add_argument("--json", action="store_true", help="print the JSON of docs/design.md#cli-and-json-contracts")
     p.set_defaults(func=_cmd_compare)
 
@@ -45,7 +49,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     from pytest_goperf.bench.compare import compare_files, render_table
     from pytest_goperf.errors import ConfigError
-    from pytest_goperf.gates.bench import judge_rows
+    from pytest_goperf.gates.bench import judge
     from pytest_goperf.quantities import parse_share
 
     if not 0 < args.alpha < 1:
@@ -55,21 +59,28 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             parse_share(args.max_regression)
         except ValueError as exc:
             raise ConfigError(f"--max-regression: {exc}") from None
-    comparison = compare_files(args.old, args.new, alpha=args.alpha)
+    comparison = compare_files(args.old, args.new, alpha=args.alpha, split=args.split)
     if args.json:
         print(json.dumps(comparison.to_json(), indent=1, allow_nan=False))
     else:
         sys.stdout.write(render_table(comparison))
     if args.max_regression is None:
         return EXIT_OK
-    verdicts = judge_rows(comparison, max_regression=args.max_regression, alpha=args.alpha,
-                          old_label=args.old, new_label=args.new)
+    judgement = judge(comparison, max_regression=args.max_regression, alpha=args.alpha,
+                      old_label=args.old, new_label=args.new)
+    verdicts = judgement.verdicts
     failed = [v for v in verdicts.values() if v.failed]
     for v in verdicts.values():
         if v.skipped and v.figures.get("n_old") and v.figures.get("n_new"):
             print(f"goperf compare: not judged: {v.message}", file=sys.stderr)
+    for alert in judgement.alerts:
+        print(f"goperf compare: warning: {alert}", file=sys.stderr)
     for v in failed:
         print(f"goperf compare: FAIL {v.message}", file=sys.stderr)
+    nothing = judgement.unjudged("goperf compare")
+    if nothing is not None:  # a gate that judged nothing must not exit 0
+        print(f"goperf compare: FAIL {nothing.message.splitlines()[0]}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_FAILED if failed else EXIT_OK
 
 

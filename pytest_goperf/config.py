@@ -42,6 +42,8 @@ class BenchConfig:
     benchtime: str = "1s"             # passed to -test.benchtime as written (1s, 100x)
     baseline: str = "pgo-off"         # pgo-off | git:<ref> | file:<path>
     candidate: str = "pgo"            # pgo | worktree
+    worktree_copy: tuple[str, ...] = ()   # ignored inputs (testdata/...) copied into a git: baseline's worktree
+    gomaxprocs_mismatch: str = "pair"     # pair (with a loud warning) | refuse: rows named X-8 vs X-2
 
 
 @dataclass(frozen=True)
@@ -146,8 +148,10 @@ def load_config(path: str | Path) -> GoperfConfig:
         )
     if load is not None:
         _check_needs(thresholds, top["thresholds"], service, load)
-    return GoperfConfig(path=path, service=service, bench=bench, load=load, thresholds=thresholds,
-                        lines=key_lines(root))
+    cfg = GoperfConfig(path=path, service=service, bench=bench, load=load, thresholds=thresholds,
+                       lines=key_lines(root))
+    _check_bench(cfg, top)
+    return cfg
 
 
 def _check_needs(thresholds: Thresholds, node: Node, service: ServiceConfig, load: LoadConfig) -> None:
@@ -178,7 +182,8 @@ def _check_needs(thresholds: Thresholds, node: Node, service: ServiceConfig, loa
 
 
 def _bench(node: Node) -> BenchConfig:
-    f = node.mapping(("packages", "bench", "count", "benchtime", "baseline", "candidate"))
+    f = node.mapping(("packages", "bench", "count", "benchtime", "baseline", "candidate", "worktree_copy",
+                      "gomaxprocs_mismatch"))
     baseline = opt(f, "baseline", Node.string, "pgo-off")
     if not (baseline == "pgo-off" or baseline.startswith(("git:", "file:"))) or baseline in ("git:", "file:"):
         raise f["baseline"].error(f"must be pgo-off, git:<ref> or file:<old.txt>, got {baseline!r}")
@@ -193,6 +198,13 @@ def _bench(node: Node) -> BenchConfig:
             raise f["benchtime"].error(f"{exc} (or an iteration count such as 100x)") from None
     # Checked with Go's own testing package before any build (go/bench_pattern.py): RE2, split on '/'.
     pattern = str(opt(f, "bench", lambda n: n.value(), "."))
+    mismatch = opt(f, "gomaxprocs_mismatch", Node.string, "pair")
+    if mismatch not in ("pair", "refuse"):
+        raise f["gomaxprocs_mismatch"].error(f"must be pair or refuse, got {mismatch!r}")
+    copies: tuple[str, ...] = opt(f, "worktree_copy", Node.strings, ())
+    for entry in copies:
+        if entry.startswith(("/", "~")) or ".." in Path(entry).parts or not entry.strip():
+            raise f["worktree_copy"].error(f"{entry!r}: give paths or glob patterns relative to the module folder")
     return BenchConfig(
         packages=opt(f, "packages", Node.strings, ("./...",)),
         bench=pattern,
@@ -200,6 +212,8 @@ def _bench(node: Node) -> BenchConfig:
         benchtime=benchtime,
         baseline=baseline,
         candidate=candidate,
+        worktree_copy=copies,
+        gomaxprocs_mismatch=mismatch,
     )
 
 
@@ -220,6 +234,26 @@ def check_path_template(path: str) -> str | None:
     if "{" in _PLACEHOLDER.sub("", path) or "}" in _PLACEHOLDER.sub("", path):
         return f"unbalanced '{{' or '}}' in {path!r}: placeholders are {{seq}} and {{rand:LO-HI}}"
     return None
+
+
+def _check_bench(cfg: GoperfConfig, top: dict[str, Node]) -> None:
+    """Bench settings that parse but can never work, reported before anything is built."""
+    bench, th = cfg.bench, cfg.thresholds.bench
+    fields = top["bench"].mapping(tuple(f.name for f in dataclasses.fields(BenchConfig))) if "bench" in top else {}
+    if th is not None and not bench.baseline.startswith("file:"):
+        from pytest_goperf.bench.utest import min_count_for_alpha, min_p
+
+        if min_p(bench.count) > th.alpha:
+            need = min_count_for_alpha(th.alpha)
+            where = fields.get("count") or top["thresholds"]
+            raise where.error(f"bench.count {bench.count} can never reach p <= {th.alpha}: {bench.count}+{bench.count} "
+                              f"samples give at best p = 2/C({2 * bench.count},{bench.count}) = {min_p(bench.count):.3g}; "
+                              f"the smallest count that can is {need}")
+    if bench.worktree_copy and bench.baseline.startswith("git:"):
+        for entry in bench.worktree_copy:
+            if not any(cfg.service.module.glob(entry)):
+                raise fields["worktree_copy"].error(f"{entry!r} matches nothing in {cfg.service.module}; "
+                                                    "list files or folders the benchmarks read (testdata/...)")
 
 
 def _request(node: Node, base: Path) -> RequestSpec:

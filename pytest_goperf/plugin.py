@@ -156,11 +156,11 @@ class GoperfService(pytest.Collector):
             yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
             return
         for key in outcome.verdicts:
-            yield self._bench_item(f"{key[0]} {key[1]}", key=key)
-        if not outcome.verdicts:
+            yield self._bench_item(outcome.ids[key], key=key)
+        if outcome.unjudged is not None:  # nothing judged must not read as green
             yield GoperfItem.from_parent(self, name="bench", gate="bench", key=None)
 
-    def _bench_item(self, row: str, key: tuple[str, str] | None) -> GoperfItem:
+    def _bench_item(self, row: str, key: tuple[str, str, str] | None) -> GoperfItem:
         """``bench[<row>]``, with an id that pytest's last-failed cache parses back to the same node."""
         node_id = getattr(self, "id", None)  # pytest >= 9: structured ids, "[...]" parsed as params
         extra: dict[str, Any] = {}
@@ -172,7 +172,7 @@ class GoperfService(pytest.Collector):
 class GoperfItem(pytest.Item):
     """One threshold of one service."""
 
-    def __init__(self, *, gate: str, key: tuple[str, str] | None, **kwargs: Any) -> None:
+    def __init__(self, *, gate: str, key: tuple[str, str, str] | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.gate = gate
         self.key = key
@@ -194,8 +194,7 @@ class GoperfItem(pytest.Item):
         if self.gate == "bench":
             outcome = self.run.bench()
             if self.key is None:
-                return Verdict.fail(f"{self.run.name}: the benchmark comparison produced no rows; "
-                               "check bench.bench and thresholds.bench.units")
+                return outcome.unjudged or Verdict.fail(f"{self.run.name}: the benchmark comparison produced no rows")
             return outcome.verdicts[self.key]
         return self.run.runtime_verdict(self.gate)
 
@@ -237,6 +236,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"{run.name}: artifacts in {run.artifacts}")
         for note in run.notes:
             terminalreporter.write_line(f"  note: {note}")
+        for alert in outcome.alerts if outcome is not None else ():
+            terminalreporter.write_line(f"  WARNING: {run.name}: {alert}", yellow=True, bold=True)
 
 
 # --- fixtures for Python tests ----------------------------------------------

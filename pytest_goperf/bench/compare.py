@@ -1,31 +1,41 @@
 """Pair the rows of two benchmark outputs and compare them like benchstat.
 
-Rows are keyed by (benchmark name, tidied unit).  Unlike benchstat's default,
-configuration lines that differ between the files (``pgo: off`` / ``pgo: on``)
-do not split the rows: comparing a baseline with a candidate build is the
-whole point.  A benchmark present on one side only is kept with the other
-side ``None``.  Everything questionable becomes a warning on the row or on the
-comparison; only "there is nothing to compare at all" raises ``InputError``.
+Rows are keyed by (package, benchmark name, tidied unit), as benchstat's
+default does (it starts a new table for every ``pkg:``): two packages that
+both have ``BenchmarkParse`` are two rows, never one pooled sample.
+``split="none"`` pools across packages like ``benchstat -table ''`` (the row
+then warns "benchmarks vary in pkg").  Unlike benchstat's default,
+configuration lines that differ *between* the files (``pgo: off`` /
+``pgo: on``, ``cpu``) do not split the rows: comparing a baseline with a
+candidate build is the whole point.  A benchmark present on one side only is
+kept with the other side ``None`` and, where the file says why (a ``--- FAIL``
+block, a crash, a package the side lacks), the reason.  Everything
+questionable becomes a warning on the row or on the comparison; only "there
+is nothing to compare at all" raises ``InputError``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_goperf.bench.format import BenchFile, read_file
-from pytest_goperf.bench.stats import Summary, mann_whitney, summarize, summarize_exact
-from pytest_goperf.bench.units import Better, direction, scale
+from pytest_goperf.bench.format import BenchFile, Key, read_pair
+from pytest_goperf.bench.sides import Side, base_name, pair_rows
+from pytest_goperf.bench.stats import Summary, summarize, summarize_exact
+from pytest_goperf.bench.units import Better, direction
+from pytest_goperf.bench.utest import mann_whitney
 from pytest_goperf.errors import InputError
 
 CONFIDENCE = 0.95
+SPLITS = ("pkg", "none")
 
 
 @dataclass(frozen=True)
 class Row:
-    """One benchmark and unit: both summaries, the U-test and the change."""
+    """One benchmark and unit of one package: both summaries, the U-test and the change."""
 
     benchmark: str
     unit: str
@@ -38,12 +48,29 @@ class Row:
     warnings: tuple[str, ...] = ()
     exact: bool = False  # the unit is declared ``assume=exact``: no noise model, p is 0
     p_sound: float | None = None  # p for decisions (see stats.sound_p); p_value is benchstat's
+    pkg: str | None = None  # the package; None without a pkg line or when pooled from several
+    from_zero: bool = False  # baseline centre 0, candidate not: a change of unbounded relative size
+    vary: tuple[str, ...] = ()  # config keys whose values differ among one side's results
+    missing: str | None = None  # why the absent side has no results, when the output says
+    failed_side: str | None = None  # "old" / "new": the absent side's benchmark failed or crashed there
+    old_benchmark: str | None = None  # the baseline's name when paired across a GOMAXPROCS suffix
+    old_values: Sequence[float] = field(default=(), compare=False, repr=False)
+    new_values: Sequence[float] = field(default=(), compare=False, repr=False)
 
     @property
     def worse_pct(self) -> float | None:
-        """The change in the bad direction for this unit, in percent (negative = better)."""
-        if self.delta_pct is None or self.better is None:
+        """The change in the bad direction for this unit, in percent (negative = better).
+
+        From a zero baseline it is ±inf: the direction is known, the size unbounded.
+        None only when the direction is unknown or a side is missing.
+        """
+        if self.better is None or self.old is None or self.new is None:
             return None
+        if self.delta_pct is None:
+            if not self.from_zero:
+                return None
+            up = self.new.center > 0
+            return math.inf if up == (self.better == "lower") else -math.inf
         return self.delta_pct if self.better == "lower" else -self.delta_pct
 
     def to_json(self) -> dict[str, Any]:
@@ -53,6 +80,7 @@ class Row:
             return {"n": s.n, "center": s.center, "lo": _finite(s.lo), "hi": _finite(s.hi)}
 
         return {
+            "pkg": self.pkg,
             "benchmark": self.benchmark,
             "unit": self.unit,
             "better": self.better,
@@ -61,19 +89,21 @@ class Row:
             "p_value": self.p_value,
             "significant": self.significant,
             "delta_pct": self.delta_pct,
+            "from_zero": self.from_zero,
             "warnings": list(self.warnings),
         }
 
 
 @dataclass(frozen=True)
 class Geomean:
-    """Geometric mean of the row centres of one unit, and of the new/old ratios."""
+    """Geometric mean of the row centres of one unit (in one package), and of the new/old ratios."""
 
     unit: str
     old: float | None
     new: float | None
     delta_pct: float | None
     warnings: tuple[str, ...] = ()
+    pkg: str | None = None
 
 
 @dataclass
@@ -86,13 +116,21 @@ class Comparison:
     rows: list[Row] = field(default_factory=list)
     geomeans: list[Geomean] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    split: str = "pkg"
+    procs_pairs: list[tuple[str, str]] = field(default_factory=list)  # (old name, new name) paired across GOMAXPROCS
+
+    @property
+    def packages(self) -> list[str | None]:
+        """The packages of the rows, in table order."""
+        return list(dict.fromkeys(r.pkg for r in self.rows))
 
     def to_json(self) -> dict[str, Any]:
         return {
             "alpha": self.alpha,
             "rows": [r.to_json() for r in self.rows],
             "geomeans": [
-                {"unit": g.unit, "old": g.old, "new": g.new, "delta_pct": g.delta_pct, "warnings": list(g.warnings)}
+                {"pkg": g.pkg, "unit": g.unit, "old": g.old, "new": g.new, "delta_pct": g.delta_pct,
+                 "warnings": list(g.warnings)}
                 for g in self.geomeans
             ],
             "warnings": list(self.warnings),
@@ -124,37 +162,6 @@ def _geomean(xs: list[float]) -> float | None:
     return math.exp(m)
 
 
-class _Side:
-    """Values of one file grouped by (name, unit), with the configs they ran under."""
-
-    def __init__(self, bf: BenchFile) -> None:
-        self.values: dict[tuple[str, str], list[float]] = {}
-        self.configs: dict[tuple[str, str], list[Any]] = {}
-        values, configs = self.values, self.configs
-        for rec in bf.records:
-            name, cfg = rec.name, rec.config
-            for v in rec.values:
-                key = (name, v.unit)
-                vals = values.get(key)
-                if vals is None:
-                    values[key] = [v.value]
-                    configs[key] = [cfg]
-                    continue
-                vals.append(v.value)
-                cfgs = configs[key]
-                if cfgs[-1] is not cfg:
-                    cfgs.append(cfg)
-        self.order: list[tuple[str, str]] = list(values)  # dicts keep first-seen order
-
-    def varying(self, key: tuple[str, str]) -> list[str]:
-        """Config keys whose value changes among this row's results (benchstat warns)."""
-        cfgs = self.configs.get(key, [])
-        if len(cfgs) < 2:
-            return []
-        keys = sorted({k for c in cfgs for k in c})
-        return [k for k in keys if len({c.get(k) for c in cfgs}) > 1]
-
-
 def _config_warnings(old: BenchFile, new: BenchFile) -> list[str]:
     out = []
     keys = sorted({k for bf in (old, new) for cfg in bf.configs for k in cfg})
@@ -168,19 +175,26 @@ def _config_warnings(old: BenchFile, new: BenchFile) -> list[str]:
     return out
 
 
-def compare(old: BenchFile, new: BenchFile, alpha: float = 0.05) -> Comparison:
-    """Compare two parsed outputs; raises ``InputError`` only if one has no results."""
+def compare(old: BenchFile, new: BenchFile, alpha: float = 0.05, *, split: str = "pkg",
+            pair_procs: bool = False) -> Comparison:
+    """Compare two parsed outputs; raises ``InputError`` only if one side has nothing at all.
+
+    ``split`` is "pkg" (a row per package, benchstat's default) or "none"
+    (pooled across packages, like ``benchstat -table ''``).  ``pair_procs``
+    pairs rows whose names differ only in the -GOMAXPROCS suffix (a baseline
+    recorded on another machine), with a warning on each such row.
+    """
+    if split not in SPLITS:
+        raise InputError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
     for bf in (old, new):
-        if not bf.records:
+        if not bf.series and not bf.failures and not bf.absent:
             hint = f"; first problem: {bf.warnings[0]}" if bf.warnings else ""
             raise InputError(
                 f"{bf.name}: no benchmark results (expected lines like 'BenchmarkX-8  1000  123 ns/op'){hint}"
             )
-    a, b = _Side(old), _Side(new)
+    a, b = Side(old, split), Side(new, split)
     meta = {**old.units, **new.units}
-    keys = list(dict.fromkeys(a.order + b.order))
-    unit_order = list(dict.fromkeys(u for _, u in keys))
-    comp = Comparison(alpha, old.name, new.name)
+    comp = Comparison(alpha, old.name, new.name, split=split)
     comp.warnings.extend(old.warnings)
     comp.warnings.extend(new.warnings)
     comp.warnings.extend(_config_warnings(old, new))
@@ -188,60 +202,106 @@ def compare(old: BenchFile, new: BenchFile, alpha: float = 0.05) -> Comparison:
         for k, v in bf.units.items():
             if other.units.get(k, v) != v:
                 comp.warnings.append(f"unit {k[0]}: {k[1]}={v} in {bf.name} but {other.units[k]} in {other.name}")
-    only_old = [k for k in a.order if k not in b.values]
-    only_new = [k for k in b.order if k not in a.values]
-    if only_old or only_new:
-        comp.warnings.append(
-            f"benchmark set differs: {len(only_old)} row(s) only in {old.name}, {len(only_new)} only in {new.name}"
-        )
-    for unit in unit_order:
-        unit_rows = []
-        for key in keys:
-            if key[1] != unit:
-                continue
-            unit_rows.append(_row(key, a, b, meta, alpha, old.name, new.name))
-        comp.rows.extend(unit_rows)
-        comp.geomeans.append(_unit_geomean(unit, unit_rows))
+    pairs, near = pair_rows(a, b, pair_procs)
+    near_old = {ko: kn for ko, kn in near}
+    near_new = {kn: ko for ko, kn in near}
+    n_old = sum(1 for ko, kn in pairs if kn is None)
+    n_new = sum(1 for ko, kn in pairs if ko is None)
+    if n_old or n_new:
+        comp.warnings.append(f"benchmark set differs: {n_old} row(s) only in {old.name}, {n_new} only in {new.name}")
+    rows: list[tuple[str, str, Row]] = []  # (pkg, unit, row)
+    for ko, kn in pairs:
+        row = _row(ko, kn, a, b, meta, alpha, near_old, near_new)
+        if ko is not None and kn is not None and ko[1] != kn[1] and (ko[1], kn[1]) not in comp.procs_pairs:
+            comp.procs_pairs.append((ko[1], kn[1]))
+        rows.append((row.pkg or "" if split == "pkg" else "", row.unit, row))
+    if comp.procs_pairs:
+        shown = ", ".join(f"{o} -> {n}" for o, n in comp.procs_pairs[:3])
+        comp.warnings.append(f"GOMAXPROCS differs between {old.name} and {new.name} ({shown}"
+                             f"{', ...' if len(comp.procs_pairs) > 3 else ''}): the two sides ran on different "
+                             "machines or CPU limits; rows were paired by name anyway")
+    pkg_order = list(dict.fromkeys(p for p, _, _ in rows))
+    unit_order = list(dict.fromkeys(u for _, u, _ in rows))
+    for pkg in pkg_order:
+        for unit in unit_order:
+            unit_rows = [r for p, u, r in rows if p == pkg and u == unit]
+            if unit_rows:
+                comp.rows.extend(unit_rows)
+                comp.geomeans.append(_unit_geomean(unit, unit_rows, pkg or None))
     return comp
 
 
-def _row(key: tuple[str, str], a: _Side, b: _Side, meta: dict[tuple[str, str], str], alpha: float,
-         old_name: str, new_name: str) -> Row:
-    name, unit = key
+def _row(ko: Key | None, kn: Key | None, a: Side, b: Side, meta: dict[tuple[str, str], str], alpha: float,
+         near_old: dict[Key, Key], near_new: dict[Key, Key]) -> Row:
+    key = kn if kn is not None else ko
+    assert key is not None
+    _, name, unit = key
     exact = meta.get((unit, "assume")) == "exact"
     warnings: list[str] = []
     sums: list[Summary | None] = []
-    for side, fname in ((a, old_name), (b, new_name)):
-        vals = side.values.get(key)
-        if vals is None:
+    vals: list[Sequence[float]] = []
+    vary: list[str] = []
+    pkgs: set[str] = set()
+    missing: str | None = None
+    failed_side: str | None = None
+    for k, side, label, other_label, near in ((ko, a, a.file.name, b.file.name, near_new),
+                                              (kn, b, b.file.name, a.file.name, near_old)):
+        s = side.rows.get(k) if k is not None else None
+        if k is None or s is None:
             sums.append(None)
-            warnings.append(f"missing in {fname}")
+            vals.append(())
+            warnings.append(f"missing in {label}")
+            other_key = kn if k is ko else ko
+            assert other_key is not None
+            missing, failed = side.why_missing(other_key[0], other_key[1])
+            if failed:
+                failed_side = "old" if side is a else "new"
+            twin = near.get(other_key)
+            if missing is None and twin is not None:
+                missing = (f"names never pair: {other_key[1]} in {other_label} exists in {label} only as {twin[1]}; "
+                           "they differ only in the -GOMAXPROCS suffix (the sides ran on different machines or CPU "
+                           "limits) and are not paired (the gate pairs them unless bench.gomaxprocs_mismatch: refuse; "
+                           "goperf compare never does)")
             continue
-        s = summarize_exact(vals) if exact else summarize(vals, CONFIDENCE)
-        sums.append(s)
-        warnings.extend(w for w in s.warnings if w not in warnings)
-        vary = side.varying(key)
-        if vary:
-            warnings.append(f"benchmarks vary in {', '.join(vary)} ({fname})")
+        pkgs |= side.pkgs[k]
+        values = s.values
+        vals.append(values)
+        summary = summarize_exact(values) if exact else summarize(values, CONFIDENCE)
+        sums.append(summary)
+        warnings.extend(w for w in summary.warnings if w not in warnings)
+        side_vary = s.varying()
+        if side_vary:
+            warnings.append(f"benchmarks vary in {', '.join(side_vary)} ({label})")
+            vary.extend(v for v in side_vary if v not in vary)
     old_s, new_s = sums
     p: float | None = None
     p_sound: float | None = None
     delta: float | None = None
     significant = False
+    from_zero = False
     if old_s is not None and new_s is not None:
         if exact:
             p = p_sound = 0.0  # benchstat's AssumeExact: any difference is real
         else:
-            test = mann_whitney(a.values[key], b.values[key], alpha)
+            test = mann_whitney(vals[0], vals[1], alpha)
             p, p_sound = test.p, test.p_sound
             warnings.extend(test.warnings)
         significant = p <= alpha
         delta = _delta_pct(old_s.center, new_s.center)
+        from_zero = old_s.center == 0 and new_s.center != 0
+    if ko is not None and kn is not None and ko[1] != kn[1]:
+        warnings.append(f"GOMAXPROCS differs: {ko[1]} in {a.file.name} vs {kn[1]} in {b.file.name} "
+                        "(different machines or CPU limits)")
+    real_pkgs = pkgs - {""}
+    pkg = next(iter(real_pkgs)) if len(real_pkgs) == 1 else None
     better = direction(unit, meta.get((unit, "better")))
-    return Row(name, unit, better, old_s, new_s, p, significant, delta, tuple(warnings), exact, p_sound)
+    return Row(name, unit, better, old_s, new_s, p, significant, delta, tuple(warnings), exact, p_sound,
+               pkg=pkg, from_zero=from_zero, vary=tuple(vary), missing=missing, failed_side=failed_side,
+               old_benchmark=ko[1] if ko is not None and kn is not None and ko[1] != kn[1] else None,
+               old_values=vals[0], new_values=vals[1])
 
 
-def _unit_geomean(unit: str, rows: list[Row]) -> Geomean:
+def _unit_geomean(unit: str, rows: list[Row], pkg: str | None) -> Geomean:
     warnings: list[str] = []
     olds = [r.old.center for r in rows if r.old is not None]
     news = [r.new.center for r in rows if r.new is not None]
@@ -269,76 +329,17 @@ def _unit_geomean(unit: str, rows: list[Row]) -> Geomean:
             warnings.append("ratios must be >0 to compute geomean")
         else:
             delta = (g - 1) * 100
-    return Geomean(unit, g_old, g_new, delta, tuple(warnings))
+    return Geomean(unit, g_old, g_new, delta, tuple(warnings), pkg)
 
 
-def compare_files(old_path: str | Path, new_path: str | Path, alpha: float = 0.05) -> Comparison:
+def compare_files(old_path: str | Path, new_path: str | Path, alpha: float = 0.05, *, split: str = "pkg",
+                  pair_procs: bool = False) -> Comparison:
     """Read and compare two benchmark files (the plugin's and the CLI's entry point)."""
-    return compare(read_file(old_path), read_file(new_path), alpha)
+    old, new = read_pair(old_path, new_path)
+    return compare(old, new, alpha, split=split, pair_procs=pair_procs)
 
 
-# --- text table ---------------------------------------------------------------
+# The text table lives in its own module; re-exported here, where callers have always found it.
+from pytest_goperf.bench.table import render_table, vs_base
 
-_SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹"
-
-
-def _mark(n: int) -> str:
-    return "".join(_SUPERSCRIPTS[int(d) - 1] if d != "0" else "⁰" for d in str(n))
-
-
-def _cell(s: Summary | None, unit: str) -> str:
-    return "" if s is None else f"{scale(s.center, unit)} ± {s.pct_range()}"
-
-
-def vs_base(r: Row, alpha: float) -> str:
-    """benchstat's ``+8.03% (p=0.002 n=6)`` column; ``~`` when not significant."""
-    if r.old is None or r.new is None or r.p_value is None:
-        return ""
-    if r.p_value > alpha:
-        delta = "~"
-    elif r.old.center == r.new.center:
-        delta = "0.00%"
-    elif r.delta_pct is None:
-        delta = "?"
-    else:
-        delta = f"{r.delta_pct:+.2f}%"
-    n = f"n={r.old.n}" if r.old.n == r.new.n else f"n={r.old.n}+{r.new.n}"
-    p = f"p={r.p_value:.3f} " if r.p_value != 0 else ""
-    return f"{delta} ({p}{n})"
-
-
-def render_table(comparison: Comparison) -> str:
-    """A benchstat-like text table: one block per unit, footnotes for warnings."""
-    blocks: list[str] = []
-    for g in comparison.geomeans:
-        rows = [r for r in comparison.rows if r.unit == g.unit]
-        notes: dict[str, int] = {}
-
-        def marks(ws: tuple[str, ...] | list[str]) -> str:
-            out = []
-            for w in ws:
-                if w not in notes:
-                    notes[w] = len(notes) + 1
-                out.append(_mark(notes[w]))
-            return (" " + " ".join(out)) if out else ""
-
-        table = [[g.unit, comparison.old_name, comparison.new_name, "vs base"]]
-        for r in rows:
-            table.append([r.benchmark, _cell(r.old, r.unit), _cell(r.new, r.unit), vs_base(r, comparison.alpha) + marks(r.warnings)])
-        if len(rows) > 1:
-            gm_old = scale(g.old, g.unit) if g.old is not None else ""
-            gm_new = scale(g.new, g.unit) if g.new is not None else ""
-            paired = any(r.old is not None and r.new is not None for r in rows)
-            gm_delta = f"{g.delta_pct:+.2f}%" if g.delta_pct is not None else ("?" if paired else "")
-            table.append(["geomean", gm_old, gm_new, gm_delta + marks(g.warnings)])
-        widths = [max(len(row[i]) for row in table) for i in range(3)]
-        lines = [
-            "  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)).rstrip()
-            for row in table
-        ]
-        lines.extend(f"{_mark(n)} {w}" for w, n in notes.items())
-        blocks.append("\n".join(lines))
-    text = "\n\n".join(blocks)
-    if comparison.warnings:
-        text += "\n\n" + "\n".join(f"warning: {w}" for w in comparison.warnings)
-    return text + "\n"
+__all__ = ["Comparison", "Geomean", "Row", "base_name", "compare", "compare_files", "render_table", "vs_base"]

@@ -1,4 +1,4 @@
-"""Reader for the Go benchmark format (``go test -bench`` output), like benchfmt.
+"""Streaming reader for the Go benchmark format (``go test -bench`` output), like benchfmt.
 
 The format (https://go.dev/design/14313-benchmark-format) has three kinds of
 line we care about:
@@ -9,6 +9,11 @@ line we care about:
   of value/unit pairs;
 * unit metadata ``Unit ns/frame better=higher``.
 
+Lines are read in batches and folded into one float array per
+(package, benchmark, unit) (``bench.lines``): memory grows with the distinct
+rows and their values, never with the file's lines or strings (months of
+nightly results are tens of megabytes).  A ``--- FAIL: BenchmarkX`` block or a benchmark that
+panics is kept as a ``Failure`` (the gate explains a missing row with it).
 Everything else (``PASS``, ``ok``, log output) is ignored.  A malformed
 result or unit line never raises: it becomes a warning ``file:line: why`` and
 is skipped, so one bad line cannot hide a whole run.  Values are tidied at read
@@ -17,58 +22,87 @@ time (``ns/op`` -> ``sec/op``), exactly as benchstat does.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+import itertools
+import multiprocessing
+import os
+import threading
+from array import array
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from pathlib import Path
-from types import MappingProxyType
+from typing import NamedTuple
 
-from pytest_goperf.bench.units import tidy_unit
 from pytest_goperf.errors import InputError
 
+Key = tuple[str, str, str]  # (pkg or "", benchmark name without "Benchmark", tidied unit)
+EMPTY_CONFIG: Mapping[str, str] = {}  # config snapshots are shared, never changed: typed Mapping, plain dicts (picklable)
+_PARALLEL_BYTES = 8 << 20  # both files at least this big: read them in two processes at once
+_BATCH = 1 << 20  # characters read per batch of lines
 
 
-class Value(NamedTuple):
-    """One measurement, tidied (``value``/``unit``) and as written (``orig_*``)."""
+class Failure(NamedTuple):
+    """A benchmark that failed (``--- FAIL: BenchmarkX``) or crashed the test binary (panic)."""
 
-    value: float
-    unit: str
-    orig_value: float
-    orig_unit: str
+    pkg: str          # the package it ran in ("" without a pkg line)
+    benchmark: str    # name without "Benchmark" and without the -GOMAXPROCS suffix
+    message: str      # what go test printed under it, joined with "; "
+    line: int         # where in the file
+    crashed: bool     # a panic: later benchmarks of the package did not run
 
 
-class Record(NamedTuple):
-    """One result line: a benchmark run with its values and the config in force.
+@dataclass
+class Series:
+    """The values of one (pkg, benchmark, unit) row on one side, and the configs they ran under."""
 
-    A tuple rather than a dataclass: large files have tens of thousands of
-    these and tuple construction is several times cheaper.
-    """
+    values: array[float] = field(default_factory=lambda: array("d"))
+    configs: list[Mapping[str, str]] = field(default_factory=list)  # distinct snapshots, in order
 
-    name: str  # full name without the "Benchmark" prefix, e.g. "Encode/n=10-8"
-    iters: int
-    values: tuple[Value, ...]
-    config: Mapping[str, str]
-    file: str
-    line: int
+    def varying(self) -> list[str]:
+        """Config keys whose value changes among these results (benchstat's "benchmarks vary in")."""
+        if len(self.configs) < 2:
+            return []
+        keys = sorted({k for c in self.configs for k in c})
+        return [k for k in keys if len({c.get(k) for c in self.configs}) > 1]
 
 
 @dataclass
 class BenchFile:
-    """Everything read from one benchmark output.
+    """Everything read from one benchmark output, aggregated per row.
 
     ``units`` maps (tidied unit, key) to value for ``Unit`` metadata lines,
-    e.g. ``("sec/frame", "better") -> "higher"``.
+    e.g. ``("sec/frame", "better") -> "higher"``.  ``absent`` and ``hint`` are
+    filled in by the caller that knows where the file came from: packages
+    that do not exist on this side (pkg -> why), and a sentence explaining
+    why a benchmark may fail here (e.g. a clean ``git worktree``).
     """
 
     name: str
-    records: list[Record] = field(default_factory=list)
+    series: dict[Key, Series] = field(default_factory=dict)
     units: dict[tuple[str, str], str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     configs: list[Mapping[str, str]] = field(default_factory=list)  # distinct snapshots, in order
+    failures: list[Failure] = field(default_factory=list)
+    results: int = 0  # result lines read
+    absent: dict[str, str] = field(default_factory=dict)
+    hint: str | None = None
+    source: str = ""  # the file read (``name`` may be relabelled, e.g. "git:HEAD")
+
+    def add(self, pkg: str, name: str, unit: str, value: float, config: Mapping[str, str] = EMPTY_CONFIG) -> None:
+        """Add one tidied value (for callers that build a file in memory)."""
+        s = self.series.get((pkg, name, unit))
+        if s is None:
+            s = self.series[(pkg, name, unit)] = Series()
+        s.values.append(value)
+        if not s.configs or s.configs[-1] is not config:
+            s.configs.append(config)
+
+    @property
+    def packages(self) -> list[str]:
+        """Packages with results, in order seen."""
+        return list(dict.fromkeys(k[0] for k in self.series))
 
     def config_values(self, key: str) -> list[str]:
-        """Distinct values of one config key among the records' configs, in order seen."""
+        """Distinct values of one config key among the results' configs, in order seen."""
         seen: dict[str, None] = {}
         for cfg in self.configs:
             if key in cfg:
@@ -76,141 +110,52 @@ class BenchFile:
         return list(seen)
 
 
-def _parse_float(text: str) -> float | None:
-    """A finite number as Go's ParseFloat reads it, else None.
+def parse_lines(lines: Iterable[str], name: str = "<text>") -> BenchFile:
+    """Fold benchmark output lines (with or without their line ends) into a BenchFile; never raises."""
+    from pytest_goperf.bench.lines import parse
 
-    Python's float() also takes underscores ("1_0"); Go does not.  Infinities
-    and NaN are refused: they would make medians and ranks meaningless.
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    if "_" in text or not text.isascii() or not math.isfinite(value):
-        return None
-    return value
-
-
-def _config_line(line: str) -> tuple[str, str] | None:
-    """``key: value`` as benchfmt defines it, else None."""
-    colon = line.find(":")
-    if colon <= 0:
-        return None
-    key = line[:colon]
-    if not key[0].islower() or any(c.isspace() or c.isupper() for c in key):
-        return None
-    rest = line[colon + 1 :]
-    if rest == "":
-        return key, ""
-    stripped = rest.lstrip(" \t")
-    if stripped == rest:
-        return None  # "key:value" without a blank is not a config line (URLs)
-    return key, stripped.rstrip("\r\n")
-
-
-class _Parser:
-    def __init__(self, name: str) -> None:
-        self.out = BenchFile(name)
-        self.config: dict[str, str] = {}
-        self.frozen: Mapping[str, str] = MappingProxyType({})
-        self.dirty = False
-        self.tidy: dict[str, tuple[str, float]] = {}
-
-    def warn(self, lineno: int, msg: str) -> None:
-        self.out.warnings.append(f"{self.out.name}:{lineno}: {msg}")
-
-    def benchmark(self, lineno: int, line: str) -> None:
-        fields = line.split()
-        name = fields[0][len("Benchmark") :]
-        if len(fields) == 1:
-            if line.rstrip() == line:
-                return  # a bare name (go test -v prints these): not a result
-            self.warn(lineno, f"Benchmark{name}: missing iteration count")
-            return
-        if not fields[1].isascii() or not fields[1].isdigit():
-            self.warn(lineno, f"Benchmark{name}: iteration count {fields[1]!r} is not an integer")
-            return
-        pairs = fields[2:]
-        if not pairs:
-            self.warn(lineno, f"Benchmark{name}: missing measurements")
-            return
-        if len(pairs) % 2:
-            self.warn(lineno, f"Benchmark{name}: value {pairs[-1]!r} has no unit")
-            return
-        values: list[Value] = []
-        tidy_cache = self.tidy
-        new_value = tuple.__new__  # Value(...) without the NamedTuple's Python-level __new__
-        for i in range(0, len(pairs), 2):
-            num = _parse_float(pairs[i])
-            if num is None:
-                self.warn(lineno, f"Benchmark{name}: measurement {pairs[i]!r} is not a finite number")
-                return
-            unit = pairs[i + 1]
-            tidied = tidy_cache.get(unit)
-            if tidied is None:
-                tidied = tidy_cache[unit] = tidy_unit(unit)
-            values.append(new_value(Value, (num * tidied[1], tidied[0], num, unit)))
-        if self.dirty:
-            self.frozen = MappingProxyType(dict(self.config))
-            self.out.configs.append(self.frozen)
-            self.dirty = False
-        self.out.records.append(Record(name, int(fields[1]), tuple(values), self.frozen, self.out.name, lineno))
-
-    def unit_line(self, lineno: int, fields: list[str]) -> None:
-        if len(fields) < 2:
-            self.warn(lineno, "Unit line: missing unit")
-            return
-        unit = fields[1]
-        tidied, _ = tidy_unit(unit)
-        for kv in fields[2:]:
-            eq = kv.find("=")
-            if eq <= 0:
-                self.warn(lineno, f"Unit {unit}: expected key=value, got {kv!r}")
-                continue
-            key, val = (tidied, kv[:eq]), kv[eq + 1 :]
-            have = self.out.units.get(key)
-            if have is not None and have != val:
-                self.warn(lineno, f"Unit {unit}: metadata {kv[:eq]} already set to {have}")
-                continue
-            self.out.units[key] = val
-
-    def feed(self, lineno: int, line: str) -> None:
-        if line.startswith("Benchmark"):
-            self.benchmark(lineno, line)
-            return
-        if line.startswith("Unit"):
-            fields = line.split()
-            if fields and fields[0] == "Unit":
-                self.unit_line(lineno, fields)
-                return
-        kv = _config_line(line)
-        if kv is not None:
-            key, val = kv
-            if val == "":
-                if key in self.config:
-                    del self.config[key]
-                    self.dirty = True
-            elif self.config.get(key) != val:
-                self.config[key] = val
-                self.dirty = True
+    it = iter(lines)
+    return parse(iter(lambda: list(itertools.islice(it, 2048)), []), name)
 
 
 def parse_text(text: str, name: str = "<text>") -> BenchFile:
     """Parse benchmark output held in memory; never raises on bad lines."""
-    parser = _Parser(name)
     # Split on "\n" only, as Go's bufio.Scanner does (str.splitlines would
     # also split on form feeds and other separators, shifting line numbers).
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        parser.feed(lineno, line[:-1] if line.endswith("\r") else line)
-    return parser.out
+    from pytest_goperf.bench.lines import parse
+
+    lines = text.split("\n")
+    return parse((lines[at:at + 8192] for at in range(0, len(lines), 8192)), name)
 
 
 def read_file(path: str | Path) -> BenchFile:
-    """Read one benchmark output file; unreadable files raise ``InputError``."""
+    """Read one benchmark output file line by line; unreadable files raise ``InputError``."""
+    from pytest_goperf.bench.lines import parse
+
     p = Path(path)
     try:
-        data = p.read_bytes()
+        # newline="\n": lines end at "\n" only, as Go's bufio.Scanner splits them.
+        with p.open("r", encoding="utf-8", errors="replace", newline="\n") as fh:
+            return parse(iter(lambda: fh.readlines(_BATCH), []), str(path))
     except OSError as exc:
         raise InputError(f"cannot read benchmark file {p}: {exc.strerror or exc}") from None
-    text = data.decode("utf-8", errors="replace")
-    return parse_text(text, str(path))
+
+
+def read_pair(old: str | Path, new: str | Path) -> tuple[BenchFile, BenchFile]:
+    """Read both files of a comparison; two large ones are parsed at the same time in two processes.
+
+    Parsing is CPU-bound Python, so on a machine with a second core this
+    halves the wait on months of nightly results.  Only with ``fork`` (no
+    re-import) and from a single-threaded process; otherwise one after the other.
+    """
+    try:
+        big = min(os.path.getsize(old), os.path.getsize(new)) >= _PARALLEL_BYTES
+    except OSError:
+        big = False  # read_file reports the missing file
+    if (big and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods()):
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            later = pool.apply_async(read_file, (old,))
+            new_file = read_file(new)
+            return later.get(), new_file
+    return read_file(old), read_file(new)

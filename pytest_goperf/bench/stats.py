@@ -5,24 +5,19 @@ too-small sample is something to tell the user, not a crash.
 
 * ``summarize``: sample median (Hyndman-Fan R8 quantile, as benchstat) and a
   95 % confidence interval from binomial order statistics.
-* ``mann_whitney``: two-sided Mann-Whitney U test.  Exact distribution while
-  both samples are <= 50 without ties or <= 25 with ties (the tie-aware exact
-  distribution, counting subsets by their rank sum), else the normal
-  approximation with tie and continuity correction — the same switch points as
-  benchstat.
+* the Mann-Whitney U test lives in ``bench.utest``.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 import math
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-
-EXACT_LIMIT = 50  # no ties: exact U distribution up to this many per side
-TIES_EXACT_LIMIT = 25  # with ties
 _CI_EXACT_LIMIT = 30  # binomial order statistics exact up to n, normal above
 
 # benchstat computes binomial probabilities as exp(lgamma(..)) in float64; for
@@ -46,8 +41,8 @@ class Summary:
         """The ``± 3%`` part of a benchstat row."""
         if math.isinf(self.lo) or math.isinf(self.hi):
             return "∞"
-        sign = _sign(self.center)
-        if sign != _sign(self.lo) or sign != _sign(self.hi):
+        sign = sign_of(self.center)
+        if sign != sign_of(self.lo) or sign != sign_of(self.hi):
             return "?"
         if self.center == 0:
             return "0%"
@@ -55,20 +50,7 @@ class Summary:
         return f"{100 * v:.0f}%"
 
 
-@dataclass(frozen=True)
-class UTest:
-    """Result of a two-sided Mann-Whitney U test between two samples."""
-
-    p: float
-    n1: int
-    n2: int
-    warnings: tuple[str, ...] = ()
-    # p for decisions: equal to p except where benchstat's 2*CDF(min U) is an
-    # artifact of asymmetric ties (p below the smallest attainable value).
-    p_sound: float | None = None
-
-
-def _sign(x: float) -> int:
+def sign_of(x: float) -> int:
     return (x > 0) - (x < 0)
 
 
@@ -168,14 +150,28 @@ def min_samples_for_ci(confidence: float = 0.95) -> tuple[str, int]:
     return ">", 50
 
 
-def summarize(values: list[float] | tuple[float, ...], confidence: float = 0.95) -> Summary:
+LARGE = 256  # samples above this size are sorted and ranked with numpy
+
+
+def as_numpy(values: Sequence[float]) -> Any:
+    """A float64 numpy view of the values (no copy for an ``array('d')``)."""
+    import numpy as np  # lazy: small comparisons never pay for the import
+
+    if isinstance(values, array) and values.typecode == "d":
+        return np.frombuffer(values, dtype=np.float64)
+    return np.asarray(values, dtype=np.float64)
+
+
+def summarize(values: Sequence[float], confidence: float = 0.95) -> Summary:
     """Median and order-statistic CI of one sample, with benchstat's warning."""
-    xs = sorted(values)
+    xs: Any = sorted(values) if len(values) <= LARGE else as_numpy(values).copy()
+    if len(values) > LARGE:
+        xs.sort()
     n = len(xs)
-    center = median(xs)
+    center = float(median(xs))
     lo_o, hi_o = median_ci_orders(n, confidence)
-    lo = xs[lo_o - 1] if lo_o >= 1 else -math.inf
-    hi = xs[hi_o - 1] if hi_o - 1 < n else math.inf
+    lo = float(xs[lo_o - 1]) if lo_o >= 1 else -math.inf
+    hi = float(xs[hi_o - 1]) if hi_o - 1 < n else math.inf
     warnings: tuple[str, ...] = ()
     if math.isinf(lo) or math.isinf(hi):
         op, need = min_samples_for_ci(confidence)
@@ -214,11 +210,11 @@ def go_float(v: float) -> str:
     return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
-def summarize_exact(values: list[float] | tuple[float, ...]) -> Summary:
+def summarize_exact(values: Sequence[float]) -> Summary:
     """Summary under benchstat's ``assume=exact``: the mode, the range, a warning if values differ."""
     xs = sorted(values)
     mode, best, run = xs[0], 1, 1
-    for prev, cur in zip(xs, xs[1:]):
+    for prev, cur in itertools.pairwise(xs):
         run = run + 1 if cur == prev else 1
         if run > best:
             mode, best = cur, run
@@ -226,201 +222,3 @@ def summarize_exact(values: list[float] | tuple[float, ...]) -> Summary:
     if best != len(xs):
         warnings = (f"exact distribution expected, but values range from {go_float(xs[0])} to {go_float(xs[-1])}",)
     return Summary(len(xs), mode, xs[0], xs[-1], warnings)
-
-
-# --- Mann-Whitney U -----------------------------------------------------------
-
-
-def min_p(n: int) -> float:
-    """Smallest two-sided exact p-value with n samples on each side."""
-    return 2 / math.comb(2 * n, n)
-
-
-def min_samples_for_alpha(alpha: float) -> tuple[str, int]:
-    """(">=", n): samples per side needed before p can fall to alpha (n <= 9 as benchstat)."""
-    for n in range(1, 10):
-        if min_p(n) <= alpha:
-            return ">=", n
-    return ">", 10
-
-
-def _count_rank_sums(n1: int, groups: tuple[tuple[int, int], ...], limit: int) -> tuple[int, int]:
-    """Ways to pick n1 of the pooled values, by doubled rank sum 0..limit.
-
-    ``groups`` is (size, doubled mid-rank) per run of tied values; choosing r
-    values of a group adds r * mid-rank with multiplicity binomial(size, r).
-    Exact integer arithmetic: for each count c the polynomial in the rank sum
-    is one Python int with a ``width``-bit digit per coefficient (wide enough
-    for the largest count), so a group step is a few big-int shifts and adds.
-    Returns (packed coefficients, width).
-    """
-    total = sum(size for size, _ in groups)
-    width = -(-(math.comb(total, n1).bit_length() + 1) // 8) * 8
-    mask = (1 << ((limit + 1) * width)) - 1
-    dp = [0] * (n1 + 1)
-    dp[0] = 1
-    taken = 0
-    for size, w2 in groups:
-        taken += size
-        # States that cannot reach n1 with the values still to come are dead: skip them.
-        low = max(1, n1 - (total - taken))
-        for c in range(min(n1, taken), low - 1, -1):  # descending: dp[c - r] is still the old row
-            acc = dp[c]
-            for r in range(1, min(size, c) + 1):
-                shift = r * w2
-                if shift > limit:
-                    break
-                prev = dp[c - r]
-                if prev:
-                    mult = math.comb(size, r)
-                    acc += (prev << (shift * width)) if mult == 1 else mult * (prev << (shift * width))
-            dp[c] = acc & mask
-    return dp[n1], width
-
-
-def _digits(packed: int, width: int, count: int) -> list[int]:
-    raw = packed.to_bytes(count * width // 8, "little")
-    step = width // 8
-    return [int.from_bytes(raw[i : i + step], "little") for i in range(0, len(raw), step)]
-
-
-@lru_cache(maxsize=256)
-def _no_ties_cdf(n1: int, n2: int) -> tuple[int, ...]:
-    """Cumulative counts of U for untied samples (shared by every row with this n).
-
-    The counts are the coefficients of the Gaussian binomial [n1+n2, n1]_q,
-    built by its recurrence P(i, j) = q^j P(i-1, j) + P(i, j-1) on packed
-    big-int polynomials.
-    """
-    width = -(-(math.comb(n1 + n2, n1).bit_length() + 1) // 8) * 8
-    row = [1] * (n2 + 1)
-    for _ in range(n1):
-        new = [1]
-        for j in range(1, n2 + 1):
-            new.append((row[j] << (j * width)) + new[j - 1])
-        row = new
-    return tuple(itertools.accumulate(_digits(row[n2], width, n1 * n2 + 1)))
-
-
-@lru_cache(maxsize=4096)
-def _ties_cdf(n1: int, ties: tuple[int, ...], two_u: int) -> float:
-    """P(2*U1 <= two_u) under the tie structure ``ties`` (run lengths), exactly."""
-    if two_u < 0:
-        return 0.0
-    start = 0
-    groups = []
-    for t in ties:
-        groups.append((t, 2 * start + t + 1))
-        start += t
-    base = n1 * (n1 + 1)
-    packed, width = _count_rank_sums(n1, tuple(groups), base + two_u)
-    # Only sums >= base are reachable, so the digit sum is the count we want;
-    # it is < 2**width - 1, hence equal to packed mod (2**width - 1).
-    below = packed % ((1 << width) - 1)
-    return below / math.comb(start, n1)
-
-
-def _benchstat_ties_cdf(n1: int, ties: tuple[int, ...], two_u: int) -> float:
-    """The tied CDF as benchstat evaluates it.
-
-    With exactly two distinct values benchstat uses a closed form whose upper
-    summation bound is a Go integer division, which truncates toward zero: for
-    a ``two_u`` just below the support it counts the all-from-the-lower-group
-    subsets instead of none (p can then exceed 1).  We reproduce that.
-    """
-    if len(ties) != 2:
-        return _ties_cdf(n1, ties, two_u)
-    t0, t1 = ties
-    num = two_u - n1 * (t0 - n1)
-    high = num // (t0 + t1) if num >= 0 else -((-num) // (t0 + t1))
-    count = sum(math.comb(t0, n1 - r) * math.comb(t1, r)
-                for r in range(max(0, n1 - t0), min(high, n1) + 1))
-    return count / math.comb(t0 + t1, n1)
-
-
-def _ranks(x: list[float], y: list[float]) -> tuple[float, list[int]]:
-    """Rank sum of x in the pooled sample (mid-ranks) and the tie run lengths."""
-    in_x = Counter(x)
-    r1 = 0.0
-    ties: list[int] = []
-    start = 0
-    for value, run in itertools.groupby(sorted(x + y)):
-        t = sum(1 for _ in run)
-        k = in_x.get(value, 0)
-        if k:
-            r1 += (2 * start + t + 1) / 2 * k
-        ties.append(t)
-        start += t
-    return r1, ties
-
-
-def mann_whitney(x: list[float] | tuple[float, ...], y: list[float] | tuple[float, ...], alpha: float = 0.05) -> UTest:
-    """Two-sided Mann-Whitney U test of x (old) against y (new), benchstat style.
-
-    On samples that cannot be tested (all values equal) p is 1 with a warning;
-    when p > alpha and both sides are too small to ever reach alpha, a warning
-    says how many samples are needed.
-    """
-    n1, n2 = len(x), len(y)
-    p, err = _u_pvalue(list(x), list(y))
-    warnings: list[str] = []
-    if err is not None:
-        return UTest(1.0, n1, n2, (err,), 1.0)
-    p_sound = p if p >= 2 / math.comb(n1 + n2, n1) else sound_p(list(x), list(y))
-    if p > alpha:
-        op, need = min_samples_for_alpha(alpha)
-        if n1 < need and n2 < need:
-            warnings.append(f"need {op} {need} samples to detect a difference at alpha level {go_float(alpha)}")
-    return UTest(p, n1, n2, tuple(warnings), p_sound)
-
-
-def sound_p(x: list[float], y: list[float]) -> float:
-    """Exact two-sided p = 2*min(P(U1 <= u1), P(U1 >= u1)), capped at 1.
-
-    benchstat's 2*P(U <= min(U1, U2)) assumes a symmetric distribution; with
-    asymmetric ties min(U1, U2) can fall below U1's support and the p-value
-    comes out 0 although the observation is not extreme at all.  This form is
-    valid for any tie structure (used by the gate, never shown as benchstat's p).
-    """
-    n1, n2 = len(x), len(y)
-    r1, ties = _ranks(x, y)
-    two_u1 = int(2 * (r1 - n1 * (n1 + 1) / 2))
-    if len(ties) == 1:
-        return 1.0
-    lower = _ties_cdf(n1, tuple(ties), two_u1)
-    upper = 1.0 - _ties_cdf(n1, tuple(ties), two_u1 - 1)
-    return min(1.0, 2 * min(lower, upper))
-
-
-def _u_pvalue(x: list[float], y: list[float]) -> tuple[float, str | None]:
-    n1, n2 = len(x), len(y)
-    if n1 == 0 or n2 == 0:
-        return 1.0, "sample is too small"
-    r1, ties = _ranks(x, y)
-    u1 = r1 - n1 * (n1 + 1) / 2
-    u2 = n1 * n2 - u1
-    u_small = min(u1, u2)
-    has_ties = len(ties) < n1 + n2
-    exact = (n1 <= EXACT_LIMIT and n2 <= EXACT_LIMIT) if not has_ties else (n1 <= TIES_EXACT_LIMIT and n2 <= TIES_EXACT_LIMIT)
-    if exact:
-        if len(ties) == 1:
-            return 1.0, "all samples are equal"
-        if u1 == u2:
-            return 1.0, None
-        two_u = int(2 * u_small)
-        if two_u < 0:
-            return 0.0, None
-        if not has_ties:
-            cum = _no_ties_cdf(n1, n2)
-            return cum[two_u // 2] / math.comb(n1 + n2, n1) * 2, None
-        return _benchstat_ties_cdf(n1, tuple(ties), two_u) * 2, None
-    t = float(sum(k * k * k - k for k in ties))
-    big_n = float(n1 + n2)
-    sigma = math.sqrt(n1 * n2 * ((big_n + 1) - t / (big_n * (big_n - 1))) / 12)
-    if sigma == 0:
-        return 1.0, "all samples are equal"
-    numer = u1 - n1 * n2 / 2
-    numer -= _sign(numer) * 0.5
-    z = numer / sigma
-    cdf = math.erfc(-z / math.sqrt(2)) / 2
-    return 2 * min(cdf, 1 - cdf), None

@@ -1,39 +1,51 @@
 """Bench gate: is a benchmark row a regression worth failing the build for?
 
-A row fails when it changed in the worse direction for its unit by more than
-``max_regression`` *and* its Mann-Whitney p-value, Holm-corrected over all the
-compared rows of the service, is <= alpha.  Holm keeps the family-wise false
-alarm rate at alpha however many benchmarks a service has, without Bonferroni's
-loss of power.
+A row is one (package, benchmark, unit).  It fails when it changed in the
+worse direction for its unit by more than ``max_regression`` *and* its
+Mann-Whitney p-value, Holm-corrected over the service's family of rows, is
+<= alpha.  A change from a zero baseline (0 -> 48 B/op) has a known direction
+and an unbounded size: significant, it fails whatever ``max_regression`` says.
 
-A row whose sample sizes can never give p <= alpha (e.g. count 3) is
-*skipped with a reason*, never passed: the test report shows it as skipped with
-"need >= 4 samples ...", and the ``assert_*`` helpers fail when no row at all
-could be judged.  Rows present on one side only, or in a unit whose direction
-is unknown, are skipped with a reason too.
+The family (``bench.family``): rows that can never be significant leave it
+(Tarone's method) -- both sides constant and equal (they pass: nothing
+changed), or a pooled sample whose best attainable p is above alpha (skipped
+with the reason).  Every row in the family can be rejected on its own; rows
+that could only be significant alone, not together, are skipped loudly with
+the count that would let them in.  Rows present on one side only are skipped
+with the reason the output gives (a failed or missing benchmark, a package
+new in the candidate); a benchmark that *fails in the candidate* fails its
+rows.  Rows pooling samples that benchstat would call "vary in pkg / goos /
+goarch / cpu" are refused, never judged.
 """
 
 from __future__ import annotations
 
 import math
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pytest_goperf.bench.compare import Comparison, Row, vs_base
-from pytest_goperf.bench.stats import Summary, min_samples_for_alpha
+from pytest_goperf.bench.compare import Comparison, Row, base_name, vs_base
+from pytest_goperf.bench.family import count_for_family, holm, min_attainable_p, tarone
+from pytest_goperf.bench.stats import Summary
 from pytest_goperf.bench.units import scale
+from pytest_goperf.bench.utest import attainable_min_p, min_count_for_alpha
 from pytest_goperf.errors import ConfigError
 from pytest_goperf.gates.spec import limit
-from pytest_goperf.gates.verdict import GateFailed, Verdict, enforce
+from pytest_goperf.gates.verdict import Figure, GateFailed, Verdict, enforce
 from pytest_goperf.quantities import parse_share
+
+Key = tuple[str, str, str]  # (pkg or "", benchmark, unit)
+NEVER_POOLED = ("pkg", "goos", "goarch", "cpu")
+_ALLOC_UNITS = ("B/op", "allocs/op")
 
 
 @dataclass(frozen=True)
 class BenchThreshold:
-    """``thresholds.bench``: judged per (benchmark, unit) row, Holm-corrected across the service's rows."""
+    """``thresholds.bench``: judged per (package, benchmark, unit) row, Holm-corrected across the service's family."""
 
     max_regression: float = limit("share", 0.05, "a significant change in the worse direction above this fails")
-    alpha: float = limit("number", 0.05, "significance level of the family (Holm), between 0 and 1")
+    alpha: float = limit("number", 0.05, "significance level of the family (Tarone + Holm), between 0 and 1")
     min_improvement: float | None = limit("share", None, "every judged row must improve significantly by this much")
     units: tuple[str, ...] | None = limit("strings", None, "units to judge (sec/op, B/op, allocs/op, ...); default all")
 
@@ -44,29 +56,90 @@ class BenchThreshold:
         return []
 
 
-def holm(pvalues: list[float]) -> list[float]:
-    """Holm step-down adjusted p-values, in the input order."""
-    m = len(pvalues)
-    order = sorted(range(m), key=lambda i: pvalues[i])
-    adjusted = [1.0] * m
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * pvalues[i]))
-        adjusted[i] = running
-    return adjusted
+@dataclass(frozen=True)
+class Judgement:
+    """Every row's verdict, the family Holm ran over, and what the terminal summary must say aloud."""
+
+    verdicts: dict[Key, Verdict]
+    family: tuple[Key, ...]
+    tarone_k: int
+    alerts: tuple[str, ...]
+
+    @property
+    def judged(self) -> int:
+        return sum(1 for v in self.verdicts.values() if not v.skipped)
+
+    def unjudged(self, service: str) -> Verdict | None:
+        """A failing verdict saying why, when no row at all could be judged; else None."""
+        if self.judged:
+            return None
+        if not self.verdicts:
+            return Verdict.fail(f"{service}: the benchmark comparison produced no rows in the units filter; "
+                                "check bench.bench and thresholds.bench.units")
+        why: dict[str, int] = {}
+        for v in self.verdicts.values():
+            reason = str(v.figures.get("skip_reason", "other"))
+            why[reason] = why.get(reason, 0) + 1
+        head = "; ".join(f"{n} row(s) {_WHY.get(r, r)}" for r, n in why.items())
+        detail = "\n".join(f"  {v.message}" for v in list(self.verdicts.values())[:12])
+        more = f"\n  ... and {len(self.verdicts) - 12} more" if len(self.verdicts) > 12 else ""
+        return Verdict.fail(f"{service}: no benchmark row could be judged, so this gate cannot pass: {head}\n"
+                            f"{detail}{more}", {"rows": len(self.verdicts)})
 
 
-def min_attainable_p(n1: int, n2: int) -> float:
-    """Smallest two-sided exact Mann-Whitney p-value for these sample sizes."""
-    return 2 / math.comb(n1 + n2, n1) if n1 and n2 else 1.0
+_WHY = {
+    "unpaired": "never pair between the sides (names differ, or present on one side only)",
+    "too_few": "have too few runs or too many ties to ever be significant",
+    "family": "could be significant alone but not in a family this size",
+    "unknown_unit": "have a unit whose better direction is unknown",
+    "refused": "pool results from different packages or machines",
+    "baseline_failed": "failed in the baseline",
+}
 
 
-def _decision_p(r: Row) -> float:
-    """benchstat's p, unless it is an artifact of asymmetric ties (then the sound one)."""
-    if r.p_sound is not None:
-        return r.p_sound
-    assert r.p_value is not None
-    return r.p_value
+def row_key(r: Row) -> Key:
+    return (r.pkg or "", r.benchmark, r.unit)
+
+
+def row_ids(keys: Iterable[Key], module_path: str | None = None) -> dict[Key, str]:
+    """``Parse-2 sec/op`` per row, or ``b/Parse-2 sec/op`` when the name exists in several packages.
+
+    The package is shown relative to ``module_path`` when it lies inside it.
+    """
+    keys = list(keys)
+    pkgs: dict[str, set[str]] = {}
+    for pkg, name, _ in keys:
+        pkgs.setdefault(name, set()).add(pkg)
+    out: dict[Key, str] = {}
+    for key in keys:
+        pkg, name, unit = key
+        if len(pkgs[name]) <= 1:
+            out[key] = f"{name} {unit}"
+            continue
+        rel = pkg or "(no pkg)"
+        if module_path and pkg.startswith(module_path + "/"):
+            rel = pkg[len(module_path) + 1:]
+        out[key] = f"{rel}/{name} {unit}"
+    return out
+
+
+def quote_meta(text: str) -> str:
+    """Go's ``regexp.QuoteMeta``: a backslash before each of ``\\.+*?()|[]{}^$``."""
+    return "".join("\\" + c if c in "\\.+*?()|[]{}^$" else c for c in text)
+
+
+def bench_regexp(name: str) -> str:
+    """``Marshal/map[string]int-8`` -> ``^BenchmarkMarshal$/^map\\[string\\]int$`` for go test -bench."""
+    parts = base_name(name).split("/")
+    return "/".join([f"^Benchmark{quote_meta(parts[0])}$"] + [f"^{quote_meta(p)}$" for p in parts[1:]])
+
+
+def profile_command(r: Row) -> str:
+    """The shell command that re-runs this row's benchmark alone with a CPU profile."""
+    cmd = ["go", "test", "-run", "^$", "-bench", bench_regexp(r.benchmark), "-cpuprofile", "cpu.pprof"]
+    if r.pkg:
+        cmd.append(r.pkg)
+    return shlex.join(cmd)
 
 
 def _share(x: float | str | None) -> float | None:
@@ -80,14 +153,15 @@ def _share(x: float | str | None) -> float | None:
         raise ConfigError(f"bench threshold: {exc}") from None
 
 
-def _bench_regexp(name: str) -> str:
-    """``HandleRequest/small-8`` -> ``^BenchmarkHandleRequest$/^small$`` for go test -bench."""
-    base = name
-    head, sep, tail = base.rpartition("-")
-    if sep and tail.isdigit():
-        base = head
-    parts = base.split("/")
-    return "/".join([f"^Benchmark{parts[0]}$"] + [f"^{p}$" for p in parts[1:]])
+def _number(value: float, unit: str) -> str:
+    """``48``, ``1``, ``1.500µ``: whole counts as written, others scaled like the table."""
+    if value == int(value) and abs(value) < 1e6:
+        return str(int(value))
+    return scale(value, unit)
+
+
+def _amount(value: float, unit: str) -> str:
+    return f"{_number(value, unit)} {unit}"
 
 
 def _describe(row: Row, alpha: float, old_label: str, new_label: str) -> str:
@@ -96,14 +170,58 @@ def _describe(row: Row, alpha: float, old_label: str, new_label: str) -> str:
             return f"  {label}: (missing)"
         return f"  {label}: {scale(s.center, row.unit)} ± {s.pct_range()}  n={s.n}"
 
-    return "\n".join([
-        f"  {row.benchmark}  {row.unit}  {vs_base(row, alpha)}",
-        side(old_label, row.old),
-        side(new_label, row.new),
-    ])
+    where = f" ({row.pkg})" if row.pkg else ""
+    return "\n".join([f"  {row.benchmark}{where}  {row.unit}  {vs_base(row, alpha)}",
+                      side(old_label, row.old), side(new_label, row.new)])
 
 
-def judge_rows(
+def _figures(r: Row, alpha: float, max_reg: float) -> dict[str, Figure]:
+    return {
+        "pkg": r.pkg, "old": r.old.center if r.old else None, "new": r.new.center if r.new else None,
+        "delta_pct": r.delta_pct, "from_zero": r.from_zero, "p_value": r.p_value, "p_holm": None,
+        "rows_in_family": None, "n_old": r.old.n if r.old else 0, "n_new": r.new.n if r.new else 0,
+        "max_regression_pct": max_reg * 100, "alpha": alpha,
+    }
+
+
+def _precheck(r: Row, fig: dict[str, Figure], old_label: str, new_label: str) -> Verdict | None:
+    """Verdicts that need no p-value: a side missing, pooled samples refused, direction unknown, nothing changed."""
+    title = f"{r.benchmark} {r.unit}"
+    warnings = tuple(r.warnings)
+    if r.old is None or r.new is None:
+        if r.new is None and r.failed_side == "new":
+            return Verdict.fail(f"{title}: the benchmark failed in the candidate {new_label}, so it cannot show a "
+                                f"regression: {r.missing}", fig, warnings)
+        if r.old is None:
+            why = r.missing or f"no such benchmark in the baseline {old_label}"
+            reason = "baseline_failed" if r.failed_side == "old" else "unpaired"
+            text = why if r.failed_side == "old" or why.startswith("names never pair") else f"new in the candidate: {why}"
+            return Verdict.skip(f"{title}: not judged: {text}", {**fig, "skip_reason": reason}, warnings)
+        why = r.missing or f"not in the candidate {new_label} (removed or renamed?)"
+        return Verdict.skip(f"{title}: not judged: {why}", {**fig, "skip_reason": "unpaired"}, warnings)
+    refused = [k for k in NEVER_POOLED if k in r.vary]
+    if refused:
+        what = "packages" if refused == ["pkg"] else "machines"
+        return Verdict.skip(f"{title}: refused: the results of one side mix several {', '.join(refused)} values "
+                            f"(benchstat: 'benchmarks vary in {', '.join(refused)}'); the gate never pools samples "
+                            f"from different {what}: compare per package, and record each side on one machine",
+                            {**fig, "skip_reason": "refused"}, warnings)
+    if r.better is None:
+        return Verdict.skip(f"{title}: unknown whether higher or lower is better; declare it with "
+                            f"'Unit {r.unit} better=higher' (or lower) in the benchmark output",
+                            {**fig, "skip_reason": "unknown_unit"}, warnings)
+    pooled = [*r.old_values, *r.new_values]
+    if pooled and min(pooled) == max(pooled):
+        value = pooled[0]
+        if value == 0 and r.unit in _ALLOC_UNITS:
+            text = "no allocations on either side"
+        else:
+            text = f"unchanged: {_amount(value, r.unit)} in every run on both sides"
+        return Verdict.ok(f"{title}: {text} (constant rows cannot differ; outside the Holm family)", fig, warnings)
+    return None
+
+
+def judge(
     comparison: Comparison,
     *,
     max_regression: float | str = 0.05,
@@ -112,70 +230,119 @@ def judge_rows(
     units: Iterable[str] | None = None,
     old_label: str = "old.txt",
     new_label: str = "new.txt",
-) -> dict[tuple[str, str], Verdict]:
-    """One verdict per (benchmark, unit) row of ``comparison`` (units filtered).
+) -> Judgement:
+    """Verdicts for every row of ``comparison`` in the units filter, with the family they were judged in.
 
-    ``max_regression`` and ``min_improvement`` are fractions (0.05) or shares
-    ("5%").  Holm's correction runs over every row in the filter that has a
-    p-value.
+    ``max_regression`` and ``min_improvement`` are fractions (0.05) or shares ("5%").
     """
     max_reg = _share(max_regression)
     assert max_reg is not None
     min_imp = _share(min_improvement)
     wanted = set(units) if units is not None else None
     rows = [r for r in comparison.rows if wanted is None or r.unit in wanted]
-    tested = [r for r in rows if r.p_value is not None]
-    adjusted = dict(zip((id(r) for r in tested), holm([_decision_p(r) for r in tested])))
-    m = len(tested)
-    op, need = min_samples_for_alpha(alpha)
-    out: dict[tuple[str, str], Verdict] = {}
-    for r in rows:
-        out[(r.benchmark, r.unit)] = _judge(r, adjusted.get(id(r)), m, alpha, max_reg, min_imp, op, need, old_label, new_label)
-    return out
+    verdicts: dict[int, Verdict] = {}
+    pending: list[tuple[int, Row, float]] = []
+    for i, r in enumerate(rows):
+        fig = _figures(r, alpha, max_reg)
+        early = _precheck(r, fig, old_label, new_label)
+        if early is not None:
+            verdicts[i] = early
+            continue
+        floor = 0.0 if r.exact else attainable_min_p(r.old_values, r.new_values)
+        if floor > alpha:
+            verdicts[i] = _never_significant(r, floor, alpha, fig)
+            continue
+        pending.append((i, r, floor))
+    k, chosen = tarone([f for _, _, f in pending], alpha)
+    family = [pending[j] for j in chosen]
+    adjusted = holm([_decision_p(r) for _, r, _ in family])
+    m = len(family)
+    need = count_for_family(len(pending), alpha)
+    for j, (i, r, floor) in enumerate(pending):
+        if j not in chosen:
+            verdicts[i] = Verdict.skip(
+                f"{r.benchmark} {r.unit}: not judged: {len(pending)} rows could each reach p <= {alpha} alone but "
+                f"not together; Tarone's method keeps the {m} row(s) whose best attainable p is <= alpha/{k} = "
+                f"{alpha / k:.3g}, and this row's best is {floor:.3g} ({r.old.n if r.old else 0}+"
+                f"{r.new.n if r.new else 0} samples). Raise bench.count to {need} or more, or narrow bench.bench "
+                "or thresholds.bench.units",
+                {**_figures(r, alpha, max_reg), "p_min": floor, "tarone_k": k, "skip_reason": "family"},
+                tuple(r.warnings))
+    for (i, r, floor), p_holm in zip(family, adjusted):
+        verdicts[i] = _judge(r, p_holm, m, k, floor, alpha, max_reg, min_imp, old_label, new_label)
+    alerts: list[str] = []
+    if len(family) < len(pending):
+        alerts.append(f"{len(pending) - len(family)} of {len(pending)} bench rows cannot be significant together "
+                      f"at alpha {alpha} with these sample sizes, so they were skipped, not passed; "
+                      f"raise bench.count to {need} or more, or narrow bench.bench / thresholds.bench.units")
+    for old, new in comparison.procs_pairs[:1]:
+        alerts.append(f"GOMAXPROCS differs between the sides ({old} vs {new}): the baseline ran on another machine "
+                      "or CPU limit; rows were paired by name anyway (bench.gomaxprocs_mismatch: refuse to refuse)")
+    refused = sum(1 for v in verdicts.values() if v.figures.get("skip_reason") == "refused")
+    if refused:
+        alerts.append(f"{refused} bench row(s) refused: they pool results from different packages or machines")
+    keyed = {row_key(rows[i]): verdicts[i] for i in range(len(rows))}
+    return Judgement(keyed, tuple(row_key(r) for _, r, _ in family), k, tuple(alerts))
 
 
-def _judge(r: Row, p_holm: float | None, m: int, alpha: float, max_reg: float, min_imp: float | None,
-           op: str, need: int, old_label: str, new_label: str) -> Verdict:
-    figures: dict[str, float | int | str | None] = {
-        "old": r.old.center if r.old else None,
-        "new": r.new.center if r.new else None,
-        "delta_pct": r.delta_pct,
-        "p_value": r.p_value,
-        "p_holm": p_holm,
-        "rows_in_family": m,
-        "n_old": r.old.n if r.old else 0,
-        "n_new": r.new.n if r.new else 0,
-        "max_regression_pct": max_reg * 100,
-        "alpha": alpha,
-    }
+def judge_rows(comparison: Comparison, *, max_regression: float | str = 0.05, alpha: float = 0.05,
+               min_improvement: float | str | None = None, units: Iterable[str] | None = None,
+               old_label: str = "old.txt", new_label: str = "new.txt") -> dict[Key, Verdict]:
+    """One verdict per (pkg, benchmark, unit) row; see ``judge``."""
+    return judge(comparison, max_regression=max_regression, alpha=alpha, min_improvement=min_improvement,
+                 units=units, old_label=old_label, new_label=new_label).verdicts
+
+
+def _decision_p(r: Row) -> float:
+    """benchstat's p, unless it is an artifact of asymmetric ties (then the sound one); 0 for assume=exact."""
+    if r.p_sound is not None:
+        return r.p_sound
+    assert r.p_value is not None
+    return r.p_value
+
+
+def _never_significant(r: Row, floor: float, alpha: float, fig: dict[str, Figure]) -> Verdict:
+    n1, n2 = (r.old.n if r.old else 0), (r.new.n if r.new else 0)
+    title = f"{r.benchmark} {r.unit}"
+    if min_attainable_p(n1, n2) <= alpha:
+        counts: dict[float, int] = {}
+        for v in (*r.old_values, *r.new_values):
+            counts[v] = counts.get(v, 0) + 1
+        shown = ", ".join(f"{_number(v, r.unit)} x{c}" for v, c in sorted(counts.items())[:4])
+        why = (f"its {n1}+{n2} values hold only {len(counts)} distinct ones ({shown}{', ...' if len(counts) > 4 else ''}), "
+               f"and with these ties no split of them gives p <= {alpha} (best {floor:.3g})")
+    else:
+        why = (f"{n1}+{n2} samples can never reach p <= {alpha} (best {floor:.3g}); "
+               f"need >= {min_count_for_alpha(alpha)} per side: raise bench.count")
+    return Verdict.skip(f"{title}: not judged: {why}", {**fig, "p_min": floor, "skip_reason": "too_few"},
+                        tuple(r.warnings))
+
+
+def _judge(r: Row, p_holm: float, m: int, k: int, floor: float, alpha: float, max_reg: float,
+           min_imp: float | None, old_label: str, new_label: str) -> Verdict:
+    figures = {**_figures(r, alpha, max_reg), "p_holm": p_holm, "rows_in_family": m, "tarone_k": k, "p_min": floor}
     title = f"{r.benchmark} {r.unit}"
     warnings = list(r.warnings)
-    if r.old is None or r.new is None or p_holm is None or r.p_value is None:
-        which = old_label if r.old is None else new_label
-        return Verdict.skip(f"{title}: missing in {which}, nothing to compare", figures, tuple(warnings))
-    if r.better is None or r.worse_pct is None:
-        return Verdict.skip(f"{title}: unknown whether higher or lower is better; declare it with "
-                            f"'Unit {r.unit} better=higher' (or lower) in the benchmark output", figures, tuple(warnings))
-    floor = 0.0 if r.exact else min_attainable_p(r.old.n, r.new.n)
-    if floor > alpha:
-        msg = (f"{title}: {r.old.n}+{r.new.n} samples can never reach p <= {alpha} "
-               f"(need {op} {need} per side; raise bench.count)")
-        return Verdict.skip(msg, figures, tuple(warnings))
-    if floor * m > alpha:
-        warnings.append(f"low power: with {m} rows, Holm needs p <= {alpha / m:.4g} for a lone change, "
-                        f"but {r.old.n}+{r.new.n} samples give at best p={floor:.4g}; raise bench.count")
+    assert r.old is not None and r.new is not None and r.p_value is not None
     if _decision_p(r) != r.p_value:
         warnings.append(f"benchstat's p={r.p_value:.3g} comes from asymmetric ties (min(U1, U2) outside the "
-                        f"U distribution); the gate uses the exact two-sided p={_decision_p(r):.3g}")
+                        f"U distribution); the gate uses the exact two-sided p={r.p_sound:.3g}")
     worse = r.worse_pct
+    assert worse is not None
     significant = p_holm <= alpha
     row_text = _describe(r, alpha, old_label, new_label)
     pinfo = f"p={r.p_value:.3g}, Holm-adjusted {p_holm:.3g} over {m} row(s), alpha {alpha}"
-    if significant and worse > max_reg * 100:
-        msg = (f"{title} regressed by {worse:.2f}% ({r.better} is better), "
-               f"threshold {max_reg * 100:.2f}%; {pinfo}\n{row_text}\n"
-               f"next: benchstat {old_label} {new_label}; profile it with "
-               f"go test -run '^$' -bench '{_bench_regexp(r.benchmark)}' -cpuprofile cpu.pprof, "
+    if r.exact:
+        pinfo = f"assume=exact: any difference is real; {pinfo}"
+    change = (f"from {_number(r.old.center, r.unit)} to {_amount(r.new.center, r.unit)}" if math.isinf(worse)
+              else f"by {worse:.2f}%")
+    if significant and (worse > max_reg * 100 or worse == math.inf):
+        cmd = profile_command(r)
+        figures["next_command"] = cmd
+        msg = (f"{title} regressed {change} ({r.better} is better), threshold {max_reg * 100:.2f}%; {pinfo}\n"
+               f"{row_text}\n"
+               f"next: {shlex.join(['benchstat', old_label, new_label])}; profile it in the module folder with\n"
+               f"  {cmd}\n"
                f"then goperf top cpu.pprof (and go tool pprof -diff_base for the two builds)")
         return Verdict.fail(msg, figures, tuple(warnings))
     if min_imp is not None:
@@ -187,14 +354,15 @@ def _judge(r: Row, p_holm: float | None, m: int, alpha: float, max_reg: float, m
                    f"and raise bench.count if the noise ± is wider than the gain you expect")
             return Verdict.fail(msg, figures, tuple(warnings))
     state = "significant" if significant else "not significant"
-    return Verdict.ok(f"{title}: {worse:+.2f}% worse-direction change, {state} ({pinfo})", figures, tuple(warnings))
+    shown = change if math.isinf(worse) else f"{worse:+.2f}% worse-direction change"
+    return Verdict.ok(f"{title}: {shown}, {state} ({pinfo})", figures, tuple(warnings))
 
 
-def _aggregate(verdicts: dict[tuple[str, str], Verdict], what: str) -> Verdict:
+def _aggregate(verdicts: dict[Key, Verdict], what: str) -> Verdict:
     failed = [v for v in verdicts.values() if v.failed]
     judged = [v for v in verdicts.values() if not v.skipped]
     skipped = [v.message for v in verdicts.values() if v.skipped]
-    figures: dict[str, float | int | str | None] = {"rows": len(verdicts), "failed": len(failed), "skipped": len(skipped)}
+    figures: dict[str, Figure] = {"rows": len(verdicts), "failed": len(failed), "skipped": len(skipped)}
     warnings = tuple(w for v in verdicts.values() for w in v.warnings)
     if failed:
         text = "\n\n".join(v.message for v in failed)
@@ -210,8 +378,8 @@ def _aggregate(verdicts: dict[tuple[str, str], Verdict], what: str) -> Verdict:
 def assert_no_regression(comparison: Comparison, max_regression: float | str = "5%", alpha: float = 0.05,
                          units: Iterable[str] | None = None) -> Verdict:
     """Fail (``GateFailed``) if any row regressed significantly beyond ``max_regression``."""
-    verdicts = judge_rows(comparison, max_regression=max_regression, alpha=alpha, units=units,
-                          old_label=comparison.old_name, new_label=comparison.new_name)
+    verdicts = judge(comparison, max_regression=max_regression, alpha=alpha, units=units,
+                     old_label=comparison.old_name, new_label=comparison.new_name).verdicts
     return enforce(_aggregate(verdicts, "regressed"))
 
 
@@ -222,9 +390,10 @@ def assert_improvement(comparison: Comparison, min_gain: float | str = "3%", alp
     Regressions beyond 100 % are not the question here, so ``max_regression``
     is disabled; use ``assert_no_regression`` for that.
     """
-    verdicts = judge_rows(comparison, max_regression=math.inf, alpha=alpha, min_improvement=min_gain, units=units,
-                          old_label=comparison.old_name, new_label=comparison.new_name)
+    verdicts = judge(comparison, max_regression=math.inf, alpha=alpha, min_improvement=min_gain, units=units,
+                     old_label=comparison.old_name, new_label=comparison.new_name).verdicts
     return enforce(_aggregate(verdicts, "did not improve enough"))
 
 
-__all__ = ["GateFailed", "assert_improvement", "assert_no_regression", "holm", "judge_rows", "min_attainable_p"]
+__all__ = ["GateFailed", "Judgement", "assert_improvement", "assert_no_regression", "bench_regexp", "holm", "judge",
+           "judge_rows", "min_attainable_p", "profile_command", "quote_meta", "row_ids"]

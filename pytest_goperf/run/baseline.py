@@ -139,14 +139,55 @@ def git_worktree(module: Path, ref: str, artifacts: Path, gowork: str = "off") -
 
 
 def cache_key(sha: str, go: GoToolchain, cfg: GoperfConfig, bench: BenchConfig) -> str:
-    """What makes a cached baseline reusable: commit, Go version, flags, and the bench settings."""
+    """What makes a cached baseline reusable: commit, Go version, flags, the bench settings and copied inputs."""
     blob = json.dumps({
         "commit": sha, "go": go.version, "main": cfg.service.main,
         "flags": [*cfg.service.build_flags, *(f"{k}={v}" for k, v in cfg.service.build_env)],   # + build_env
         "packages": bench.packages, "bench": bench.bench, "count": bench.count, "benchtime": bench.benchtime,
         "pgo": "auto", "gowork": cfg.service.gowork,
+        "copied": _copy_signature(cfg.service.module, bench.worktree_copy),
     }, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _copies(module: Path, patterns: tuple[str, ...]) -> list[Path]:
+    """Files and folders in ``module`` matched by ``bench.worktree_copy`` patterns, in order, once each."""
+    found: dict[Path, None] = {}
+    for pattern in patterns:
+        for path in sorted(module.glob(pattern)):
+            found.setdefault(path, None)
+    return list(found)
+
+
+def _copy_signature(module: Path, patterns: tuple[str, ...]) -> list[tuple[str, int, int]]:
+    """(path, size, mtime) of every copied file: a changed input invalidates a cached baseline."""
+    out = []
+    for top in _copies(module, patterns):
+        files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
+        for f in files:
+            st = f.stat()
+            out.append((str(f.relative_to(module)), st.st_size, st.st_mtime_ns))
+    return out
+
+
+def copy_inputs(module: Path, inner: Path, patterns: tuple[str, ...]) -> list[str]:
+    """Copy ``bench.worktree_copy`` matches from the user's module into the baseline worktree's module.
+
+    A clean ``git worktree`` has no untracked or ignored files; benchmarks
+    that read generated or downloaded testdata need them copied in.
+    Returns the relative paths copied.
+    """
+    copied = []
+    for src in _copies(module, patterns):
+        rel = src.relative_to(module)
+        dst = inner / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True, symlinks=True)
+        else:
+            shutil.copy2(src, dst)
+        copied.append(str(rel))
+    return copied
 
 
 def tree_matches(module: Path, sha: str) -> bool:

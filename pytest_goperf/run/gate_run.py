@@ -10,6 +10,7 @@ each test instead of re-running.  No pytest import here: the plugin wraps it.
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -18,12 +19,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pytest_goperf.run.baseline import cache_key, git_worktree, plan_sides, tree_matches
+from pytest_goperf.run.baseline import cache_key, copy_inputs, git_worktree, plan_sides, tree_matches
 from pytest_goperf.run.rounds import BenchOutputs, run_interleaved
 from pytest_goperf.config import GoperfConfig
 from pytest_goperf.errors import BuildError, ConfigError, GoperfError
 from pytest_goperf.gates import Verdict
-from pytest_goperf.go.build import BuiltSide, Side, build_side
+from pytest_goperf.go.build import BuiltSide, Side, build_side, list_test_packages
 from pytest_goperf.go.gomod import workspace_file
 from pytest_goperf.load.generator import build_loadgen
 from pytest_goperf.go.service import AttachedService, ServiceProcess, service_for
@@ -39,8 +40,18 @@ class BenchOutcome:
     old: BuiltSide | None
     new: BuiltSide
     comparison: Any                       # pytest_goperf.bench.compare.Comparison
-    verdicts: dict[tuple[str, str], Verdict]
+    verdicts: dict[tuple[str, str, str], Verdict]   # (pkg, benchmark, unit)
     notes: tuple[str, ...]
+    ids: dict[tuple[str, str, str], str] = dataclasses.field(default_factory=dict)  # test id inside bench[...]
+    alerts: tuple[str, ...] = ()          # said aloud in the terminal summary
+    unjudged: Verdict | None = None       # a failing verdict when no row could be judged
+
+
+@dataclass(frozen=True)
+class _GitBase:
+    ref: str
+    sha: str
+    packages: frozenset[str] | None       # test packages at the base commit (None: cached, not built)
 
 
 class _Once:
@@ -101,12 +112,12 @@ class GateRun:
     def _say(self, message: str) -> None:
         self.progress(f"goperf {self.name}: {message}")
 
-    def _build(self, side: Side, *, bench: bool) -> BuiltSide:
+    def _build(self, side: Side, *, bench: bool, packages: list[str] | None = None) -> BuiltSide:
         self._say(f"building {side.label}" + (" (service + test binaries)" if bench and self.needs_service else ""))
         built = build_side(
             self.go().with_env(self.cfg.service.build_env), side, self.artifacts / _folder(side.label),
             service_name=self.name, build_flags=self.cfg.service.build_flags,
-            bench_packages=self.cfg.bench.packages if bench else None,
+            bench_packages=(list(self.cfg.bench.packages) if packages is None else packages) if bench else None,
             build_service=self.needs_service,
             progress=self._say,
         )
@@ -142,8 +153,9 @@ class GateRun:
             old_built: BuiltSide | None = None
             old_cached: Path | None = None
             git_cache: Path | None = None
+            base: _GitBase | None = None
             if plan.git_ref is not None:
-                old_built, old_cached, git_cache, note = self._git_side(plan.git_ref, stack)
+                old_built, old_cached, git_cache, note, base = self._git_side(plan.git_ref, stack)
                 notes.extend(note)
             elif plan.old is not None:
                 old_built = self._build(plan.old, bench=True)
@@ -161,28 +173,57 @@ class GateRun:
                 shutil.copyfile(outputs.old, git_cache)
         from pytest_goperf.bench.compare import compare
         from pytest_goperf.bench.format import read_file
-        from pytest_goperf.gates.bench import judge_rows
+        from pytest_goperf.gates.bench import judge, row_ids
 
         th = self.cfg.thresholds.bench
         alpha = th.alpha if th is not None else 0.05
         old_label = self.cfg.bench.baseline if plan.old is None else plan.old.label
         # Columns read "pgo-off" / "pgo" (or the git ref) instead of two long paths.
-        old_file = dataclasses.replace(read_file(old_txt), name=old_label)
-        new_file = dataclasses.replace(read_file(outputs.new), name=plan.new.label)
-        comparison = compare(old_file, new_file, alpha=alpha)
-        verdicts: dict[tuple[str, str], Verdict] = {}
-        if th is not None:
-            verdicts = judge_rows(comparison, max_regression=th.max_regression, alpha=th.alpha,
-                                  min_improvement=th.min_improvement, units=th.units,
-                                  old_label=str(old_txt), new_label=str(outputs.new))
+        old_file, new_file = read_file(old_txt), read_file(outputs.new)
+        old_file.name, new_file.name = old_label, plan.new.label
+        self._explain_baseline(old_file, [t.package for t in new_built.test_binaries], base, plan.old_file)
+        comparison = compare(old_file, new_file, alpha=alpha, split="pkg",
+                             pair_procs=self.cfg.bench.gomaxprocs_mismatch == "pair")
+        if th is None:
+            self.notes.extend(notes)
+            return BenchOutcome(outputs=outputs, old=old_built, new=new_built, comparison=comparison,
+                                verdicts={}, notes=tuple(notes))
+        judgement = judge(comparison, max_regression=th.max_regression, alpha=th.alpha,
+                          min_improvement=th.min_improvement, units=th.units,
+                          old_label=str(old_txt), new_label=str(outputs.new))
         self.notes.extend(notes)
         return BenchOutcome(outputs=outputs, old=old_built, new=new_built, comparison=comparison,
-                            verdicts=verdicts, notes=tuple(notes))
+                            verdicts=judgement.verdicts, notes=tuple(notes),
+                            ids=row_ids(judgement.verdicts, _module_path(self.cfg.service.module)),
+                            alerts=judgement.alerts, unjudged=judgement.unjudged(self.name))
 
-    def _git_side(self, ref: str, stack: ExitStack) -> tuple[BuiltSide | None, Path | None, Path, list[str]]:
+    def _explain_baseline(self, old_file: Any, new_packages: list[str], base: _GitBase | None,
+                          saved: Path | None) -> None:
+        """Tell the comparison why baseline rows may be missing: new packages, a clean worktree, a saved file."""
+        have = set(old_file.packages)
+        for pkg in new_packages:
+            if pkg in have or (base is not None and base.packages is not None and pkg in base.packages):
+                continue  # the package ran there: its failures, or a missing benchmark, explain a missing row
+            if base is not None and base.packages is not None:
+                why = f"package {pkg} does not exist, or has no tests, at git:{base.ref} ({base.sha[:12]})"
+            elif base is not None:
+                why = (f"package {pkg} has no benchmark results at git:{base.ref} ({base.sha[:12]}): the package or "
+                       "its matching benchmarks do not exist there")
+            else:
+                why = f"package {pkg} has no results in the baseline file {saved}"
+            old_file.absent[pkg] = why
+        if base is not None:
+            old_file.hint = (f"the git:{base.ref} baseline runs in a clean git worktree of commit {base.sha[:12]}, "
+                             "which has no untracked or ignored files ({file} is not there): commit it, or list "
+                             "it in bench.worktree_copy")
+
+    def _git_side(self, ref: str, stack: ExitStack) -> tuple[BuiltSide | None, Path | None, Path, list[str], _GitBase]:
         """Build the baseline from a temporary worktree of ``ref``, or reuse its cached bench output.
 
-        Returns (built side or None, cached old.txt or None, where to cache, notes).
+        Only the benchmarked packages that exist at ``ref`` are built there (a
+        package the change adds is "new in the candidate"), and
+        ``bench.worktree_copy`` inputs are copied in first.  Returns (built
+        side or None, cached old.txt or None, where to cache, notes, the base).
         """
         inner, sha, gowork = stack.enter_context(
             git_worktree(self.cfg.service.module, ref, self.artifacts, self.cfg.service.gowork))
@@ -198,16 +239,22 @@ class GateRun:
             note = (f"reusing cached baseline for git:{ref} ({sha[:12]}) from {cache}; "
                     "it was not interleaved with this run's rounds; delete the file to re-measure")
             self._say(note)
-            return None, cache, cache, [*notes, note]
+            return None, cache, cache, [*notes, note], _GitBase(ref, sha, None)
+        copied = copy_inputs(self.cfg.service.module, inner, self.cfg.bench.worktree_copy)
+        if copied:
+            notes.append(f"copied into the git:{ref} worktree (bench.worktree_copy): {', '.join(copied)}")
+        flags = ["-e", *self.cfg.service.build_flags]
+        packages = [p for p, _ in list_test_packages(self.go(), inner, self.cfg.bench.packages, flags, gowork)]
         side = Side(label=f"git-{ref}", module=inner, main=self.cfg.service.main, pgo="auto", gowork=gowork)
         try:
-            built = self._build(side, bench=True)
+            built = self._build(side, bench=True, packages=packages)
         except BuildError as exc:
             if gowork == "off" and workspace_file(self.cfg.service.module, None) is not None:
                 raise BuildError(f"{exc}\n(the git:{ref} baseline is built with GOWORK=off; if the module needs "
                                  f"its workspace, set service.gowork: auto in {self.cfg.path})") from None
             raise
-        return built, None, cache, [*notes, f"baseline git:{ref} is commit {sha[:12]}"]
+        return (built, None, cache, [*notes, f"baseline git:{ref} is commit {sha[:12]}"],
+                _GitBase(ref, sha, frozenset(packages)))
 
     # --- the service under load -------------------------------------------
 
@@ -300,6 +347,16 @@ class GateRun:
         from pytest_goperf.go.process import tail_lines
 
         return tail_lines(log, 40)
+
+
+def _module_path(module: Path) -> str | None:
+    """The module path from go.mod's ``module`` line (for test ids relative to it)."""
+    try:
+        text = (module / "go.mod").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    found = re.search(r'^\s*module\s+"?([^"\s]+)"?', text, flags=re.MULTILINE)
+    return found.group(1) if found else None
 
 
 def _folder(label: str) -> str:

@@ -5,11 +5,16 @@ Round ``i`` runs every package's old binary, then its new binary, each with
 changing clock) then hits both sides alike instead of biasing whichever side
 ran second.  The raw output of each side is appended to ``old.txt`` /
 ``new.txt`` untouched, so plain ``benchstat old.txt new.txt`` compares them.
+
+A benchmark that fails (``b.Fatal``: ``--- FAIL: BenchmarkX``) or panics
+makes the binary exit non-zero, but the other benchmarks' results are good:
+the output is kept, and the reader turns the failure into the reason for the
+missing rows.  Only a binary that exits non-zero without any benchmark
+failure in its output (TestMain, a bad flag) stops the run.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections.abc import Callable
@@ -22,6 +27,7 @@ from pytest_goperf.go.build import BuiltSide, TestBinary
 from pytest_goperf.go.process import kill_group
 
 _BENCH_LINE = re.compile(r"^Benchmark\S*\s+\d+\s", re.MULTILINE)
+_BENCH_FAILED = re.compile(r"^(--- FAIL: Benchmark|Benchmark\S*\s+panic: |panic: )", re.MULTILINE)
 ROUND_TIMEOUT = 1800.0
 
 
@@ -57,7 +63,7 @@ def _run_binary(test: TestBinary, args: list[str], label: str) -> str:
     finally:
         if proc.poll() is None:  # timeout or Ctrl-C: the binary and anything it started go
             kill_group(proc, grace=1.0)
-    if proc.returncode != 0:
+    if proc.returncode != 0 and not _BENCH_FAILED.search(out):
         tail = "\n".join(out.splitlines()[-40:])
         raise BenchError(f"{label}: benchmarks of {test.package} failed (exit {proc.returncode}):\n{tail}")
     return out
@@ -89,7 +95,7 @@ def run_interleaved(
                 if side is None or binary is None or path is None:
                     continue
                 out = _run_binary(binary, args, side.side.label)
-                seen_benchmarks = seen_benchmarks or bool(_BENCH_LINE.search(out))
+                seen_benchmarks = seen_benchmarks or bool(_BENCH_LINE.search(out) or _BENCH_FAILED.search(out))
                 with path.open("a", encoding="utf-8") as fh:
                     fh.write(out)
         if round_no == 1 and not seen_benchmarks:

@@ -42,7 +42,9 @@ def test_json_shape_matches_design_section_4() -> None:
     data = json.loads(json.dumps(compare_files(*pair("small_n")).to_json()))
     assert data["alpha"] == 0.05
     row = data["rows"][0]
-    assert set(row) == {"benchmark", "unit", "better", "old", "new", "p_value", "significant", "delta_pct", "warnings"}
+    assert set(row) == {"pkg", "benchmark", "unit", "better", "old", "new", "p_value", "significant", "delta_pct",
+                        "from_zero", "warnings"}
+    assert row["pkg"] == "example.com/corpus" and row["from_zero"] is False
     assert set(row["old"]) == {"n", "center", "lo", "hi"}
     assert row["old"]["lo"] is None  # n=3: the interval is unbounded, JSON has no infinity
     assert row["better"] == "lower"

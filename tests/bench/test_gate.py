@@ -10,7 +10,11 @@ from pytest_goperf.bench.compare import Comparison, compare
 from pytest_goperf.bench.format import parse_text
 from pytest_goperf.errors import ConfigError
 from pytest_goperf.gates import GateFailed
-from pytest_goperf.gates.bench import assert_improvement, assert_no_regression, holm, judge_rows
+from pytest_goperf.gates.bench import assert_improvement, assert_no_regression, holm, judge, judge_rows
+
+
+def k(name: str, unit: str = "sec/op", pkg: str = "") -> tuple[str, str, str]:
+    return (pkg, name, unit)
 
 
 def bench_text(rows: dict[str, list[float]], unit: str = "ns/op", header: str = "") -> str:
@@ -35,7 +39,7 @@ def test_holm_adjustment() -> None:
 def test_regression_beyond_threshold_fails_with_useful_message() -> None:
     cmp = make({"Hot/x-2": spread(100), "Cold-2": spread(50)}, {"Hot/x-2": spread(110, seed=2), "Cold-2": spread(50, seed=3)})
     v = judge_rows(cmp, max_regression="5%", alpha=0.05)
-    hot, cold = v[("Hot/x-2", "sec/op")], v[("Cold-2", "sec/op")]
+    hot, cold = v[k("Hot/x-2", "sec/op")], v[k("Cold-2", "sec/op")]
     assert hot.failed
     assert "regressed by" in hot.message and "threshold 5.00%" in hot.message
     assert "Holm-adjusted" in hot.message and "n=10" in hot.message
@@ -46,24 +50,28 @@ def test_regression_beyond_threshold_fails_with_useful_message() -> None:
 
 def test_regression_within_threshold_passes() -> None:
     cmp = make({"A": spread(100)}, {"A": spread(103, seed=2)})
-    assert judge_rows(cmp, max_regression=0.05)[("A", "sec/op")].passed
+    assert judge_rows(cmp, max_regression=0.05)[k("A", "sec/op")].passed
 
 
-def test_holm_can_turn_a_lone_marginal_row_into_a_pass() -> None:
-    # n=4 each: the best attainable p is 0.0286; with 3 rows Holm needs 0.0167.
+def test_a_family_that_cannot_reject_skips_its_rows_loudly_never_passes() -> None:
+    # n=4 each: the best attainable p is 0.0286; with 3 rows Holm would need 0.0167 for a lone change.
     old = {f"B{i}": [100.0, 101, 102, 103] for i in range(3)}
     new = dict(old)
     new["B0"] = [120.0, 121, 122, 123]
-    v = judge_rows(make(old, new), max_regression="5%")
-    assert v[("B0", "sec/op")].passed
-    assert any("low power" in w for w in v[("B0", "sec/op")].warnings)
+    j = judge(make(old, new), max_regression="5%")
+    for key, v in j.verdicts.items():
+        assert v.skipped and "could each reach p <= 0.05 alone but not together" in v.message, key
+        assert "Raise bench.count to 5" in v.message and v.figures["skip_reason"] == "family"
+    assert j.family == () and j.alerts and "raise bench.count to 5" in j.alerts[0]
+    unjudged = j.unjudged("svc")
+    assert unjudged is not None and unjudged.failed and "could be significant alone but not in a family" in unjudged.message
     single = judge_rows(make({"B0": old["B0"]}, {"B0": new["B0"]}), max_regression="5%")
-    assert not single[("B0", "sec/op")].passed
+    assert single[k("B0")].failed
 
 
 def test_too_few_samples_is_skipped_with_reason_never_silent() -> None:
     cmp = make({"A": [1.0, 2, 3]}, {"A": [10.0, 20, 30]})
-    v = judge_rows(cmp)[("A", "sec/op")]
+    v = judge_rows(cmp)[k("A", "sec/op")]
     assert v.skipped and "can never reach p <= 0.05" in v.message
     assert v.warnings
     with pytest.raises(GateFailed, match="no benchmark row could be judged"):
@@ -73,25 +81,26 @@ def test_too_few_samples_is_skipped_with_reason_never_silent() -> None:
 def test_one_side_rows_and_unknown_direction_are_skipped() -> None:
     cmp = make({"A": spread(1), "Gone": spread(1)}, {"A": spread(1, seed=4), "New": spread(1)}, unit="widgets/op")
     v = judge_rows(cmp)
-    assert "missing in new.txt" in v[("Gone", "widgets/op")].message
-    assert "missing in old.txt" in v[("New", "widgets/op")].message
-    assert "better=higher" in v[("A", "widgets/op")].message
+    assert "not in the candidate new.txt (removed or renamed?)" in v[k("Gone", "widgets/op")].message
+    assert "new in the candidate: no such benchmark in the baseline old.txt" in v[k("New", "widgets/op")].message
+    assert "better=higher" in v[k("A", "widgets/op")].message
 
 
 def test_higher_is_better_units() -> None:
     header = "Unit hits/op better=higher\n"
     cmp = make({"A": spread(100)}, {"A": spread(80, seed=2)}, unit="hits/op", header=header)
-    assert not judge_rows(cmp)[("A", "hits/op")].passed
+    assert not judge_rows(cmp)[k("A", "hits/op")].passed
     up = make({"A": spread(100)}, {"A": spread(120, seed=2)}, unit="MB/s")
-    assert judge_rows(up)[("A", "B/s")].passed
+    assert judge_rows(up)[k("A", "B/s")].passed
 
 
 def test_min_improvement_and_units_filter() -> None:
     cmp = make({"A": spread(100), "B": spread(100, seed=5)}, {"A": spread(90, seed=2), "B": spread(99, seed=6)})
     v = judge_rows(cmp, min_improvement="3%", units=["sec/op"])
-    assert v[("A", "sec/op")].passed
-    assert not v[("B", "sec/op")].passed and "did not improve by 3.00%" in v[("B", "sec/op")].message
+    assert v[k("A", "sec/op")].passed
+    assert not v[k("B", "sec/op")].passed and "did not improve by 3.00%" in v[k("B", "sec/op")].message
     assert judge_rows(cmp, units=["B/op"]) == {}
+    assert judge(cmp, units=["B/op"]).unjudged("svc") is not None
 
 
 def test_helpers() -> None:
@@ -115,14 +124,24 @@ def test_assume_exact_rows_are_judged_without_noise_model() -> None:
     cmp = make({"A": [5.0, 5.0]}, {"A": [6.0, 6.0]}, unit="allocs/op", header=header)
     row = cmp.rows[0]
     assert row.exact and row.p_value == 0.0 and row.old is not None and row.old.center == 5.0
-    v = judge_rows(cmp, max_regression="5%")[("A", "allocs/op")]
+    v = judge_rows(cmp, max_regression="5%")[k("A", "allocs/op")]
     assert v.failed and "regressed by 20.00%" in v.message
 
 
 def test_gate_does_not_trust_benchstat_p_zero_from_asymmetric_ties() -> None:
     header = "Unit hits/op better=higher\n"
-    cmp = make({"A": [7.0, 7.0, 7.0]}, {"A": [5.0] * 5 + [6.0, 7.0]}, unit="hits/op", header=header)
+    cmp = make({"A": [5.0] + [6.0] * 7}, {"A": [5.0, 5.0, 6.0]}, unit="hits/op", header=header)
     row = cmp.rows[0]
     assert row.p_value == 0.0 and row.significant  # what benchstat prints
-    v = judge_rows(cmp, max_regression="5%")[("A", "hits/op")]
+    v = judge_rows(cmp, max_regression="5%")[k("A", "hits/op")]
     assert v.passed and any("asymmetric ties" in w for w in v.warnings)
+
+
+def test_row_ids_carry_the_package_only_for_shared_names() -> None:
+    from pytest_goperf.gates.bench import row_ids
+
+    keys = [("ex.com/m", "Parse-2", "sec/op"), ("ex.com/m/b", "Parse-2", "sec/op"), ("ex.com/m/b", "Encode-2", "B/op"),
+            ("other.org/x", "Parse-2", "sec/op")]
+    assert list(row_ids(keys, "ex.com/m").values()) == [
+        "ex.com/m/Parse-2 sec/op", "b/Parse-2 sec/op", "Encode-2 B/op", "other.org/x/Parse-2 sec/op"]
+    assert row_ids([("", "A", "sec/op")]) == {("", "A", "sec/op"): "A sec/op"}

@@ -24,25 +24,37 @@ import pytest
 from pytest_goperf.go.toolchain import find_go
 
 from pytest_goperf.bench.compare import Comparison, Row, compare_files, vs_base
-from pytest_goperf.bench.stats import mann_whitney, median_ci_orders, summarize
+from pytest_goperf.bench.stats import median_ci_orders, summarize
+from pytest_goperf.bench.utest import mann_whitney
 
 from .conftest import DATA, REPO
 
 CASES = ["ties", "all_equal", "small_n", "unequal_n", "large_n", "one_side", "custom_units", "zeros", "pgo_config",
          "assume_exact"]
-OUR_ONLY_WARNINGS = re.compile(r"^(missing in |benchmarks vary in )")
+OUR_ONLY_WARNINGS = re.compile(r"^missing in ")
+SIDE_SUFFIX = re.compile(r"^(benchmarks vary in .*) \([^()]*\)$")  # ours names the file; benchstat marks the cell
 
 
-def run_benchstat(exe: Path, old: Path, new: Path, *extra: str) -> tuple[dict[tuple[str, str], dict[str, object]], dict[str, dict[str, object]]]:
-    """Rows of ``benchstat -format csv`` keyed by (unit, name), and geomeans by unit."""
+Rows = dict[tuple[str, str, str], dict[str, object]]
+
+
+def run_benchstat(exe: Path, old: Path, new: Path, *extra: str) -> tuple[Rows, dict[tuple[str, str], dict[str, object]]]:
+    """Rows of ``benchstat -format csv`` keyed by (pkg, unit, name), and geomeans by (pkg, unit).
+
+    benchstat starts a new table whenever the configuration (``pkg:``) changes; the pkg comes from
+    the header lines it prints above each table."""
     proc = subprocess.run([str(exe), "-format", "csv", *extra, str(old), str(new)],
                           capture_output=True, text=True, timeout=120, check=True)
     table = list(csv.reader(io.StringIO(proc.stdout)))
-    rows: dict[tuple[str, str], dict[str, object]] = {}
-    geo: dict[str, dict[str, object]] = {}
+    rows: Rows = {}
+    geo: dict[tuple[str, str], dict[str, object]] = {}
     by_line: dict[int, dict[str, object]] = {}
     unit = ""
+    pkg = ""
     for lineno, cells in enumerate(table, start=1):
+        if len(cells) == 1 and cells[0].startswith("pkg: "):
+            pkg = cells[0][5:]
+            continue
         if len(cells) > 1 and cells[0] == "" and cells[2] == "CI":
             unit = cells[1]
             continue
@@ -52,9 +64,9 @@ def run_benchstat(exe: Path, old: Path, new: Path, *extra: str) -> tuple[dict[tu
         entry: dict[str, object] = {"old": cells[1], "old_ci": cells[2], "new": cells[3], "new_ci": cells[4],
                                     "delta": cells[5], "p": cells[6], "warnings": set()}
         if cells[0] == "geomean":
-            geo[unit] = entry
+            geo[(pkg, unit)] = entry
         else:
-            rows[(unit, cells[0])] = entry
+            rows[(pkg, unit, cells[0])] = entry
         by_line[lineno] = entry
     for line in proc.stderr.splitlines():
         m = re.match(r"^[A-Z](\d+): (.*)$", line)
@@ -69,9 +81,8 @@ def _center(text: object) -> float | None:
     return float(str(text)) if text not in ("", None) else None
 
 
-def check_against_benchstat(cmp: Comparison, rows: dict[tuple[str, str], dict[str, object]],
-                            geo: dict[str, dict[str, object]]) -> int:
-    ours = {(r.unit, r.benchmark): r for r in cmp.rows}
+def check_against_benchstat(cmp: Comparison, rows: Rows, geo: dict[tuple[str, str], dict[str, object]]) -> int:
+    ours = {(r.pkg or "", r.unit, r.benchmark): r for r in cmp.rows}
     assert set(ours) == set(rows), "row sets differ"
     for key, theirs in rows.items():
         r: Row = ours[key]
@@ -89,12 +100,12 @@ def check_against_benchstat(cmp: Comparison, rows: dict[tuple[str, str], dict[st
             assert pn.strip("()") == theirs["p"], where
         else:
             assert theirs["delta"] == "" and theirs["p"] == "", where
-        mine = {w for w in r.warnings if not OUR_ONLY_WARNINGS.match(w)}
+        mine = {SIDE_SUFFIX.sub(r"\1", w) for w in r.warnings if not OUR_ONLY_WARNINGS.match(w)}
         assert mine == theirs["warnings"], where
     for g in cmp.geomeans:
-        if g.unit not in geo:
+        if (g.pkg or "", g.unit) not in geo:
             continue
-        t = geo[g.unit]
+        t = geo[(g.pkg or "", g.unit)]
         for ours_v, theirs_v in ((g.old, t["old"]), (g.new, t["new"])):
             if theirs_v:
                 assert ours_v is not None and math.isclose(ours_v, float(str(theirs_v)), rel_tol=1e-12), g.unit
@@ -136,8 +147,36 @@ def test_fresh_go_test_bench_output_matches_benchstat(benchstat: Path, tmp_path:
         path.write_text(proc.stdout)
         outs.append(path)
     rows, geo = run_benchstat(benchstat, outs[0], outs[1])
-    assert len(rows) == 6 and {name.rsplit("-", 1)[0] for _, name in rows} == {"HandleRequest/small", "HandleRequest/large"}
+    assert len(rows) == 6 and {name.rsplit("-", 1)[0] for _, _, name in rows} == {"HandleRequest/small", "HandleRequest/large"}
     check_against_benchstat(compare_files(outs[0], outs[1]), rows, geo)
+
+
+def test_two_packages_failures_and_zero_baselines_match_benchstat(benchstat: Path, tmp_path: Path) -> None:
+    """Real output of tests/data/bench/reasons: two packages sharing a name (benchstat's default splits
+    them into two tables, as we do), a benchmark failing on each side, rows from zero, a custom unit."""
+    from .test_reasons import go_bench
+
+    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
+    go_bench(old, "-bench", ".", "-count", "6", "./...")
+    go_bench(new, "-tags", "regress", "-bench", ".", "-count", "6", "./...")
+    rows, geo = run_benchstat(benchstat, old, new)
+    assert {pkg for pkg, _, _ in rows} == {"example.com/reasons/p", "example.com/reasons/q"}
+    assert check_against_benchstat(compare_files(old, new), rows, geo) == len(rows) > 20
+
+
+def test_pooled_packages_match_benchstat_without_tables(benchstat: Path, tmp_path: Path) -> None:
+    """--split none is benchstat -table '': one row per name across packages, with 'vary in pkg'."""
+    text = "".join(f"pkg: ex.com/m/{p}\nBenchmarkParse-2 100 {1000 * k + r} ns/op\n"
+                   for r in range(6) for p, k in (("a", 1), ("b", 2)))
+    a, b = tmp_path / "old.txt", tmp_path / "new.txt"
+    a.write_text(text)
+    b.write_text(text.replace("BenchmarkParse-2 100 2", "BenchmarkParse-2 100 5"))  # package b 2.5x slower
+    rows, geo = run_benchstat(benchstat, a, b, "-table", "")
+    cmp = compare_files(a, b, split="none")
+    assert len(rows) == 1 and check_against_benchstat(cmp, rows, geo) == 1
+    assert cmp.rows[0].pkg is None and any("benchmarks vary in pkg" in w for w in cmp.rows[0].warnings)
+    split_rows, split_geo = run_benchstat(benchstat, a, b)
+    assert len(split_rows) == 2 and check_against_benchstat(compare_files(a, b), split_rows, split_geo) == 2
 
 
 def _helper(exe: Path, questions: list[str]) -> list[str]:

@@ -8,7 +8,8 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_goperf.bench.stats import mann_whitney, median, sound_p, min_samples_for_alpha, min_samples_for_ci, summarize
+from pytest_goperf.bench.stats import median, min_samples_for_ci, summarize
+from pytest_goperf.bench.utest import mann_whitney, min_samples_for_alpha, sound_p
 
 
 def brute_p(x: list[float], y: list[float], sound: bool = False) -> float:

@@ -59,7 +59,7 @@ def test_build_failure_is_a_failing_test_with_compiler_output(pytester: pytest.P
     module = pytester.path / "svc"
     shutil.copytree(EXAMPLE, module)
     (module / "process.go").write_text((module / "process.go").read_text() + "\nfunc broken() { nope() }\n")
-    (module / "goperf.yaml").write_text("bench: {packages: [.], count: 1, benchtime: 1x}\nthresholds: {bench: {}}\n")
+    (module / "goperf.yaml").write_text("bench: {packages: [.], count: 4, benchtime: 1x}\nthresholds: {bench: {}}\n")
     result = pytester.runpytest("--goperf", "svc/goperf.yaml", "--goperf-artifacts", str(pytester.path / "art"))
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*process.go:*: undefined: nope*", "FAILED svc/goperf.yaml::svc::bench*"])

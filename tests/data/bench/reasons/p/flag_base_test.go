@@ -1,0 +1,6 @@
+//go:build !regress
+
+package p
+
+// regress is false in the baseline build and true with -tags regress (the "candidate").
+const regress = false

@@ -1,0 +1,5 @@
+//go:build regress
+
+package p
+
+const regress = true
