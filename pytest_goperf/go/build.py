@@ -79,9 +79,13 @@ class Side:
             from pytest_goperf.errors import InputError
 
             try:
-                read_facts(profile)
+                facts = read_facts(profile)
             except InputError as exc:
                 raise BuildError(f"side '{self.label}': {exc}") from None
+            if facts.samples == 0:
+                raise BuildError(f"side '{self.label}': {profile} holds no CPU samples (the service was idle while "
+                                 "profiled): go build would ignore it and build without PGO. Profile the service "
+                                 "under load: pytest --goperf --goperf-update-pgo, or goperf pgo refresh --from URL")
         return profile
 
 

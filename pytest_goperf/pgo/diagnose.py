@@ -105,7 +105,7 @@ def findings(ev: PgoEvidence, *, max_stale_share: float, min_samples: int, max_r
             hint = (f" The profile names the main package '{ev.import_path}', as a test binary does: profile the "
                     "running service (main.*), not go test -cpuprofile.")
         out.append(Finding("stale",
-                           f"stale: {_pct(stale.share)} of the profile's call-edge weight is on functions the "
+                           f"stale: {_pct(stale.share)} of the profile's CPU time ran in or under functions the "
                            f"current binary no longer has ({gone}), above max_stale_share {_pct(max_stale_share)}; "
                            f"the code changed since the profile was taken: {REFRESH}.{hint}", "max_stale_share"))
     recorded = facts.metadata.go

@@ -127,9 +127,6 @@ def read_facts(path: str | Path) -> ProfileFacts:
 
 def facts_of(profile: Profile, path: Path, size: int) -> ProfileFacts:
     """The figures of a CPU profile already parsed (see ``read_facts``)."""
-    if not profile.samples or not any(any(s.values) for s in profile.samples):
-        raise _reject(path, "it holds no samples (the service was idle, or the capture was cut off at once); "
-                            "go build would ignore it")
     if profile.functions and not any(f.start_line for f in profile.functions.values()):
         raise _reject(path, "its functions have no start lines: the profiled program was built with Go older "
                             "than 1.20, and go build -pgo refuses such profiles")

@@ -9,13 +9,12 @@ the names come from the binary's PC/line table, which records every
 function and every inlined callee, read by a small Go program shipped as
 source (``funcnames/``) and built once with the user's toolchain.
 
-The **stale share** is measured in the currency PGO uses: call edges.  The
-compiler weighs each caller -> callee edge (at a line offset in the caller)
-by the samples whose stacks hold it (cmd/internal/pgo).  An edge whose
-caller or callee no longer exists can no longer guide anything.  The share
-is the weight of such edges over the weight of all edges between functions
-of the profiled binary (frames in shared libraries are left out: they are
-not Go functions).
+The **stale share** is the share of the profile's samples whose stack holds
+at least one function the binary no longer has: CPU time that ran in or
+under renamed or deleted code.  The compiler keys everything on names (call
+edges caller -> callee at a line offset, cmd/internal/pgo), so every edge
+into, out of or inside such a function guides nothing any more.  Frames in
+shared libraries are left out: they are not Go functions.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ import re
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 
 from pytest_goperf.errors import BuildError
@@ -60,66 +58,36 @@ def binary_functions(go: GoToolchain, binary: Path, cache_dir: Path) -> frozense
 
 @dataclass(frozen=True)
 class Staleness:
-    """The profile's call-edge weight, and the part of it on functions the binary lacks."""
+    """The profile's weight, and the part of it that ran in or under functions the binary lacks."""
 
     total_weight: int
     stale_weight: int
-    missing: tuple[tuple[str, float], ...]   # missing functions by the share of edge weight they touch
+    missing: tuple[tuple[str, float], ...]   # missing functions by the share of weight on them (cum)
 
     @property
     def share(self) -> float:
         return self.stale_weight / self.total_weight if self.total_weight else 0.0
 
 
-def call_edges(profile: Profile, value_index: int) -> Counter[tuple[str, int, str]]:
-    """(caller, line offset in the caller, callee) -> weight, as cmd/internal/pgo builds its edge map.
-
-    Each edge counts once per sample; frames outside the profiled binary's
-    own mapping (shared libraries, the kernel) break the chain.
-    """
+def staleness(profile: Profile, value_index: int, functions: frozenset[str]) -> Staleness:
+    """The share of samples with at least one function missing from ``functions`` (see the module doc)."""
     main = next(iter(profile.mappings), None)
-    edges: Counter[tuple[str, int, str]] = Counter()
+    known: dict[str, bool] = {}
+    total = stale = 0
+    missing: Counter[str] = Counter()
     locs = profile.locations
     for smp in profile.samples:
         v = smp.values[value_index]
-        if not v:
+        names = {ln.function.name for i in smp.location_ids
+                 for loc in (locs[i],) if loc.mapping is None or loc.mapping.id == main
+                 for ln in loc.lines if ln.function.name}
+        if not v or not names:
             continue
-        frames: list[tuple[str, int, int] | None] = []
-        for i in reversed(smp.location_ids):   # root first
-            loc = locs[i]
-            own = loc.mapping is None or loc.mapping.id == main
-            for ln in reversed(loc.lines):      # the outermost (caller) line first
-                name = ln.function.name
-                frames.append((name, ln.line, ln.function.start_line) if own and name else None)
-        seen: set[tuple[str, int, str]] = set()
-        for caller, callee in pairwise(frames):
-            if caller is None or callee is None:
-                continue
-            edge = (caller[0], caller[1] - caller[2], callee[0])
-            if edge not in seen:
-                seen.add(edge)
-                edges[edge] += v
-    return edges
-
-
-def staleness(profile: Profile, value_index: int, functions: frozenset[str]) -> Staleness:
-    """How much of the profile's edge weight touches functions missing from ``functions``."""
-    total = stale = 0
-    missing: Counter[str] = Counter()
-    known: dict[str, bool] = {}
-
-    def present(name: str) -> bool:
-        got = known.get(name)
-        if got is None:
-            got = known[name] = normalize(name) in functions
-        return got
-
-    for (caller, _offset, callee), w in call_edges(profile, value_index).items():
-        total += w
-        gone = [n for n in (caller, callee) if not present(n)]
+        total += v
+        gone = [n for n in names if not known.setdefault(n, normalize(n) in functions)]
         if gone:
-            stale += w
+            stale += v
             for name in gone:
-                missing[name] += w
+                missing[name] += v
     top = tuple((name, w / total) for name, w in missing.most_common(5)) if total else ()
     return Staleness(total_weight=total, stale_weight=stale, missing=top)
