@@ -63,8 +63,8 @@ def after_build(go: GoToolchain, target: Target, ev: PgoEvidence, out_dir: Path,
     from pytest_goperf.pgo.decisions import compiler_decisions
     from pytest_goperf.pgo.symbols import binary_functions, staleness
 
-    if ev.facts is None:
-        return ev
+    if ev.facts is None or ev.facts.samples == 0:
+        return ev   # nothing go build could use: no scratch build (the findings say why)
     decisions = compiler_decisions(go, target.module, target.main, ev.profile_path, out_dir, flags=target.flags,
                                    gowork=target.gowork, command=is_main_folder(target.main_dir))
     stale = None

@@ -1,8 +1,8 @@
 """Real material for the PGO tests: the example service's profiles, broken setups to diagnose, toolchains.
 
 Every profile here is captured from a real process: the example service
-built without PGO (idle, then under a few threads of POSTs), and the
-``dominant`` program of tests/data/pprof as "another program".
+built without PGO (idle, then under a few threads of POSTs); "another
+program" is a committed capture of tests/data/pprof/dominant.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pytest_goperf.go.toolchain import GoToolchain
 from ..conftest import EXAMPLE, ROOT
 from ..toolchains import tested_versions, toolchain_or_skip
 
-DOMINANT = ROOT / "tests" / "data" / "pprof" / "dominant"
+OTHER_PROGRAM = ROOT / "tests" / "data" / "pgo" / "other-program.pprof"
 BODY = json.dumps({"customer": "acme", "currency": "EUR",
                    "items": [f"item-{i}" for i in range(20)]}).encode()
 
@@ -100,15 +100,9 @@ def captures(tmp_path_factory: pytest.TempPathFactory, example_off: Path) -> dic
 
 
 @pytest.fixture(scope="session")
-def other_program_profile(tmp_path_factory: pytest.TempPathFactory, go: GoToolchain) -> Path:
-    """A CPU profile of a different program (tests/data/pprof/dominant: main.burn, main.spin, ...)."""
-    out = tmp_path_factory.mktemp("dominant")
-    binary = out / "dominant"
-    subprocess.run([str(go.path), "build", "-o", str(binary), "."], cwd=DOMINANT, check=True, timeout=300,
-                   env=go.env())
-    prof = out / "cpu.pprof"
-    subprocess.run([str(binary), str(prof)], check=True, timeout=120, start_new_session=True)
-    return prof
+def other_program_profile() -> Path:
+    """A real CPU profile of a different program (main.burn, main.spin, ...; tests/data/pgo/README.md)."""
+    return OTHER_PROGRAM
 
 
 def copy_example(dest: Path, profile: Path | None = None) -> Path:
