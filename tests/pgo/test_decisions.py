@@ -14,7 +14,12 @@ from pathlib import Path
 import pytest
 
 from pytest_goperf.go.toolchain import GoToolchain
-from pytest_goperf.pgo.decisions import Decisions, compiler_decisions, decision_flags, parse_decisions
+from pytest_goperf.pgo.decisions import (
+    Decisions,
+    compiler_decisions,
+    decision_flags,
+    parse_decisions,
+)
 from pytest_goperf.pgo.symbols import binary_functions, normalize
 
 from ..conftest import EXAMPLE
@@ -64,7 +69,7 @@ def test_decision_flags_keep_the_users_compiler_flags() -> None:
 
 def test_decisions_count_each_call_site_once(tmp_path: Path) -> None:
     # As Go 1.26 prints it: the hot-budget line twice for one call (cost analysis, then inlining)
-    text = "\n".join([
+    printed = [
         "# example.com/go-service",
         "./process.go:70:14: PGO devirtualizing interface call s.Score to fnvScorer.Score",
         "hot-callsite-thres-from-CDF=0.0859106529209622",
@@ -72,8 +77,8 @@ def test_decisions_count_each_call_site_once(tmp_path: Path) -> None:
         "hot-budget check allows inlining for call main.scoreItem (cost 137) at ./process.go:87:21 in function main.transform",
         "./process.go:87:21: inlining call to scoreItem",
         "hot-budget check allows inlining for call fmt.Sprintf (cost 1800) at ./process.go:90:22 in function main.big",
-    ])
-    d = parse_decisions(text, None, tmp_path / "log")
+    ]
+    d = parse_decisions("\n".join(printed), None, tmp_path / "log")
     assert [x.position for x in d.inlined] == ["./process.go:87:21"]   # 90:22 was allowed, never inlined
     assert [x.position for x in d.devirtualized] == ["./process.go:70:14"]
     assert d.total == 2

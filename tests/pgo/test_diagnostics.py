@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from pytest_goperf.errors import BuildError
 from pytest_goperf.gates.pgo import PgoThreshold, judge_pgo, pgo_findings
 from pytest_goperf.go.build import Side
 from pytest_goperf.go.toolchain import GoToolchain
-from pytest_goperf.errors import BuildError
 from pytest_goperf.pgo.diagnose import PgoEvidence
 from pytest_goperf.pgo.metadata import Metadata
 from pytest_goperf.pgo.refresh import merge_captures
