@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pytest_goperf.errors import InputError
 from pytest_goperf.pprof.model import Profile
 
 TOP = 10
@@ -86,7 +87,7 @@ def profile_change(path: Path, new: Profile, new_size: int, new_samples: int) ->
     size = path.stat().st_size
     try:
         old = read_facts(path)
-    except Exception as exc:  # any unreadable old file is replaced, and the report says why it was not compared
+    except InputError as exc:  # an unreadable old file is replaced, and the report says why it was not compared
         return ProfileChange(path=path, new_size=new_size, new_samples=new_samples, new_top=base.new_top,
                              old_size=size, old_problem=str(exc))
     before = flat_shares(old.profile)

@@ -28,7 +28,15 @@ from collections.abc import Sequence
 from types import MappingProxyType
 
 from pytest_goperf.pprof.errors import ProfileError
-from pytest_goperf.pprof.model import Function, Label, Line, Location, Mapping, Profile, Sample
+from pytest_goperf.pprof.model import (
+    Function,
+    Label,
+    Line,
+    Location,
+    Mapping,
+    Profile,
+    Sample,
+)
 
 _PAGE = 0x1000
 

@@ -28,7 +28,12 @@ from pytest_goperf.go.toolchain import GoToolchain
 from pytest_goperf.pgo.change import ProfileChange, profile_change
 from pytest_goperf.pgo.diagnose import Finding, PgoEvidence
 from pytest_goperf.pgo.metadata import Metadata
-from pytest_goperf.pgo.refresh import RefreshRefused, merge_captures, refuse_if_short, writable_target
+from pytest_goperf.pgo.refresh import (
+    RefreshRefused,
+    merge_captures,
+    refuse_if_short,
+    writable_target,
+)
 from pytest_goperf.pgo.report import refresh_lines, refresh_markdown
 from pytest_goperf.pgo.settings import DEFAULT_MIN_SAMPLES
 from pytest_goperf.run.pgo_evidence import Target
@@ -156,8 +161,7 @@ def _base_url(url: str) -> str:
         raise InputError(f"--from {url!r}: give the service's debug address, e.g. http://localhost:6060")
     path = parts.path.rstrip("/")
     for tail in ("/profile", "/debug/pprof"):
-        if path.endswith(tail):
-            path = path[: -len(tail)]
+        path = path.removesuffix(tail)
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
