@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pytest_goperf import __version__
 from pytest_goperf.errors import GoperfError
@@ -151,6 +152,89 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- goperf pgo -------------------------------------------------------------
+
+
+def _add_pgo(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("pgo", help="refresh default.pgo from a running service, or check it against the code")
+    pgo = p.add_subparsers(dest="pgo_command", required=True, parser_class=_Parser)
+    r = pgo.add_parser("refresh", help="capture CPU profiles from URL, merge, check and write default.pgo")
+    r.add_argument("--from", dest="url", required=True, metavar="URL",
+                   help="the service's debug address, e.g. http://localhost:6060 (through kubectl port-forward)")
+    r.add_argument("--seconds", type=int, default=60, help="length of each CPU profile (default 60)")
+    r.add_argument("--times", type=int, default=1, help="captures to take one after another and merge (default 1)")
+    r.add_argument("--main", default=".", help="the main package's folder, where default.pgo goes (default .)")
+    r.add_argument("--min-samples", type=int, default=None,
+                   help="refuse to write with fewer CPU samples than this (default 1000 = 10 CPU-seconds)")
+    r.add_argument("--go-version", default=None,
+                   help="the Go that built the profiled binary (go1.26.8), recorded in the profile; default unknown")
+    r.add_argument("--summary", default=None, metavar="FILE",
+                   help="write the Markdown summary (a pull-request body) here (default OUT/summary.md)")
+    r.add_argument("--out", default=".goperf/pgo-refresh", help="folder for the captures and the report")
+    r.set_defaults(func=_cmd_pgo_refresh)
+    c = pgo.add_parser("check", help="diagnose default.pgo (or PROFILE) against the code, as the pgo gate does")
+    c.add_argument("profile", nargs="?", help="the profile to check (default: default.pgo in --main)")
+    c.add_argument("--main", default=".", help="the main package's folder (default .)")
+    c.add_argument("--out", default=".goperf/pgo-check", help="folder for the scratch build and the compiler's report")
+    c.add_argument("--json", action="store_true", help="print the findings and figures as JSON")
+    c.set_defaults(func=_cmd_pgo_check)
+
+
+def _module_of(main: str) -> tuple[Path, str]:
+    from pytest_goperf.errors import InputError
+
+    folder = Path(main).resolve()
+    module = next((d for d in (folder, *folder.parents) if (d / "go.mod").is_file()), None)
+    if not folder.is_dir() or module is None:
+        raise InputError(f"--main {main}: not a folder inside a Go module (no go.mod in it or above it)")
+    return module, str(folder.relative_to(module)) or "."
+
+
+def _cmd_pgo_refresh(args: argparse.Namespace) -> int:
+    from pytest_goperf.go.toolchain import find_go
+    from pytest_goperf.pgo.refresh import RefreshRefused
+    from pytest_goperf.pgo.settings import DEFAULT_MIN_SAMPLES
+    from pytest_goperf.run.pgo_refresh import refresh_from_url
+
+    for flag, value in (("--seconds", args.seconds), ("--times", args.times), ("--min-samples", args.min_samples)):
+        if value is not None and value < 1:
+            raise GoperfError(f"{flag} must be at least 1, got {value}")
+    out = Path(args.out).resolve()
+    try:
+        outcome = refresh_from_url(
+            find_go(), args.url, Path(args.main), seconds=args.seconds, times=args.times, out_dir=out,
+            cache_dir=out.parent / ".cache", min_samples=args.min_samples or DEFAULT_MIN_SAMPLES,
+            go_version=args.go_version, summary=Path(args.summary).resolve() if args.summary else None,
+            say=lambda m: print(f"goperf pgo: {m}", file=sys.stderr, flush=True))
+    except RefreshRefused as exc:
+        print(f"goperf pgo refresh: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print("\n".join(outcome.lines()))
+    return EXIT_OK
+
+
+def _cmd_pgo_check(args: argparse.Namespace) -> int:
+    import json
+
+    from pytest_goperf.gates.pgo import judge_pgo
+    from pytest_goperf.go.toolchain import find_go
+    from pytest_goperf.run.pgo_evidence import Target, gather
+
+    module, main = _module_of(args.main)
+    out = Path(args.out).resolve()
+    profile = Path(args.profile).resolve() if args.profile else None
+    evidence = gather(find_go(), Target(module=module, main=main), out, out.parent / ".cache", profile=profile)
+    verdict = judge_pgo(evidence)
+    if args.json:
+        print(json.dumps({"outcome": verdict.outcome.value, "message": verdict.message,
+                          "warnings": list(verdict.warnings), "figures": verdict.figures}, indent=1))
+    else:
+        print(verdict.message)
+        for w in verdict.warnings:
+            print(f"warning: {w}")
+    return EXIT_FAILED if verdict.failed else EXIT_OK
+
+
 # --- entry point ------------------------------------------------------------
 
 
@@ -161,6 +245,7 @@ def build_parser() -> _Parser:
     _add_compare(sub)
     _add_top(sub)
     _add_trace(sub)
+    _add_pgo(sub)
     return parser
 
 

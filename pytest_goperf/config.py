@@ -18,6 +18,7 @@ import yaml
 
 from pytest_goperf.errors import ConfigError
 from pytest_goperf.gates.bench import BenchThreshold
+from pytest_goperf.pgo.settings import PgoSettings, parse_pgo
 from pytest_goperf.quantities import parse_duration, parse_rate_per_minute
 
 # The service section lives in service_config.py; its names stay importable from here.
@@ -79,6 +80,7 @@ class Thresholds:
 
     bench: BenchThreshold | None = None
     runtime: dict[str, Any] = field(default_factory=dict)
+    build: dict[str, Any] = field(default_factory=dict)   # build-time gates (pgo), judged without a service
 
     @property
     def runtime_keys(self) -> tuple[str, ...]:
@@ -93,6 +95,7 @@ class GoperfConfig:
     load: LoadConfig | None
     thresholds: Thresholds
     lines: dict[str, int] = field(default_factory=dict, compare=False)   # dotted key -> line in the file
+    pgo: PgoSettings = PgoSettings()  # how --goperf-update-pgo refreshes default.pgo
 
     def where(self, key: str) -> str:
         """``file:line: key`` for errors found after loading (e.g. by the Go toolchain)."""
@@ -131,14 +134,14 @@ def load_config(path: str | Path) -> GoperfConfig:
             f"{path}: a goperf.yaml must be a mapping with 'service', 'bench', 'load' and 'thresholds' "
             f"sections, got {got}"
         )
-    top = Node(root, path, "").mapping(("service", "bench", "load", "thresholds"))
+    top = Node(root, path, "").mapping(("service", "bench", "load", "thresholds", "pgo"))
     if "thresholds" not in top:
         raise ConfigError(f"{path}: no 'thresholds' section: nothing would be gated; add e.g. thresholds: {{bench: {{max_regression: 5%}}}}")
     service = parse_service(top.get("service"), path)
     bench = _bench(top["bench"]) if "bench" in top else BenchConfig()
     load = _load(top["load"], path.parent) if "load" in top else None
     thresholds = _thresholds(top["thresholds"])
-    needs_source = service.attach is None or thresholds.bench is not None
+    needs_source = service.attach is None or thresholds.bench is not None or bool(thresholds.build)
     if needs_source:
         check_module(service, top.get("service"), path)
     runtime = list(thresholds.runtime)
@@ -149,7 +152,7 @@ def load_config(path: str | Path) -> GoperfConfig:
     if load is not None:
         _check_needs(thresholds, top["thresholds"], service, load)
     cfg = GoperfConfig(path=path, service=service, bench=bench, load=load, thresholds=thresholds,
-                       lines=key_lines(root))
+                       lines=key_lines(root), pgo=parse_pgo(top["pgo"]) if "pgo" in top else PgoSettings())
     _check_bench(cfg, top)
     return cfg
 
@@ -161,7 +164,7 @@ def _check_needs(thresholds: Thresholds, node: Node, service: ServiceConfig, loa
     from pytest_goperf.health.trend import MIN_TREND_SAMPLES
 
     planned = len(planned_sample_times(load.duration, load.sample_every, trace_span(load.duration, load.trace)))
-    fields = node.mapping(("bench", *thresholds.runtime))
+    fields = node.mapping(("bench", *thresholds.runtime, *thresholds.build))
     for key in thresholds.runtime:
         needs = runtime_gate(key).needs
         if needs & {"cpu", "trace", "heap", "goroutines"} and not has_debug_endpoints(service):
@@ -334,12 +337,13 @@ def _expect_status(node: Node) -> tuple[str, ...]:
 
 
 def _thresholds(node: Node) -> Thresholds:
-    from pytest_goperf.gates.registry import RUNTIME_GATES
+    from pytest_goperf.gates.registry import BUILD_GATES, RUNTIME_GATES
 
-    f = node.mapping(("bench", *(g.key for g in RUNTIME_GATES)))
+    f = node.mapping(("bench", *(g.key for g in BUILD_GATES), *(g.key for g in RUNTIME_GATES)))
     bench = parse_threshold(f["bench"], BenchThreshold) if "bench" in f else None
     runtime = {g.key: parse_threshold(f[g.key], g.threshold) for g in RUNTIME_GATES if g.key in f}
-    return Thresholds(bench=bench, runtime=runtime)
+    build = {g.key: parse_threshold(f[g.key], g.threshold) for g in BUILD_GATES if g.key in f}
+    return Thresholds(bench=bench, runtime=runtime, build=build)
 
 
 _KINDS: dict[str, Callable[[Node], Any]] = {

@@ -36,6 +36,7 @@ class GoperfState:
     artifacts: Path
     write: Callable[[str], None]
     runs: dict[Path, GateRun] = field(default_factory=dict)
+    update_pgo: bool = False          # --goperf-update-pgo: refresh default.pgo before the builds
 
     def run_for(self, cfg: GoperfConfig) -> GateRun:
         from pytest_goperf.run.gate_run import GateRun
@@ -59,7 +60,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--goperf-artifacts", metavar="DIR", default=None,
                     help="folder for binaries, bench outputs, profiles and traces, one subfolder per service "
                          "(default .goperf; ini: goperf_artifacts)")
+    group.addoption("--goperf-update-pgo", action="store_true", default=None,
+                    help="refresh each service's default.pgo from a CPU profile of its pgo-off build under the "
+                         "configured load, before the builds (ini: goperf_update_pgo)")
     parser.addini("goperf", type="bool", default=False, help="same as --goperf")
+    parser.addini("goperf_update_pgo", type="bool", default=False, help="same as --goperf-update-pgo")
     parser.addini("goperf_artifacts", default="",
                   help="same as --goperf-artifacts; a relative path is relative to the ini file's folder")
 
@@ -81,7 +86,11 @@ def pytest_configure(config: pytest.Config) -> None:
             reporter.ensure_newline()
             reporter.write(message + "\n", flush=True)
 
-    config.stash[state_key] = GoperfState(enabled=bool(enabled), artifacts=artifacts, write=write)
+    update_pgo = config.getoption("goperf_update_pgo")
+    if update_pgo is None:
+        update_pgo = bool(config.getini("goperf_update_pgo"))
+    config.stash[state_key] = GoperfState(enabled=bool(enabled), artifacts=artifacts, write=write,
+                                          update_pgo=bool(update_pgo))
 
 
 def _artifacts_root(config: pytest.Config) -> Path:
@@ -135,8 +144,15 @@ class GoperfService(pytest.Collector):
 
     def collect(self) -> Iterator[pytest.Item]:
         thresholds = self.run.cfg.thresholds
+        if self.config.stash[state_key].update_pgo:
+            yield GoperfItem.from_parent(self, name="update-pgo", gate="update-pgo", key=None)
+            if not self.config.option.collectonly:
+                with contextlib.suppress(GoperfError):  # reported by the update-pgo test
+                    self.run.refresh_pgo()               # before any build reads default.pgo
         if thresholds.bench is not None:
             yield from self._bench_items()
+        for gate in thresholds.build:
+            yield GoperfItem.from_parent(self, name=gate, gate=gate, key=None)
         for gate in thresholds.runtime:
             yield GoperfItem.from_parent(self, name=gate, gate=gate, key=None)
 
@@ -196,6 +212,11 @@ class GoperfItem(pytest.Item):
             if self.key is None:
                 return outcome.unjudged or Verdict.fail(f"{self.run.name}: the benchmark comparison produced no rows")
             return outcome.verdicts[self.key]
+        if self.gate == "update-pgo":
+            refreshed = self.run.refresh_pgo()
+            return Verdict.ok("\n".join(refreshed.lines()), {"pgo_samples": refreshed.change.new_samples})
+        if self.gate in self.run.cfg.thresholds.build:
+            return self.run.build_verdict(self.gate)
         return self.run.runtime_verdict(self.gate)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
@@ -233,6 +254,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
             terminalreporter.write_line(f"{run.name}: {outcome.outputs.old or 'old.txt'} vs {outcome.outputs.new}")
             terminalreporter.write_line(render_table(outcome.comparison).rstrip())
+        from pytest_goperf.run.pgo_run import summary_lines
+
+        for line in summary_lines(run):  # the refreshed profile, and the measured PGO gain with its sensitivity
+            terminalreporter.write_line(line)
         terminalreporter.write_line(f"{run.name}: artifacts in {run.artifacts}")
         for note in run.notes:
             terminalreporter.write_line(f"  note: {note}")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from pytest_goperf.config import BenchConfig, LoadConfig, ServiceConfig
 from pytest_goperf.gates.bench import BenchThreshold
-from pytest_goperf.gates.registry import RUNTIME_GATES
+from pytest_goperf.gates.registry import BUILD_GATES, RUNTIME_GATES
+from pytest_goperf.pgo.settings import PgoSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 DESIGN = ROOT / "docs" / "design.md"
@@ -37,7 +38,7 @@ def test_no_reference_to_a_design_file_outside_the_repository() -> None:
 
 def test_every_threshold_key_is_in_the_schema() -> None:
     text = DESIGN.read_text()
-    gates = [("bench", BenchThreshold), *((g.key, g.threshold) for g in RUNTIME_GATES)]
+    gates = [("bench", BenchThreshold), *((g.key, g.threshold) for g in (*BUILD_GATES, *RUNTIME_GATES))]
     keys = [f"thresholds.{key}.{f.name}" for key, cls in gates for f in dataclasses.fields(cls)]
     assert [k for k in keys if f"`{k}`" not in text] == []
 
@@ -49,7 +50,8 @@ def _table_keys(section: str) -> set[str]:
 
 
 def test_every_section_key_is_in_the_schema() -> None:
-    for section, cls in (("service", ServiceConfig), ("bench", BenchConfig), ("load", LoadConfig)):
+    for section, cls in (("service", ServiceConfig), ("bench", BenchConfig), ("load", LoadConfig),
+                         ("pgo", PgoSettings)):
         documented = _table_keys(section)
         assert {f.name for f in dataclasses.fields(cls)} - documented == set(), section
 

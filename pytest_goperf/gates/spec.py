@@ -22,6 +22,7 @@ from pytest_goperf.gates.verdict import Verdict
 if TYPE_CHECKING:
     from pytest_goperf.health.series import Series
     from pytest_goperf.load.model import LoadResult
+    from pytest_goperf.pgo.diagnose import PgoEvidence
     from pytest_goperf.pprof.model import Profile
     from pytest_goperf.trace.model import TraceStats
 
@@ -71,4 +72,25 @@ class RuntimeGate(Generic[T]):
     threshold: type[T]
     needs: frozenset[Need]
     judge: Callable[[Evidence, T], Verdict]
+    summary: str
+
+
+class BuildEvidence(Protocol):
+    """What a build-time gate reads: the sources, the profile and scratch builds; never a running service."""
+
+    def pgo(self) -> PgoEvidence: ...
+
+
+@dataclass(frozen=True)
+class BuildGate(Generic[T]):
+    """A gate judged from the sources and builds alone: ``thresholds.<key>``, ``<file>::<service>::<key>``.
+
+    Unlike a ``RuntimeGate`` it needs no ``load`` section and never starts
+    the service or opens a load window, so its verdict is known as soon as the
+    builds are; listed in ``gates.registry.BUILD_GATES``.
+    """
+
+    key: str
+    threshold: type[T]
+    judge: Callable[[BuildEvidence, T], Verdict]
     summary: str

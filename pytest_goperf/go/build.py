@@ -53,13 +53,40 @@ class Side:
         if candidate.is_file():
             return candidate
         if self.pgo == "required":
+            from pytest_goperf.pgo.placement import stray_profiles
+
+            strays = stray_profiles(self.module, self.main_dir)
+            found = (f" There is one at {strays[0]}, where no build reads it: git mv {strays[0]} {candidate}."
+                     if strays else "")
             raise BuildError(
                 f"side '{self.label}': no {PGO_FILE} in the main package directory {self.main_dir} "
-                f"(Go's -pgo=auto looks there, not at the module root). Capture one with "
-                f"'curl -o {candidate} http://<debug-addr>/debug/pprof/profile?seconds=30' under load, "
+                f"(Go's -pgo=auto looks there, not at the module root).{found} Capture one with "
+                "'pytest --goperf --goperf-update-pgo' (or "
+                f"'curl -o {candidate} http://<debug-addr>/debug/pprof/profile?seconds=30' under load), "
                 "or set bench.candidate: worktree"
             )
         return None
+
+    def checked_profile(self) -> Path | None:
+        """``profile()``, refused before any build when the file is not a CPU profile go build can use.
+
+        go build would fail with a terse parser message (a heap or goroutine
+        profile, a cut-off download) or silently ignore it (an empty file).
+        """
+        profile = self.profile()
+        if profile is not None:
+            from pytest_goperf.pgo.facts import read_facts
+            from pytest_goperf.errors import InputError
+
+            try:
+                facts = read_facts(profile)
+            except InputError as exc:
+                raise BuildError(f"side '{self.label}': {exc}") from None
+            if facts.samples == 0:
+                raise BuildError(f"side '{self.label}': {profile} holds no CPU samples (the service was idle while "
+                                 "profiled): go build would ignore it and build without PGO. Profile the service "
+                                 "under load: pytest --goperf --goperf-update-pgo, or goperf pgo refresh --from URL")
+        return profile
 
 
 @dataclass(frozen=True)
@@ -187,7 +214,7 @@ def build_side(
     ``progress`` gets Go's ``go: downloading ...`` lines while modules are fetched on first use.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    profile = side.profile()
+    profile = side.checked_profile()
     if any(f.startswith("-pgo") for f in build_flags):
         raise BuildError(f"service.build_flags must not set -pgo ({' '.join(build_flags)}): the side '{side.label}' chooses it")
     notes = check_requirements(go, side.module, side.gowork)

@@ -91,6 +91,9 @@ class GateRun:
         self._window = _Once()
         self._candidate = _Once()
         self._evidence: WindowEvidence | None = None
+        self._pgo = _Once()                       # PGO diagnostics' evidence (run/pgo_run.py)
+        self._pgo_refresh = _Once()               # --goperf-update-pgo (run/pgo_refresh.py)
+        self.pgo_pre: Any = None                  # the profile read before the first PGO build
         self.notes: list[str] = []
         self.warnings: list[str] = []   # for every runtime verdict (JUnit properties) as well as the summary
 
@@ -113,6 +116,9 @@ class GateRun:
         self.progress(f"goperf {self.name}: {message}")
 
     def _build(self, side: Side, *, bench: bool, packages: list[str] | None = None) -> BuiltSide:
+        from pytest_goperf.run import pgo_run
+
+        pgo_run.before_side(self, side)
         self._say(f"building {side.label}" + (" (service + test binaries)" if bench and self.needs_service else ""))
         built = build_side(
             self.go().with_env(self.cfg.service.build_env), side, self.artifacts / _folder(side.label),
@@ -125,7 +131,31 @@ class GateRun:
             if note not in self.notes:
                 self._say(note)
                 self.notes.append(note)
+        pgo_run.after_side(self, side, built)
         return built
+
+    # --- PGO (the work is in run/pgo_run.py and run/pgo_refresh.py) ---------
+
+    def pgo(self) -> Any:
+        """The PGO diagnostics' evidence (``pgo.diagnose.PgoEvidence``), once: what build-time gates read."""
+        from pytest_goperf.run import pgo_run
+
+        return self._pgo.get(lambda: pgo_run.evidence(self))
+
+    def build_verdict(self, gate: str) -> Verdict:
+        """The verdict of one build-time gate (``thresholds.pgo``)."""
+        from pytest_goperf.gates.registry import build_gate
+
+        return build_gate(gate).judge(self, self.cfg.thresholds.build[gate])
+
+    def refresh_pgo(self) -> Any:
+        """--goperf-update-pgo: capture under load, merge and write default.pgo (once; ``RefreshOutcome``)."""
+        from pytest_goperf.run.pgo_refresh import refresh_from_load
+
+        return self._pgo_refresh.get(lambda: refresh_from_load(self))
+
+    def pgo_refresh_if_done(self) -> Any:
+        return self._pgo_refresh.value
 
     # --- benchmarks --------------------------------------------------------
 

@@ -1,0 +1,3 @@
+module goperffuncnames
+
+go 1.22
