@@ -34,6 +34,17 @@ class ReadyCheck:
 class Attach:
     url: str
     debug_url: str | None = None
+    tunnel: tuple[str, ...] | None = None   # e.g. kubectl port-forward: started, awaited, kept, stopped
+
+
+@dataclass(frozen=True)
+class TLSConfig:
+    """``service.tls``: how the plugin trusts an https:// service (load, ready check, captures)."""
+
+    ca_file: Path | None = None        # absolute; PEM bundle of the CA(s) that signed the service's certificate
+    insecure_skip_verify: bool = False
+    server_name: str | None = None     # the name the certificate is checked against, when not the URL's host
+    debug: bool = False                # a started service's {debug_addr} listener speaks TLS too
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class ServiceConfig:
     attach: Attach | None = None
     allow_public_debug: bool = False
     gowork: str = "off"               # git: baselines: off | auto | absolute path of a go.work
+    tls: TLSConfig | None = None      # a started service speaks https on {addr}; attach: trust for https URLs
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,26 @@ class LoadConfig:
     expect_status: tuple[str, ...] = ("2xx",)   # codes ("200") or classes ("2xx") that count as success
     follow_redirects: bool = False    # 3xx answers are counted by status, not followed, unless true
     threads: int = 1                  # generator event loops (one OS thread each)
+    http2: bool = False               # HTTP/2: over TLS by ALPN, h2c (prior knowledge) on http:// URLs
+    tool: str = "builtin"             # builtin | vegeta | locust
+    vegeta: VegetaConfig = field(default_factory=lambda: VegetaConfig())
+    locust: LocustConfig = field(default_factory=lambda: LocustConfig())
+
+
+@dataclass(frozen=True)
+class VegetaConfig:
+    """``load.vegeta``: local attack processes, and result files other hosts produced in the same window."""
+
+    attackers: int = 1
+    results: tuple[Path, ...] = ()    # absolute; vegeta results (gob, JSON or CSV) merged in after the window
+
+
+@dataclass(frozen=True)
+class LocustConfig:
+    """``load.locust``: a headless master with ``workers`` worker processes."""
+
+    workers: int = 1
+    locustfile: Path | None = None    # absolute; None: generated from load.requests (open model)
 
 
 @dataclass(frozen=True)
@@ -210,7 +242,7 @@ def _service(node: Node | None, path: Path) -> ServiceConfig:
     if node is None:
         return ServiceConfig(name=path.parent.name, module=path.parent)
     f = node.mapping(("name", "module", "main", "build_flags", "args", "env", "ready", "attach", "allow_public_debug",
-                      "gowork"))
+                      "gowork", "tls"))
     module = (path.parent / opt(f, "module", Node.string, ".")).resolve()
     name = opt(f, "name", Node.string, module.name)
     if not re.fullmatch(r"[\w.-]+", name):
@@ -227,12 +259,8 @@ def _service(node: Node | None, path: Path) -> ServiceConfig:
         ready = ReadyCheck(path=opt(r, "path", Node.string, "/healthz"), timeout=opt(r, "timeout", Node.duration, 30.0))
         if not ready.path.startswith("/"):
             raise r["path"].error(f"must start with '/', got {ready.path!r}")
-    attach = None
-    if "attach" in f:
-        a = f["attach"].mapping(("url", "debug_url"))
-        if "url" not in a:
-            raise f["attach"].error("needs 'url', the base URL of the running service")
-        attach = Attach(url=a["url"].string().rstrip("/"), debug_url=opt(a, "debug_url", lambda n: n.string().rstrip("/"), None))
+    attach = _attach(f["attach"]) if "attach" in f else None
+    tls = _tls(f["tls"], path.parent, attach) if "tls" in f else None
     return ServiceConfig(
         name=name,
         module=module,
@@ -244,7 +272,57 @@ def _service(node: Node | None, path: Path) -> ServiceConfig:
         attach=attach,
         allow_public_debug=opt(f, "allow_public_debug", Node.boolean, False),
         gowork=_gowork(f, path),
+        tls=tls,
     )
+
+
+def _url(node: Node, what: str) -> str:
+    """An http:// or https:// URL with a host (a path prefix is kept), checked when the file is read."""
+    from urllib.parse import urlsplit
+
+    url = node.string().rstrip("/")
+    parts = urlsplit(url)
+    try:
+        parts.port
+    except ValueError:
+        raise node.error(f"{url!r} has a bad port") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise node.error(f"{what} must be an http://host:port or https://host:port URL, got {url!r}")
+    return url
+
+
+def _attach(node: Node) -> Attach:
+    a = node.mapping(("url", "debug_url", "tunnel"))
+    if "url" not in a:
+        raise node.error("needs 'url', the base URL of the running service")
+    tunnel = opt(a, "tunnel", Node.strings, None)
+    if tunnel is not None and not tunnel:
+        raise a["tunnel"].error("expected the tunnel command as a list, e.g. [kubectl, port-forward, svc/x, '8080:8080']")
+    attach = Attach(url=_url(a["url"], "service.attach.url"),
+                    debug_url=opt(a, "debug_url", lambda n: _url(n, "service.attach.debug_url"), None), tunnel=tunnel)
+    if tunnel is not None:
+        from pytest_goperf.go.tunnel import tunnel_ports
+
+        if not tunnel_ports(attach.url, attach.debug_url):
+            raise a["tunnel"].error("a tunnel forwards a local port, so url or debug_url must be a loopback "
+                                    "http(s)://127.0.0.1:PORT (or localhost:PORT) URL")
+    return attach
+
+
+def _tls(node: Node, base: Path, attach: Attach | None) -> TLSConfig:
+    f = node.mapping(("ca_file", "insecure_skip_verify", "server_name", "debug"))
+    ca = opt(f, "ca_file", lambda n: (base / n.string()).resolve(), None)
+    if ca is not None and not ca.is_file():
+        raise f["ca_file"].error(f"file {ca} does not exist; give the PEM file of the CA that signed the "
+                                 "service's certificate")
+    tls = TLSConfig(ca_file=ca, insecure_skip_verify=opt(f, "insecure_skip_verify", Node.boolean, False),
+                    server_name=opt(f, "server_name", Node.string, None), debug=opt(f, "debug", Node.boolean, False))
+    if attach is not None:
+        if "debug" in f:
+            raise f["debug"].error("applies to started services; with service.attach, write https:// in debug_url")
+        if not any(u and u.startswith("https://") for u in (attach.url, attach.debug_url)):
+            raise node.error("neither service.attach.url nor debug_url is https://, so there is nothing to trust")
+    return tls
 
 
 def _gowork(f: dict[str, Node], path: Path) -> str:
@@ -338,7 +416,8 @@ def _request(node: Node, base: Path) -> RequestSpec:
 
 def _load(node: Node, base: Path) -> LoadConfig:
     f = node.mapping(("warmup", "duration", "rate", "connections", "requests", "sample_every", "trace",
-                      "timeout", "command", "result", "expect_status", "follow_redirects", "threads"))
+                      "timeout", "command", "result", "expect_status", "follow_redirects", "threads", "http2",
+                      "tool", "vegeta", "locust"))
     requests: tuple[RequestSpec, ...] = LoadConfig.requests
     if "requests" in f:
         rn = f["requests"]
@@ -359,7 +438,12 @@ def _load(node: Node, base: Path) -> LoadConfig:
         expect_status=opt(f, "expect_status", _expect_status, ("2xx",)),
         follow_redirects=opt(f, "follow_redirects", Node.boolean, False),
         threads=opt(f, "threads", lambda n: n.integer(minimum=1), 1),
+        http2=opt(f, "http2", Node.boolean, False),
+        tool=opt(f, "tool", Node.string, "builtin"),
+        vegeta=_vegeta(f["vegeta"], base) if "vegeta" in f else VegetaConfig(),
+        locust=_locust(f["locust"], base) if "locust" in f else LocustConfig(),
     )
+    _check_tool(cfg, f)
     if cfg.duration <= 0:
         raise f["duration"].error("the measured window must be longer than 0s")
     if cfg.trace > cfg.duration and "trace" not in f:  # the 5s default shrinks to a shorter window
@@ -369,6 +453,42 @@ def _load(node: Node, base: Path) -> LoadConfig:
     if cfg.sample_every <= 0:
         raise f["sample_every"].error("must be longer than 0s")
     return cfg
+
+
+TOOLS = ("builtin", "vegeta", "locust")
+
+
+def _check_tool(cfg: LoadConfig, f: dict[str, Node]) -> None:
+    """load.tool and what goes with it: each engine's own section, and what it cannot do."""
+    if cfg.tool not in TOOLS:
+        raise f["tool"].error(f"must be one of {', '.join(TOOLS)}, got {cfg.tool!r} "
+                              "(other tools, k6 for example, run through load.command)")
+    if cfg.command and "tool" in f:
+        raise f["tool"].error("give either load.tool or load.command (your own tool), not both")
+    for other in ("vegeta", "locust"):
+        if other in f and cfg.tool != other:
+            raise f[other].error(f"load.{other} applies to load.tool: {other} (load.tool is {cfg.tool})")
+    if cfg.tool == "locust":
+        if cfg.http2:
+            raise f["http2"].error("Locust's HTTP clients speak HTTP/1.1 only; use load.tool: builtin or vegeta "
+                                   "for HTTP/2")
+        if cfg.follow_redirects:
+            raise f["follow_redirects"].error("not supported with load.tool: locust (its client follows no redirects "
+                                              "we could count); use builtin or vegeta")
+
+
+def _vegeta(node: Node, base: Path) -> VegetaConfig:
+    f = node.mapping(("attackers", "results"))
+    return VegetaConfig(attackers=opt(f, "attackers", lambda n: n.integer(minimum=1), 1),
+                        results=tuple((base / p).resolve() for p in opt(f, "results", Node.strings, tuple[str, ...]())))
+
+
+def _locust(node: Node, base: Path) -> LocustConfig:
+    f = node.mapping(("workers", "locustfile"))
+    locustfile = opt(f, "locustfile", lambda n: (base / n.string()).resolve(), None)
+    if locustfile is not None and not locustfile.is_file():
+        raise f["locustfile"].error(f"file {locustfile} does not exist")
+    return LocustConfig(workers=opt(f, "workers", lambda n: n.integer(minimum=1), 1), locustfile=locustfile)
 
 
 def _expect_status(node: Node) -> tuple[str, ...]:

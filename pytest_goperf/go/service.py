@@ -17,15 +17,20 @@ import time
 import urllib.error
 import weakref
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from ..config import ServiceConfig
+from ..config import ServiceConfig, TLSConfig
 from ..errors import ServiceError
 from .ports import DIRECT, free_port, is_loopback_host, split_host_port
 from .process import group_pids, kill_group, tail_lines
+from .tls import direct_opener
+from .tunnel import Tunnel, tunnel_ports
+
+# One GET of a ready URL -> its HTTP status (raising OSError / urllib errors when there is none).
+ReadyProbe = Callable[[str, float], int]
 
 _LIVE: weakref.WeakSet[ServiceProcess] = weakref.WeakSet()
 # A flag whose name says debug/pprof and whose value looks like host:port.
@@ -50,24 +55,32 @@ def _debug_values(args: Sequence[str]) -> list[str]:
 class AttachedService:
     """A service that already runs (``service.attach``): nothing is started or stopped."""
 
-    def __init__(self, url: str, debug_url: str | None = None) -> None:
+    def __init__(self, url: str, debug_url: str | None = None, *, tunnel: Tunnel | None = None) -> None:
         self.url = url.rstrip("/")
         self.debug_url = debug_url.rstrip("/") if debug_url else None
         self.pid: int | None = None
         self.log_path: Path | None = None
+        self.tunnel = tunnel
 
     def log_tail(self, n: int = 40) -> str:
-        """An attached service has no log we can read."""
+        """An attached service has no log we can read (a tunnel's log stands in for it)."""
+        if self.tunnel is not None:
+            return f"--- tunnel log ({self.tunnel.log_path}) ---\n{self.tunnel.log_tail(n)}"
         return ""
 
     def check_alive(self, during: str = "under load") -> None:
-        """Nothing to check: the process is not ours."""
+        """The process is not ours; a tunnel to it that dropped is restarted once."""
+        if self.tunnel is not None:
+            self.tunnel.check()
 
     def __enter__(self) -> AttachedService:
+        if self.tunnel is not None:
+            self.tunnel.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        if self.tunnel is not None:
+            self.tunnel.stop()
 
 
 class ServiceProcess:
@@ -84,8 +97,12 @@ class ServiceProcess:
         log_path: Path,
         allow_public_debug: bool = False,
         cwd: Path | None = None,
+        tls: TLSConfig | None = None,
+        ready_probe: ReadyProbe | None = None,
     ) -> None:
         self.binary = Path(binary)
+        self.tls = tls
+        self._ready_probe = ready_probe or _urllib_probe(tls)
         self.ready_path = ready_path if ready_path.startswith("/") else "/" + ready_path
         self.ready_timeout = ready_timeout
         self.log_path = Path(log_path)
@@ -96,8 +113,9 @@ class ServiceProcess:
         uses_debug = any("{debug_addr}" in a for a in args)
         self.debug_addr: str | None = f"127.0.0.1:{free_port()}" if uses_debug else None
         self.args = [a.replace("{addr}", self.addr).replace("{debug_addr}", self.debug_addr or "") for a in args]
-        self.url = f"http://{self.addr}"
-        self.debug_url: str | None = f"http://{self.debug_addr}" if self.debug_addr else None
+        scheme, debug_scheme = ("https" if tls else "http"), ("https" if tls and tls.debug else "http")
+        self.url = f"{scheme}://{self.addr}"
+        self.debug_url: str | None = f"{debug_scheme}://{self.debug_addr}" if self.debug_addr else None
         self._check_debug_addresses()
         self.pid: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -117,7 +135,7 @@ class ServiceProcess:
                     )
                 continue
             if self.debug_url is None and port is not None:
-                self.debug_url = f"http://{value}"
+                self.debug_url = f"{'https' if self.tls and self.tls.debug else 'http'}://{value}"
 
     # -- lifecycle -----------------------------------------------------------
     def __enter__(self) -> ServiceProcess:
@@ -161,8 +179,7 @@ class ServiceProcess:
         while True:
             self.check_alive(during="while starting")
             try:
-                with DIRECT.open(url, timeout=1.0) as resp:
-                    status = int(resp.status)
+                status = self._ready_probe(url, 1.0)
                 if status < 400:
                     time.sleep(0.05)
                     self.check_alive(during="right after answering its ready check")
@@ -270,15 +287,30 @@ class ServiceProcess:
         return tail_lines(self.log_path, n)
 
 
-def service_for(cfg: ServiceConfig, binary: Path | None, artifacts: Path) -> ServiceProcess | AttachedService:
+def _urllib_probe(tls: TLSConfig | None) -> ReadyProbe:
+    opener = direct_opener(tls) if tls is not None else DIRECT
+
+    def probe(url: str, timeout: float) -> int:
+        with opener.open(url, timeout=timeout) as resp:
+            return int(resp.status)
+    return probe
+
+
+def service_for(cfg: ServiceConfig, binary: Path | None, artifacts: Path, *,
+                ready_probe: ReadyProbe | None = None) -> ServiceProcess | AttachedService:
     """The service a goperf.yaml describes: attached, or ``binary`` started with its args (log in ``artifacts``)."""
     if cfg.attach is not None:
-        return AttachedService(cfg.attach.url, cfg.attach.debug_url)
+        tunnel = None
+        if cfg.attach.tunnel:
+            tunnel = Tunnel(cfg.attach.tunnel, tunnel_ports(cfg.attach.url, cfg.attach.debug_url),
+                            log_path=Path(artifacts) / "tunnel.log", timeout=cfg.ready.timeout)
+        return AttachedService(cfg.attach.url, cfg.attach.debug_url, tunnel=tunnel)
     if binary is None:
         raise ServiceError(f"service {cfg.name}: no binary to start (and no service.attach)")
     return ServiceProcess(
         binary, args=cfg.args, env=dict(cfg.env), ready_path=cfg.ready.path, ready_timeout=cfg.ready.timeout,
         log_path=Path(artifacts) / "service.log", allow_public_debug=cfg.allow_public_debug, cwd=cfg.module,
+        tls=cfg.tls, ready_probe=ready_probe,
     )
 
 
