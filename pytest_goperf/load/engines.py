@@ -161,7 +161,8 @@ def start_locust(load: LoadConfig, url: str, artifacts: Path, *, tls: TLSConfig 
     userfile = load.locust.locustfile or LOCUST_FILES / "goperf_locustfile.py"
     files = f"{userfile},{LOCUST_FILES / 'goperf_hook.py'}"
     port = free_port()
-    run_time = load.warmup + load.duration
+    run_time = load.warmup + load.duration + 2.0   # the users stop at the window's end; this is a margin for
+    # the workers, whose clocks start when the master's spawn message reaches them
     deadline = startup + run_time + load.timeout + 30.0
     users = max(load.connections, workers)
     master = [sys.executable, "-m", "locust", "-f", files, "--headless", "--master", "--master-bind-host",

@@ -95,10 +95,10 @@ STATE = {"counts": Counts(), "t0": None, "workers": 0}
 
 def on_request(request_type, name, response_time, response_length=0, response=None, context=None,
                exception=None, start_time=None, **_kw):
-    t0 = STATE["t0"]
+    context = context or {}
+    t0 = context.get("goperf_t0", STATE["t0"])   # the generated locustfile's own clock, when it passes one
     if t0 is None:
         return
-    context = context or {}
     start = start_time if start_time is not None else time.time() - response_time / 1000
     end = start + response_time / 1000
     due = context.get("goperf_due")

@@ -78,7 +78,7 @@ class GoperfUser(FastHttpUser):
                 gevent.sleep(due - now)
             if time.time() - due > CFG["timeout"]:
                 return              # could not start within load.timeout of its schedule: dropped
-            context = {"goperf_due": due, "goperf_ready": max(due, now)}
+            context = {"goperf_due": due, "goperf_ready": max(due, now), "goperf_t0": t0}
         elif now >= end:
             gevent.sleep(0.5)
             raise StopUser()
