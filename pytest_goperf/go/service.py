@@ -196,7 +196,11 @@ class ServiceProcess:
             delay = min(delay * 1.5, 0.25)
         ports = self._listening_ports()
         hint = ""
-        if ports:
+        from ..load.protocol import diagnose
+
+        if (mismatch := diagnose(self.url, http2=False, timeout=1.0)) is not None:
+            hint = f" {mismatch}."
+        elif ports:
             shown = ", ".join(str(p) for p in sorted(ports))
             hint = (f" The process listens on port(s) {shown} instead: does it use the "
                     f"{{addr}} argument ({self.addr})?")
