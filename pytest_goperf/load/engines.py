@@ -136,6 +136,7 @@ def start_locust(load: LoadConfig, url: str, artifacts: Path, *, tls: TLSConfig 
                  startup: float = 60.0) -> GroupRun:
     """A headless Locust master with ``load.locust.workers`` workers; returns once the load has started."""
     import base64
+    import math
 
     from ..go.ports import free_port
 
@@ -167,7 +168,7 @@ def start_locust(load: LoadConfig, url: str, artifacts: Path, *, tls: TLSConfig 
     users = max(load.connections, workers)
     master = [sys.executable, "-m", "locust", "-f", files, "--headless", "--master", "--master-bind-host",
               "127.0.0.1", "--master-bind-port", str(port), "--expect-workers", str(workers), "-u", str(users),
-              "-r", str(users), "--run-time", f"{run_time:g}s", "--stop-timeout", f"{load.timeout:g}",
+              "-r", str(users), "--run-time", f"{math.ceil(run_time)}s", "--stop-timeout", f"{load.timeout:g}",
               "--host", url, "--csv", str(artifacts / "locust"), "--exit-code-on-error", "0", "--only-summary"]
     runs = [LoadRun(master, log_path=artifacts / "locust-master.log", result_path=None, deadline=deadline,
                     what="locust", cwd=userfile.parent, env=env)]

@@ -9,9 +9,10 @@ does.
 
 vegeta's own latency runs from its actual send.  Its pacer sends hit ``i``
 at ``(i + 1) / rate`` after the attack began and stamps it with ``seq`` and
-the send time, so the schedule is rebuilt per file (the attack's start is
-the earliest send minus its slot) and latency is measured from the
-scheduled start, as our engines measure it; the difference is the send lag.
+the send time, so the schedule is rebuilt per file (slot ``i`` due at
+``i / rate`` after the earliest send minus its slot) and latency is measured
+from the scheduled start, as our engines measure it; the difference is the
+send lag.
 A file from elsewhere has its rate estimated from its own stamps.
 """
 
@@ -199,17 +200,19 @@ def tally_files(files: Sequence[tuple[list[Hit], float | None]], load: LoadConfi
                 _add(tally, phase, _entry(index, h), h, h.latency, None)
                 tally.sent_in_window += phase
             continue
+        # vegeta sends hit i at (i + 1) * step after it began: slot i of a schedule starting one step later,
+        # which is ours (slot i at i / rate), so every hit of a local attacker falls in the warmup or the window.
         step = interval if interval is not None else _interval(hits)
-        began = min(h.ts - (h.seq + 1) * step for h in hits)
-        slots = [0, 0]
+        began = min(h.ts - h.seq * step for h in hits)
         last = (max(h.seq for h in hits) + 1) if interval is None else int((load.warmup + load.duration) * 1e9 / step)
-        for s in range(last):
-            due = (s + 1) * step
-            slots[1 if warm_ns <= due < end_ns else 0] += 1 if due < end_ns else 0
+        slots = [sum(1 for s in range(last) if s * step < warm_ns), 0]
+        slots[1] = sum(1 for s in range(last) if warm_ns <= s * step < end_ns)
         sent = [0, 0]
         for h in hits:
-            due = (h.seq + 1) * step
-            phase = 1 if warm_ns <= due < end_ns else 0
+            due = h.seq * step
+            if due >= end_ns:
+                continue                 # a file from elsewhere that ran longer than this window
+            phase = 1 if due >= warm_ns else 0
             sent[phase] += 1
             sched = began + due
             _add(tally, phase, _entry(index, h), h, h.ts + h.latency - sched, h.ts - sched)

@@ -64,3 +64,11 @@ def certs(tls_service: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("certs")
     subprocess.run([str(tls_service), "-gencert", str(folder)], check=True, timeout=60)
     return folder
+
+
+@pytest.fixture(scope="session")
+def vegeta(go: GoToolchain, bins: Path) -> Path:
+    """vegeta, installed the way load.tool: vegeta installs it (go install of the pinned version, cached)."""
+    from pytest_goperf.load.vegeta import install_vegeta
+
+    return install_vegeta(go, bins / "vegeta")
