@@ -139,7 +139,7 @@ def engines_part(args: argparse.Namespace, tmp: Path) -> None:
           "| CPU per request µs |")
     print("|---|---|---|---|---|---|---|")
     for name, rows in runs.items():
-        def col(k: str, scale: float = 1e3, fmt: str = "{:.2f}") -> str:
+        def col(k: str, scale: float = 1e3, fmt: str = "{:.2f}", rows: list[dict[str, float]] = rows) -> str:
             return spread([r[k] * scale for r in rows], fmt) if all(k in r for r in rows) else "-"
         own = f"{col('own50')} / {col('own99')} ms" if "own50" in rows[0] else "same"
         print(f"| {name} | {col('sent', 1, '{:.0f}')} | {col('p50')} ms | {col('p90')} ms | {col('p99')} ms | {own} "

@@ -51,7 +51,7 @@ def install_vegeta(go: GoToolchain, cache_dir: Path) -> Path:
                "GOWORK": "off"}
         try:
             proc = subprocess.run([str(go.path), "install", f"{MODULE}@{VERSION}"], cwd=tmp, env=env,
-                                  capture_output=True, text=True, timeout=900)
+                                  capture_output=True, text=True, timeout=900, check=False)
         except (OSError, subprocess.SubprocessError) as exc:
             raise LoadError(f"cannot install vegeta {VERSION} with {go.path}: {exc}") from None
         built = Path(tmp) / "vegeta"
@@ -152,7 +152,7 @@ def read_hits(vegeta: Path, path: Path) -> list[Hit]:
     if not path.is_file():
         raise LoadError(f"vegeta results {path} do not exist (load.vegeta.results names files produced in "
                         "the same window elsewhere; copy them here before the window ends)")
-    proc = subprocess.run([str(vegeta), "encode", "-to", "csv", str(path)], capture_output=True, timeout=600)
+    proc = subprocess.run([str(vegeta), "encode", "-to", "csv", str(path)], capture_output=True, timeout=600, check=False)
     if proc.returncode != 0:
         raise LoadError(f"vegeta encode {path} failed: {proc.stderr.decode(errors='replace').strip()}")
     hits = []

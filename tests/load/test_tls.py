@@ -17,7 +17,7 @@ from pytest_goperf.load.generator import build_loadgen, run_load
 from pytest_goperf.load.protocol import h2c_status
 from pytest_goperf.pprof.capture import fetch_profile
 from pytest_goperf.run.window import run_window
-from tests.toolchains import OLDEST, toolchain_or_skip
+from tests.toolchains import NEWEST, OLDEST, toolchain_or_skip
 
 LOAD = LoadConfig(warmup=0.2, duration=1.0, rate=100, connections=4, timeout=2.0, requests=(RequestSpec(path="/api"),))
 
@@ -60,13 +60,15 @@ def test_https_http1_and_h2_by_alpn(loadgen: Path, tls_service: Path, certs: Pat
 def test_h2c_prior_knowledge(loadgen: Path, tls_service: Path, tmp_path: Path) -> None:
     with serving(tls_service, tmp_path, "-h2c-only") as svc:   # its ready check itself went over h2c
         r = run_load(loadgen, svc.url, dataclasses.replace(LOAD, http2=True), tmp_path / "h2c.json")
-        assert h2c_status(svc.url + "/nope", 2.0) == 404
+        assert h2c_status(svc.url + "/nope", 2.0) == 404          # a status from HPACK's static table
+        assert h2c_status(svc.url + "/status?code=201", 2.0) == 201   # Huffman-coded (shorter than the digits)
+        assert h2c_status(svc.url + "/status?code=503", 2.0) == 503   # sent as plain digits
     assert r.ok == r.requests and r.requests + r.dropped == 100 and r.protocols == {"HTTP/2.0": r.requests}
 
 
 @pytest.mark.parametrize(("args", "scheme", "http2", "expected"), [
-    (("-h2c-only",), "http", False, "speaks HTTP/2 without TLS (h2c) only and closes HTTP/1.1 requests: set "
-                                    "load.http2: true"),
+    (("-h2c-only",), "http", False, ("speaks HTTP/2 without TLS (h2c) only and closes HTTP/1.1 requests: set "
+                                     "load.http2: true")),
     (("-tls",), "http", False, "speaks TLS, but the URL says http://: use https://"),
     ((), "https", False, "does not speak TLS (it answers plain HTTP/1.1): use http://"),
     ((), "http", True, "load.http2 is true, but http://127.0.0.1"),
@@ -106,12 +108,19 @@ def test_untrusted_certificate_says_which_key_to_set(loadgen: Path, tls_service:
             pass
 
 
-def test_h2c_is_refused_clearly_by_a_generator_built_with_go_1_22(tls_service: Path, tmp_path: Path) -> None:
-    old: GoToolchain = toolchain_or_skip(OLDEST)
-    binary = build_loadgen(old, tmp_path / "cache")
+@pytest.mark.parametrize("version", [OLDEST, NEWEST])
+def test_h2c_by_toolchain(version: str, tls_service: Path, tmp_path: Path) -> None:
+    """Go 1.24 added http.Protocols: a generator built with 1.22 refuses h2c clearly, the newest speaks it."""
+    toolchain: GoToolchain = toolchain_or_skip(version)
+    binary = build_loadgen(toolchain, tmp_path / "cache")
     with serving(tls_service, tmp_path, "-h2c-only") as svc:
-        with pytest.raises(LoadError, match=r"h2c\) needs the load generator built with Go 1.24 or newer .*go1\.22"):
-            run_load(binary, svc.url, dataclasses.replace(LOAD, http2=True), tmp_path / "r.json")
+        load = dataclasses.replace(LOAD, http2=True, duration=0.5)
+        if toolchain.version_tuple[1] < 24:
+            with pytest.raises(LoadError, match=r"h2c\) needs the load generator built with Go 1.24 or newer .*go1\.22"):
+                run_load(binary, svc.url, load, tmp_path / "r.json")
+        else:
+            r = run_load(binary, svc.url, load, tmp_path / "r.json")
+            assert r.ok == r.requests > 0 and r.protocols == {"HTTP/2.0": r.requests}
 
 
 def test_tls_debug_endpoint_captures(loadgen: Path, tls_service: Path, certs: Path, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import (
 	_ "net/http/pprof"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -50,6 +51,13 @@ func main() {
 		protos[r.Proto]++
 		mu.Unlock()
 		fmt.Fprintf(w, "hello over %s\n", r.Proto)
+	})
+	mux.HandleFunc("/status", func(w http.ResponseWriter, r *http.Request) { // /status?code=201
+		code, err := strconv.Atoi(r.URL.Query().Get("code"))
+		if err != nil {
+			code = http.StatusBadRequest
+		}
+		w.WriteHeader(code)
 	})
 	mux.HandleFunc("/protos", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
