@@ -318,10 +318,15 @@ func (w *netWorker) do(at, ready, now int64) {
 	w.path = sp.expandPath(w.path, w.rng)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(r.timeoutNs))
 	defer cancel()
-	attempts, wrote := 0, false
+	var attempts atomic.Int32 // the hooks run on the Transport's goroutines
+	var wroteFlag atomic.Bool
 	trace := &httptrace.ClientTrace{
-		GetConn:      func(string) { attempts++ },
-		WroteRequest: func(info httptrace.WroteRequestInfo) { wrote = wrote || info.Err == nil },
+		GetConn: func(string) { attempts.Add(1) },
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				wroteFlag.Store(true)
+			}
+		},
 	}
 	var body io.Reader
 	if sp.body != nil {
@@ -342,6 +347,7 @@ func (w *netWorker) do(at, ready, now int64) {
 		e.sent.Add(1)
 	}
 	resp, err := w.client.Do(req)
+	wrote := wroteFlag.Load()
 	proto := ""
 	code := 0
 	if err == nil {
@@ -354,8 +360,8 @@ func (w *netWorker) do(at, ready, now int64) {
 		}
 	}
 	end := r.now()
-	if attempts > 1 {
-		e.retries.Add(int64(attempts - 1))
+	if n := attempts.Load(); n > 1 {
+		e.retries.Add(int64(n - 1))
 	}
 	w.shard.mu.Lock()
 	defer w.shard.mu.Unlock()
