@@ -177,10 +177,16 @@ def classify(error: str) -> str:
 
 
 def _interval(hits: Sequence[Hit]) -> float:
-    """ns between slots of a file whose rate we did not set: the median slope of send time over seq."""
-    first = min(hits, key=lambda h: h.seq)
-    far = [h for h in hits if h.seq - first.seq >= max(1, (max(x.seq for x in hits) - first.seq) // 2)]
-    return statistics.median((h.ts - first.ts) / (h.seq - first.seq) for h in far) if far else 1e9
+    """ns between slots of a file whose rate we did not set, from its own stamps.
+
+    The median slope of send time over ``seq`` between each hit of the first
+    half and its partner half a file later: a late hit spoils only its own pair.
+    """
+    ordered = sorted(hits, key=lambda h: h.seq)
+    half = len(ordered) // 2
+    slopes = [(b.ts - a.ts) / (b.seq - a.seq) for a, b in zip(ordered[:half], ordered[half:2 * half])
+              if b.seq > a.seq]
+    return statistics.median(slopes) if slopes else 1e9
 
 
 def tally_files(files: Sequence[tuple[list[Hit], float | None]], load: LoadConfig,
