@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -136,3 +137,27 @@ def test_tls_debug_endpoint_captures(loadgen: Path, tls_service: Path, certs: Pa
         # without trust for its CA a capture fails with the key to set
         with pytest.raises(CaptureError, match="service.tls.ca_file"):
             fetch_profile(svc.debug_url, "heap", tmp_path / "heap.pprof")
+
+
+def test_interrupt_ends_requests_in_flight_as_timeouts(loadgen: Path, tls_service: Path, certs: Path,
+                                                       tmp_path: Path) -> None:
+    """SIGTERM: no new request, and those in flight end a second later as timeouts (as in the epoll engine)."""
+    import signal
+    import time
+
+    from pytest_goperf.load.generator import start_load
+
+    tls = TLSConfig(ca_file=certs / "ca.pem")
+    args = ("-cert", str(certs / "cert.pem"), "-key", str(certs / "key.pem"))
+    load = LoadConfig(warmup=0, duration=20, rate=20, connections=4, timeout=30,
+                      requests=(RequestSpec(path="/sleep?ms=20000"),))
+    with serving(tls_service, tmp_path, *args, tls=tls) as svc:
+        run = start_load(loadgen, svc.url, load, tmp_path / "r.json", tls=tls)
+        time.sleep(1.0)
+        assert run.pid is not None
+        began = time.monotonic()
+        os.kill(run.pid, signal.SIGTERM)
+        r = run.result()
+        took = time.monotonic() - began
+    assert r is not None and r.interrupted and took < 5
+    assert r.errors.timeout == r.requests == 4      # all four connections were busy with a 20 s request

@@ -198,6 +198,9 @@ func (r *run) interrupt() {
 	r.stopNs.Store(r.now())
 	r.interrupted.Store(true)
 	r.stopped.Store(true)
+	if r.net != nil {
+		time.AfterFunc(time.Second, r.net.cancel) // requests still in flight then end as timeouts
+	}
 }
 
 // claimSlot takes the next slot from the shared counter, skipping slots that

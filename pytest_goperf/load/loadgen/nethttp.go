@@ -59,6 +59,8 @@ type netEngine struct {
 	sent      atomic.Int64 // writes started inside the window
 	mu        sync.Mutex
 	protos    map[string]int64 // measured responses by the protocol they came over
+	root      context.Context  // cancelled a second after an interrupt, as the epoll engine times out its requests
+	cancel    context.CancelFunc
 }
 
 // netShard is a share of the counters (few locks, not one per worker: a
@@ -77,6 +79,7 @@ func (e *dialError) Unwrap() error { return e.err }
 
 func newNetEngine(r *run) (*netEngine, error) {
 	e := &netEngine{r: r, h2: r.cfg.HTTP2, origin: r.target.Scheme + "://" + r.target.Host, protos: map[string]int64{}}
+	e.root, e.cancel = context.WithCancel(context.Background())
 	if r.target.Scheme == "https" {
 		cfg := &tls.Config{InsecureSkipVerify: r.cfg.TLS.Insecure, ServerName: r.cfg.TLS.ServerName,
 			NextProtos: []string{"http/1.1"}}
@@ -316,7 +319,7 @@ func (w *netWorker) do(at, ready, now int64) {
 	si := r.pick(w.rng)
 	sp := r.specs[si]
 	w.path = sp.expandPath(w.path, w.rng)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(r.timeoutNs))
+	ctx, cancel := context.WithTimeout(e.root, time.Duration(r.timeoutNs))
 	defer cancel()
 	var attempts atomic.Int32 // the hooks run on the Transport's goroutines
 	var wroteFlag atomic.Bool
@@ -405,7 +408,7 @@ func (w *netWorker) do(at, ready, now int64) {
 // classify sorts a net/http failure into the engines' common classes.
 func classify(err error, wrote bool) int {
 	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.As(err, &ne) && ne.Timeout() {
 		return failTimeout
 	}
 	var de *dialError

@@ -59,6 +59,13 @@ func main() {
 		}
 		w.WriteHeader(code)
 	})
+	mux.HandleFunc("/sleep", func(w http.ResponseWriter, r *http.Request) { // /sleep?ms=5000
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		select {
+		case <-time.After(time.Duration(ms) * time.Millisecond):
+		case <-r.Context().Done():
+		}
+	})
 	mux.HandleFunc("/protos", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
