@@ -25,6 +25,7 @@ from pytest_goperf.quantities import parse_duration, parse_rate_per_minute
 from pytest_goperf.service_config import Attach as Attach
 from pytest_goperf.service_config import ReadyCheck as ReadyCheck
 from pytest_goperf.service_config import ServiceConfig as ServiceConfig
+from pytest_goperf.service_config import TLSConfig as TLSConfig
 from pytest_goperf.service_config import (
     check_module,
     has_debug_endpoints,
@@ -72,6 +73,26 @@ class LoadConfig:
     expect_status: tuple[str, ...] = ("2xx",)   # codes ("200") or classes ("2xx") that count as success
     follow_redirects: bool = False    # 3xx answers are counted by status, not followed, unless true
     threads: int = 1                  # generator event loops (one OS thread each)
+    http2: bool = False               # HTTP/2: over TLS by ALPN, h2c (prior knowledge) on http:// URLs
+    tool: str = "builtin"             # builtin | vegeta | locust
+    vegeta: VegetaConfig = field(default_factory=lambda: VegetaConfig())
+    locust: LocustConfig = field(default_factory=lambda: LocustConfig())
+
+
+@dataclass(frozen=True)
+class VegetaConfig:
+    """``load.vegeta``: local attack processes, and result files other hosts produced in the same window."""
+
+    attackers: int = 1
+    results: tuple[Path, ...] = ()    # absolute; vegeta results (gob, JSON or CSV) merged in after the window
+
+
+@dataclass(frozen=True)
+class LocustConfig:
+    """``load.locust``: a headless master with ``workers`` worker processes."""
+
+    workers: int = 1
+    locustfile: Path | None = None    # absolute; None: generated from load.requests (open model)
 
 
 @dataclass(frozen=True)
@@ -291,7 +312,8 @@ def _request(node: Node, base: Path) -> RequestSpec:
 
 def _load(node: Node, base: Path) -> LoadConfig:
     f = node.mapping(("warmup", "duration", "rate", "connections", "requests", "sample_every", "trace",
-                      "timeout", "command", "result", "expect_status", "follow_redirects", "threads"))
+                      "timeout", "command", "result", "expect_status", "follow_redirects", "threads", "http2",
+                      "tool", "vegeta", "locust"))
     requests: tuple[RequestSpec, ...] = LoadConfig.requests
     if "requests" in f:
         rn = f["requests"]
@@ -312,7 +334,12 @@ def _load(node: Node, base: Path) -> LoadConfig:
         expect_status=opt(f, "expect_status", _expect_status, ("2xx",)),
         follow_redirects=opt(f, "follow_redirects", Node.boolean, False),
         threads=opt(f, "threads", lambda n: n.integer(minimum=1), 1),
+        http2=opt(f, "http2", Node.boolean, False),
+        tool=opt(f, "tool", Node.string, "builtin"),
+        vegeta=_vegeta(f["vegeta"], base) if "vegeta" in f else VegetaConfig(),
+        locust=_locust(f["locust"], base) if "locust" in f else LocustConfig(),
     )
+    _check_tool(cfg, f)
     if cfg.duration <= 0:
         raise f["duration"].error("the measured window must be longer than 0s")
     if cfg.trace > cfg.duration and "trace" not in f:  # the 5s default shrinks to a shorter window
@@ -322,6 +349,42 @@ def _load(node: Node, base: Path) -> LoadConfig:
     if cfg.sample_every <= 0:
         raise f["sample_every"].error("must be longer than 0s")
     return cfg
+
+
+TOOLS = ("builtin", "vegeta", "locust")
+
+
+def _check_tool(cfg: LoadConfig, f: dict[str, Node]) -> None:
+    """load.tool and what goes with it: each engine's own section, and what it cannot do."""
+    if cfg.tool not in TOOLS:
+        raise f["tool"].error(f"must be one of {', '.join(TOOLS)}, got {cfg.tool!r} "
+                              "(other tools, k6 for example, run through load.command)")
+    if cfg.command and "tool" in f:
+        raise f["tool"].error("give either load.tool or load.command (your own tool), not both")
+    for other in ("vegeta", "locust"):
+        if other in f and cfg.tool != other:
+            raise f[other].error(f"load.{other} applies to load.tool: {other} (load.tool is {cfg.tool})")
+    if cfg.tool == "locust":
+        if cfg.http2:
+            raise f["http2"].error("Locust's HTTP clients speak HTTP/1.1 only; use load.tool: builtin or vegeta "
+                                   "for HTTP/2")
+        if cfg.follow_redirects:
+            raise f["follow_redirects"].error("not supported with load.tool: locust (its client follows no redirects "
+                                              "we could count); use builtin or vegeta")
+
+
+def _vegeta(node: Node, base: Path) -> VegetaConfig:
+    f = node.mapping(("attackers", "results"))
+    return VegetaConfig(attackers=opt(f, "attackers", lambda n: n.integer(minimum=1), 1),
+                        results=tuple((base / p).resolve() for p in opt(f, "results", Node.strings, tuple[str, ...]())))
+
+
+def _locust(node: Node, base: Path) -> LocustConfig:
+    f = node.mapping(("workers", "locustfile"))
+    locustfile = opt(f, "locustfile", lambda n: (base / n.string()).resolve(), None)
+    if locustfile is not None and not locustfile.is_file():
+        raise f["locustfile"].error(f"file {locustfile} does not exist")
+    return LocustConfig(workers=opt(f, "workers", lambda n: n.integer(minimum=1), 1), locustfile=locustfile)
 
 
 def _expect_status(node: Node) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ _BUILD_ONLY = re.compile(r"^(?:CGO_\w+|GOFLAGS|GOOS|GOARCH|GOAMD64|GOARM|GOARM64
                          r"GOEXPERIMENT|GOWORK|GOPROXY|GOPRIVATE|GONOSUMDB|GOINSECURE|CC|CXX)$")
 _DEBUG_FLAG = re.compile(r"^--?[\w.-]*(?:debug|pprof)[\w.-]*=\S*:\d+$", re.IGNORECASE)
 KEYS = ("name", "module", "main", "build_flags", "build_env", "args", "env", "cwd", "files", "ready", "debug",
-        "attach", "allow_public_debug", "gowork")
+        "attach", "allow_public_debug", "gowork", "tls")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,17 @@ class ReadyCheck:
 class Attach:
     url: str
     debug_url: str | None = None
+    tunnel: tuple[str, ...] | None = None   # e.g. kubectl port-forward: started, awaited, kept, stopped
+
+
+@dataclass(frozen=True)
+class TLSConfig:
+    """``service.tls``: how the plugin trusts an https:// service (load, ready check, captures)."""
+
+    ca_file: Path | None = None        # absolute; PEM bundle of the CA(s) that signed the service's certificate
+    insecure_skip_verify: bool = False
+    server_name: str | None = None     # the name the certificate is checked against, when not the URL's host
+    debug: bool = False                # a started service's {debug_addr} listener speaks TLS too
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,7 @@ class ServiceConfig:
     files: tuple[tuple[str, Path], ...] = ()   # (path relative to cwd, absolute template) rendered before start
     debug: str = "auto"               # auto | same | none: where pprof is when no {debug_addr} names it
     build_env: tuple[tuple[str, str], ...] = ()  # environment for go build / go test -c / go list
+    tls: TLSConfig | None = None      # a started service speaks https on {addr}; attach: trust for https URLs
 
     @property
     def workdir(self) -> Path:
@@ -114,6 +126,7 @@ def parse_service(node: Node | None, path: Path) -> ServiceConfig:
     if debug != "auto" and "args" not in f:
         args = ("-addr={addr}",)   # the default args without their separate debug listener
     attach = _attach(f["attach"], debug) if "attach" in f else None
+    tls = _tls(f["tls"], path.parent, attach) if "tls" in f else None
     cwd = None
     if "cwd" in f:
         cwd = (path.parent / f["cwd"].string()).resolve()
@@ -134,6 +147,7 @@ def parse_service(node: Node | None, path: Path) -> ServiceConfig:
         files=files,
         debug=debug,
         build_env=_env(f["build_env"], runtime=False) if "build_env" in f else (),
+        tls=tls,
     )
 
 
@@ -239,17 +253,58 @@ def _ready(node: Node) -> ReadyCheck:
     return ready
 
 
+def _url(node: Node, what: str) -> str:
+    """An http:// or https:// URL with a host (a path prefix is kept), checked when the file is read."""
+    from urllib.parse import urlsplit
+
+    url = node.string().rstrip("/")
+    parts = urlsplit(url)
+    try:
+        parts.port
+    except ValueError:
+        raise node.error(f"{url!r} has a bad port") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise node.error(f"{what} must be an http://host:port or https://host:port URL, got {url!r}")
+    return url
+
+
 def _attach(node: Node, debug: str) -> Attach:
-    a = node.mapping(("url", "debug_url"))
+    a = node.mapping(("url", "debug_url", "tunnel"))
     if "url" not in a:
         raise node.error("needs 'url', the base URL of the running service")
-    url = a["url"].string().rstrip("/")
-    debug_url = opt(a, "debug_url", lambda n: n.string().rstrip("/"), None)
+    url = _url(a["url"], "service.attach.url")
+    debug_url = opt(a, "debug_url", lambda n: _url(n, "service.attach.debug_url"), None)
     if debug == "same":
         if debug_url is not None and debug_url.removesuffix("/debug/pprof") != url:
             raise a["debug_url"].error("service.debug: same says pprof is on the API address; drop debug_url")
         debug_url = url
-    return Attach(url=url, debug_url=debug_url)
+    tunnel = opt(a, "tunnel", Node.strings, None)
+    if tunnel is not None and not tunnel:
+        raise a["tunnel"].error("expected the tunnel command as a list, e.g. [kubectl, port-forward, svc/x, '8080:8080']")
+    attach = Attach(url=url, debug_url=debug_url, tunnel=tunnel)
+    if tunnel is not None:
+        from pytest_goperf.go.tunnel import tunnel_ports
+
+        if not tunnel_ports(attach.url, attach.debug_url):
+            raise a["tunnel"].error("a tunnel forwards a local port, so url or debug_url must be a loopback "
+                                    "http(s)://127.0.0.1:PORT (or localhost:PORT) URL")
+    return attach
+
+
+def _tls(node: Node, base: Path, attach: Attach | None) -> TLSConfig:
+    f = node.mapping(("ca_file", "insecure_skip_verify", "server_name", "debug"))
+    ca = opt(f, "ca_file", lambda n: (base / n.string()).resolve(), None)
+    if ca is not None and not ca.is_file():
+        raise f["ca_file"].error(f"file {ca} does not exist; give the PEM file of the CA that signed the "
+                                 "service's certificate")
+    tls = TLSConfig(ca_file=ca, insecure_skip_verify=opt(f, "insecure_skip_verify", Node.boolean, False),
+                    server_name=opt(f, "server_name", Node.string, None), debug=opt(f, "debug", Node.boolean, False))
+    if attach is not None:
+        if "debug" in f:
+            raise f["debug"].error("applies to started services; with service.attach, write https:// in debug_url")
+        if not any(u and u.startswith("https://") for u in (attach.url, attach.debug_url)):
+            raise node.error("neither service.attach.url nor debug_url is https://, so there is nothing to trust")
+    return tls
 
 
 def _gowork(f: dict[str, Node], path: Path) -> str:

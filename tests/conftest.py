@@ -24,8 +24,7 @@ if "GOCACHE" not in os.environ:
     _caches = Path.home() / ("Library/Caches" if sys.platform == "darwin" else ".cache")
     os.environ["GOCACHE"] = str(Path(os.environ.get("XDG_CACHE_HOME") or _caches) / "go-build")
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "go-service"
+from tests.helpers import EXAMPLE
 
 
 @pytest.fixture(scope="session")

@@ -67,6 +67,9 @@ def describe(result: LoadResult) -> str:
     head = (f"{result.model} model, {result.requests} requests in {result.duration:g}s ({rate}), "
             f"errors: {result.errors.describe()}, dropped: {result.dropped}"
             f" (warmup: {result.warmup_requests} requests, not measured)")
+    if result.engine:
+        protocols = ", ".join(f"{p} x{n}" for p, n in sorted(result.protocols.items()))
+        head += f"\n  engine: {result.engine}" + (f" ({protocols})" if protocols else "")
     lines = [head]
     if result.status:
         codes = ", ".join(f"{code} x{n}" for code, n in sorted(result.status.items()))
@@ -85,6 +88,7 @@ def describe(result: LoadResult) -> str:
     if extras:
         lines.append("  " + "; ".join(extras))
     lines += [f"  {line}" for line in result.failing_requests()]
+    lines += [f"  first {line}" for line in result.errors.example_lines()]
     pct = "  ".join(f"{name} {format_duration(v)}" for name, v in (
         ("p50", result.p50), ("p90", result.p90), ("p99", result.p99), ("p99.9", result.p999), ("max", result.max)))
     lines.append(f"  {pct}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import socket
 import urllib.error
+import urllib.request
 from pathlib import Path
 
 from .ports import DIRECT_NO_REDIRECT
@@ -19,10 +20,11 @@ from .ports import DIRECT_NO_REDIRECT
 _PPROF_INDEX_MARK = "goroutine?debug="   # a link every net/http/pprof index page has
 
 
-def http_ready(url: str, timeout: float = 1.0) -> tuple[bool, str]:
-    """``GET url`` answers 2xx (204 included) or 3xx (not followed)."""
+def http_ready(url: str, timeout: float = 1.0, *,
+               opener: urllib.request.OpenerDirector | None = None) -> tuple[bool, str]:
+    """``GET url`` answers 2xx (204 included) or 3xx (not followed); ``opener`` trusts an https service."""
     try:
-        with DIRECT_NO_REDIRECT.open(url, timeout=timeout) as resp:
+        with (opener or DIRECT_NO_REDIRECT).open(url, timeout=timeout) as resp:
             status = int(resp.status)
     except urllib.error.HTTPError as exc:
         status = int(exc.code)
@@ -72,11 +74,12 @@ class LogWatch:
         return False
 
 
-def pprof_index(url: str, timeout: float = 2.0) -> tuple[bool, str]:
+def pprof_index(url: str, timeout: float = 2.0, *,
+                opener: urllib.request.OpenerDirector | None = None) -> tuple[bool, str]:
     """Does ``GET <url>/debug/pprof/`` answer with net/http/pprof's index page?"""
     target = url.rstrip("/") + "/debug/pprof/"
     try:
-        with DIRECT_NO_REDIRECT.open(target, timeout=timeout) as resp:
+        with (opener or DIRECT_NO_REDIRECT).open(target, timeout=timeout) as resp:
             body = resp.read(65536).decode("utf-8", "replace")
             status = int(resp.status)
     except urllib.error.HTTPError as exc:

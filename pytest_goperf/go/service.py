@@ -22,12 +22,12 @@ import signal
 import subprocess
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from ..config import ReadyCheck, ServiceConfig
+from ..config import ReadyCheck, ServiceConfig, TLSConfig
 from ..errors import ServiceError
 from . import placeholders, workdir
 from .ports import (
@@ -39,6 +39,11 @@ from .ports import (
 )
 from .process import group_pids, kill_group, tail_lines
 from .readiness import LogWatch, http_ready, pprof_index, tcp_ready
+from .tls import direct_opener
+from .tunnel import Tunnel, tunnel_ports
+
+# One GET of a ready URL -> its HTTP status (raising OSError / urllib errors when there is none).
+ReadyProbe = Callable[[str, float], int]
 
 _LIVE: weakref.WeakSet[ServiceProcess] = weakref.WeakSet()
 # A flag whose name says debug/pprof and whose value looks like host:port.
@@ -74,11 +79,12 @@ PPROF_ON_API_ADVICE = (
 class AttachedService:
     """A service that already runs (``service.attach``): nothing is started or stopped."""
 
-    def __init__(self, url: str, debug_url: str | None = None) -> None:
+    def __init__(self, url: str, debug_url: str | None = None, *, tunnel: Tunnel | None = None) -> None:
         self.url = url.rstrip("/")
         self.debug_url = debug_url.rstrip("/") if debug_url else None
         self.pid: int | None = None
         self.log_path: Path | None = None
+        self.tunnel = tunnel
         self.debug_note: str | None = None
         self.debug_problem: str | None = None
 
@@ -90,17 +96,24 @@ class AttachedService:
         return PPROF_ON_API_ADVICE.format(where=f"{self.url}/debug/pprof/")
 
     def log_tail(self, n: int = 40) -> str:
-        """An attached service has no log we can read."""
+        """An attached service has no log we can read (a tunnel's log stands in for it)."""
+        if self.tunnel is not None:
+            return f"--- tunnel log ({self.tunnel.log_path}) ---\n{self.tunnel.log_tail(n)}"
         return ""
 
     def check_alive(self, during: str = "under load") -> None:
-        """Nothing to check: the process is not ours."""
+        """The process is not ours; a tunnel to it that dropped is restarted once."""
+        if self.tunnel is not None:
+            self.tunnel.check()
 
     def __enter__(self) -> AttachedService:
+        if self.tunnel is not None:
+            self.tunnel.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        if self.tunnel is not None:
+            self.tunnel.stop()
 
 
 class ServiceProcess:
@@ -121,8 +134,13 @@ class ServiceProcess:
         files: Mapping[str, Path] | None = None,
         debug: str = "auto",
         probe_debug: bool = True,
+        tls: TLSConfig | None = None,
+        ready_probe: ReadyProbe | None = None,
     ) -> None:
         self.binary = Path(binary)
+        self.tls = tls
+        self._opener = direct_opener(tls) if tls is not None else None
+        self._ready_probe = ready_probe
         self.ready = ready if ready is not None else ReadyCheck(path=ready_path, timeout=ready_timeout)
         path = self.ready.path
         self.ready_path = path if path.startswith("/") else "/" + path
@@ -148,11 +166,11 @@ class ServiceProcess:
         values = self.endpoints.values()
         self.values = values
         self.addr = self.endpoints.addr
-        self.url = self.endpoints.url
+        self.url = self.endpoints.url.replace("http://", "https://", 1) if tls is not None else self.endpoints.url
         self.debug_addr = self.endpoints.debug_addr
         self.args = [placeholders.expand(a, values) for a in args]
         self.env = {k: placeholders.expand(v, values) for k, v in env.items()}
-        self.debug_url: str | None = f"http://{self.debug_addr}" if self.debug_addr else None
+        self.debug_url: str | None = f"{self._debug_scheme}://{self.debug_addr}" if self.debug_addr else None
         self.debug_note: str | None = f"pprof on the separate debug listener {self.debug_addr}" if self.debug_addr else None
         self.debug_problem: str | None = None   # why there is no debug_url, once known
         if debug == "same":
@@ -179,8 +197,12 @@ class ServiceProcess:
                     )
                 continue
             if self.debug_url is None and port is not None and self.debug != "none":
-                self.debug_url = value.rstrip("/") if "://" in value else f"http://{value}"
+                self.debug_url = value.rstrip("/") if "://" in value else f"{self._debug_scheme}://{value}"
                 self.debug_note = f"pprof on the debug listener {value} named in the arguments"
+
+    @property
+    def _debug_scheme(self) -> str:
+        return "https" if self.tls is not None and self.tls.debug else "http"
 
     @property
     def pprof_on_api(self) -> str | None:
@@ -235,8 +257,15 @@ class ServiceProcess:
         if self.ready.tcp:
             ok, seen = tcp_ready(self.endpoints.host, self.endpoints.port)
             return ok, f"TCP connect to {self.addr}: {seen}"
-        ok, seen = http_ready(self.url + self.ready_path)
-        return ok, f"GET {self.url + self.ready_path} -> {seen}"
+        url = self.url + self.ready_path
+        if self._ready_probe is not None:  # e.g. an h2c service, which answers no HTTP/1.1 GET
+            try:
+                status = self._ready_probe(url, 1.0)
+            except OSError as exc:
+                return False, f"GET {url} -> {getattr(exc, 'reason', exc)}"
+            return status < 400, f"GET {url} -> HTTP {status}"
+        ok, seen = http_ready(url, opener=self._opener)
+        return ok, f"GET {url} -> {seen}"
 
     def _wait_ready(self) -> None:
         assert self._proc is not None
@@ -260,7 +289,11 @@ class ServiceProcess:
             delay = min(delay * 1.5, 0.25)
         ports = sorted({port for _, port in self._sockets()})
         hint = ""
-        if ports:
+        from ..load.protocol import diagnose
+
+        if (mismatch := diagnose(self.url, http2=False, timeout=1.0)) is not None:
+            hint = f" {mismatch}."
+        elif ports:
             hint = (f" The process listens on port(s) {', '.join(map(str, ports))} instead: does it use the "
                     f"{{addr}} / {{port}} placeholder ({self.addr})?")
         raise ServiceError(
@@ -295,7 +328,7 @@ class ServiceProcess:
         elif self.debug_url is None and not self.probe_debug:
             self.debug_problem = "no debug listener: the config has no {debug_addr} / {debug_port} placeholder"
         elif self.debug_url is None:
-            found, seen = pprof_index(self.url)
+            found, seen = pprof_index(self.url, opener=self._opener)
             if found:
                 self.debug_url = self.url
                 self.debug_note = (f"pprof found on the API address by probing ({seen}); no {{debug_addr}} in "
@@ -306,7 +339,7 @@ class ServiceProcess:
                     "(import _ \"net/http/pprof\" on the mux the API serves, then service.debug: same), or serve it "
                     "on a separate listener and pass its address as {debug_addr} in service.args / service.env")
         elif self.debug == "same":
-            found, seen = pprof_index(self.url)
+            found, seen = pprof_index(self.url, opener=self._opener)
             if not found:
                 self.debug_problem = f"service.debug: same, but the probe {seen}"
         self._check_debug_bind()
@@ -374,21 +407,25 @@ class ServiceProcess:
         return tail_lines(self.log_path, n)
 
 
-def service_for(cfg: ServiceConfig, binary: Path | None, artifacts: Path, *,
-                probe_debug: bool = True) -> ServiceProcess | AttachedService:
+def service_for(cfg: ServiceConfig, binary: Path | None, artifacts: Path, *, probe_debug: bool = True,
+                ready_probe: ReadyProbe | None = None) -> ServiceProcess | AttachedService:
     """The service a goperf.yaml describes: attached, or ``binary`` started as configured (log in ``artifacts``).
 
     ``probe_debug``: look for pprof on the API address when the config names
     no debug listener (only worth a request when some gate reads pprof data).
     """
     if cfg.attach is not None:
-        return AttachedService(cfg.attach.url, cfg.attach.debug_url)
+        tunnel = None
+        if cfg.attach.tunnel:
+            tunnel = Tunnel(cfg.attach.tunnel, tunnel_ports(cfg.attach.url, cfg.attach.debug_url),
+                            log_path=Path(artifacts) / "tunnel.log", timeout=cfg.ready.timeout)
+        return AttachedService(cfg.attach.url, cfg.attach.debug_url, tunnel=tunnel)
     if binary is None:
         raise ServiceError(f"service {cfg.name}: no binary to start (and no service.attach)")
     return ServiceProcess(
         binary, args=cfg.args, env=dict(cfg.env), ready=cfg.ready, log_path=Path(artifacts) / "service.log",
         allow_public_debug=cfg.allow_public_debug, cwd=cfg.workdir, files=dict(cfg.files), debug=cfg.debug,
-        probe_debug=probe_debug,
+        probe_debug=probe_debug, tls=cfg.tls, ready_probe=ready_probe,
     )
 
 

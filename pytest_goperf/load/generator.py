@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..config import LoadConfig, check_path_template
+from ..config import LoadConfig, TLSConfig, check_path_template
 from ..errors import LoadError
 from ..go.ports import is_loopback_host, url_origin
 from ..go.process import kill_group, tail_lines
@@ -81,8 +81,8 @@ def build_loadgen(go: GoToolchain, cache_dir: Path) -> Path:
 def check_target(target_url: str, allowed_hosts: Iterable[str] = ()) -> None:
     """Refuse any target that is neither loopback nor an explicitly allowed (attach) origin."""
     parts = urlsplit(target_url)
-    if parts.scheme != "http" or not parts.hostname:
-        raise LoadError(f"load target {target_url!r} must be an http://host:port URL")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise LoadError(f"load target {target_url!r} must be an http://host:port or https://host:port URL")
     if is_loopback_host(parts.hostname):
         return
     origin, host = url_origin(target_url), parts.hostname.lower()
@@ -97,7 +97,16 @@ def check_target(target_url: str, allowed_hosts: Iterable[str] = ()) -> None:
     )
 
 
-def _config_json(target_url: str, load: LoadConfig, allowed: Sequence[str]) -> dict[str, Any]:
+def tls_json(tls: TLSConfig | None) -> dict[str, Any]:
+    """``service.tls`` as the generator's JSON config reads it."""
+    if tls is None:
+        return {}
+    return {"ca_file": str(tls.ca_file) if tls.ca_file else "", "insecure_skip_verify": tls.insecure_skip_verify,
+            "server_name": tls.server_name or ""}
+
+
+def _config_json(target_url: str, load: LoadConfig, allowed: Sequence[str],
+                 tls: TLSConfig | None = None) -> dict[str, Any]:
     requests = []
     for i, spec in enumerate(load.requests, 1):
         if (problem := check_path_template(spec.path)) is not None:
@@ -114,7 +123,8 @@ def _config_json(target_url: str, load: LoadConfig, allowed: Sequence[str]) -> d
     return {"target": target_url, "allow": list(allowed), "rate": load.rate or 0, "connections": load.connections,
             "threads": load.threads, "warmup_s": load.warmup, "duration_s": load.duration,
             "timeout_s": load.timeout, "expect_status": list(load.expect_status),
-            "follow_redirects": load.follow_redirects, "requests": requests}
+            "follow_redirects": load.follow_redirects, "requests": requests, "http2": load.http2,
+            "tls": tls_json(tls)}
 
 
 class LoadRun:
@@ -190,15 +200,19 @@ class LoadRun:
 
 
 def start_load(binary: Path, target_url: str, load: LoadConfig, result_path: Path, *,
-               allowed_hosts: Iterable[str] = ()) -> LoadRun:
-    """Start our generator against ``target_url``; returns at once (see ``LoadRun``)."""
+               allowed_hosts: Iterable[str] = (), tls: TLSConfig | None = None) -> LoadRun:
+    """Start our generator against ``target_url``; returns at once (see ``LoadRun``).
+
+    http:// without ``load.http2`` runs the epoll engine (HTTP/1.1); https://
+    or ``load.http2`` runs the net/http engine (``tls`` says what to trust).
+    """
     allowed = list(allowed_hosts)
     check_target(target_url, allowed)
     result_path = Path(result_path)
     result_path.parent.mkdir(parents=True, exist_ok=True)
     result_path.unlink(missing_ok=True)
     cfg_path = result_path.with_name(result_path.stem + "-config.json")
-    cfg_path.write_text(json.dumps(_config_json(target_url, load, allowed), indent=1))
+    cfg_path.write_text(json.dumps(_config_json(target_url, load, allowed, tls), indent=1))
     log = result_path.with_name(result_path.stem + ".log")
     return LoadRun([str(binary), "-config", str(cfg_path), "-result", str(result_path)], log_path=log,
                    result_path=result_path, deadline=load.warmup + load.duration + load.timeout + 10.0,
@@ -206,9 +220,9 @@ def start_load(binary: Path, target_url: str, load: LoadConfig, result_path: Pat
 
 
 def run_load(binary: Path, target_url: str, load: LoadConfig, result_path: Path, *,
-             allowed_hosts: Iterable[str] = ()) -> LoadResult:
+             allowed_hosts: Iterable[str] = (), tls: TLSConfig | None = None) -> LoadResult:
     """Run our generator to completion and return its result."""
-    with start_load(binary, target_url, load, result_path, allowed_hosts=allowed_hosts) as run:
+    with start_load(binary, target_url, load, result_path, allowed_hosts=allowed_hosts, tls=tls) as run:
         code = run.wait()
         if code != 0 or not result_path.is_file():
             raise LoadError(f"the load generator failed (exit {code}):\n{run.log_tail()}")

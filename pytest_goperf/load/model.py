@@ -28,6 +28,7 @@ class LoadErrors:
     io: int = 0
     status: Mapping[int, int] = field(default_factory=dict)
     conn_reset: int = 0
+    examples: Mapping[str, str] = field(default_factory=dict, compare=False)   # class -> first message
 
     @property
     def total(self) -> int:
@@ -39,11 +40,16 @@ class LoadErrors:
         parts += [f"{n} HTTP {code}" for code, n in sorted(self.status.items())]
         return ", ".join(parts) or "none"
 
+    def example_lines(self) -> list[str]:
+        """``class: first message`` for each failure class that has one (what actually went wrong)."""
+        return [f"{k}: {v}" for k, v in sorted(self.examples.items())]
+
     @classmethod
-    def from_json(cls, err: Mapping[str, Any]) -> LoadErrors:
+    def from_json(cls, err: Mapping[str, Any], examples: Mapping[str, Any] | None = None) -> LoadErrors:
         return cls(connect=int(err.get("connect", 0)), timeout=int(err.get("timeout", 0)), io=int(err.get("io", 0)),
                    conn_reset=int(err.get("conn_reset", 0)),
-                   status={int(k): int(v) for k, v in err.get("status", {}).items()})
+                   status={int(k): int(v) for k, v in err.get("status", {}).items()},
+                   examples={str(k): str(v) for k, v in (examples or {}).items()})
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,8 @@ class LoadResult:
     redirects_followed: int = 0
     send_lag: SendLag | None = None
     by_request: tuple[RequestOutcome, ...] = ()
+    engine: str | None = None         # epoll, net/http, vegeta v12.13.0, locust 2.x
+    protocols: Mapping[str, int] = field(default_factory=dict)   # measured responses by protocol (HTTP/2.0 ...)
 
     @property
     def error_rate(self) -> float:
@@ -157,7 +165,7 @@ class LoadResult:
                 requests=int(data["requests"]),
                 ok=int(data.get("ok", int(data["requests"]) - int(err.get("total", 0)))),
                 achieved_rate=float(data["achieved_rate"]),
-                errors=LoadErrors.from_json(err),
+                errors=LoadErrors.from_json(err, data.get("error_examples")),
                 dropped=int(data.get("dropped", 0)),
                 warmup_requests=int(wu.get("requests", 0)),
                 warmup_errors=int(wu.get("errors", 0)),
@@ -179,6 +187,8 @@ class LoadResult:
                                                 ok=int(o["ok"]), errors=LoadErrors.from_json(o["errors"]),
                                                 status={int(k): int(v) for k, v in o.get("status", {}).items()})
                                  for o in data.get("by_request", ())),
+                engine=str(data["engine"]) if data.get("engine") else None,
+                protocols={str(k): int(v) for k, v in (data.get("protocols") or {}).items()},
             )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             where = f" {path}" if path else ""

@@ -13,11 +13,13 @@ import http.client
 import os
 import re
 import socket
+import ssl
 import threading
 import urllib.parse
 from pathlib import Path
 
 from ..errors import CaptureError
+from ..go.tls import context_for, explain_ssl_error
 
 KINDS = ("profile", "heap", "allocs", "goroutine", "trace", "block", "mutex", "threadcreate", "goroutineleak")
 _ALIASES = {"cpu": "profile"}
@@ -139,11 +141,13 @@ def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, s
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise CaptureError(f"debug URL {url!r} must be http(s)://host:port")
-    cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
-    return cls(parts.hostname, parts.port, timeout=timeout), target
+    if parts.scheme == "https":  # trust what service.tls says for this origin (go/tls.py)
+        return http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout,
+                                           context=context_for(url)), target
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout), target
 
 
 def fetch(url: str, dest: Path, *, timeout: float, seconds: float | None = None, cancel: Cancel | None = None) -> Path:
@@ -185,6 +189,8 @@ def fetch(url: str, dest: Path, *, timeout: float, seconds: float | None = None,
             "elsewhere: pass -debug-addr={debug_addr} (or your flag) in service.args, or fix "
             "service.attach.debug_url."
         ) from None
+    except ssl.SSLError as exc:
+        raise CaptureError(f"GET {explain_ssl_error(exc, url) or f'{url}: TLS failed: {exc}'}") from None
     except (OSError, http.client.HTTPException) as exc:
         if cancel is not None and cancel.cancelled:
             raise CaptureError(f"GET {url}: cancelled (the window ended early)") from None

@@ -26,7 +26,10 @@ from pytest_goperf.errors import BuildError, ConfigError, GoperfError
 from pytest_goperf.gates import Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side, list_test_packages
 from pytest_goperf.go.gomod import workspace_file
+from pytest_goperf.go.tls import insecure_warning
 from pytest_goperf.load.generator import build_loadgen
+from pytest_goperf.load.protocol import h2c_status
+from pytest_goperf.load.vegeta import install_vegeta
 from pytest_goperf.go.service import AttachedService, ServiceProcess, service_for
 from pytest_goperf.go.toolchain import GoToolchain, find_go
 from pytest_goperf.run.evidence import WindowEvidence, with_noise
@@ -310,7 +313,16 @@ class GateRun:
         if load is None:
             raise GoperfError(f"{cfg.path}: runtime thresholds need a 'load' section")
         self.artifacts.mkdir(parents=True, exist_ok=True)
-        loadgen = None if load.command else build_loadgen(self.go(), self.artifacts.parent / ".cache" / "loadgen")
+        cache = self.artifacts.parent / ".cache"
+        builtin = not load.command and load.tool == "builtin"
+        loadgen = build_loadgen(self.go(), cache / "loadgen") if builtin else None
+        vegeta = install_vegeta(self.go(), cache / "vegeta") if not load.command and load.tool == "vegeta" else None
+        tls = cfg.service.tls
+        if (warning := insecure_warning(tls)) is not None:
+            self._say(warning)
+            self.notes.append(warning)
+        # An h2c-only service answers no HTTP/1.1 ready check: ask it over HTTP/2 instead.
+        ready_probe = h2c_status if load.http2 and tls is None else None
         allowed: list[str] = []
         binary = None
         if cfg.service.attach is not None:
@@ -320,14 +332,14 @@ class GateRun:
             binary = self.candidate().service_binary
             self._say(f"starting {self.name}")
         captures = self.captures()
-        service = service_for(cfg.service, binary, self.artifacts, probe_debug=bool(captures))
+        service = service_for(cfg.service, binary, self.artifacts, probe_debug=bool(captures), ready_probe=ready_probe)
         with service:
             self._debug_notes(service, captures)
             mode = f"{load.rate:g} req/s" if load.rate else f"{load.connections} connections, closed model"
             self._say(f"load: {load.warmup:g}s warmup + {load.duration:g}s window at {mode}; "
                       f"capturing {', '.join(sorted(captures)) or 'nothing but the load result'}")
             result = run_window(service, load, self.artifacts, loadgen=loadgen, allowed_hosts=allowed,
-                                command_cwd=cfg.path.parent, captures=captures)
+                                command_cwd=cfg.path.parent, captures=captures, tls=tls, vegeta=vegeta)
         if service.debug_url is None and service.debug_problem:
             for key, message in result.errors.items():  # say why there is no debug_url, not only that
                 if message.startswith("no debug_url"):

@@ -29,10 +29,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ..config import LoadConfig
+from contextlib import ExitStack
+
+from ..config import LoadConfig, TLSConfig
 from ..errors import CaptureError, LoadError, ServiceError
-from ..load.generator import LoadRun, start_command, start_load
+from ..go.tls import trusted
+from ..load.engines import GroupRun, start_engine
+from ..load.generator import LoadRun
 from ..load.model import LoadResult
+from ..load.protocol import diagnose
 from ..go.service import AttachedService
 from ..health.machine import MachineNoise, NoiseMeter
 from ..health.series import SAMPLE_KINDS, Series, SeriesCollector, trace_span
@@ -115,7 +120,8 @@ ALL_CAPTURES = frozenset({"cpu", "trace", "heap", "goroutines"})
 
 def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: Path | None = None,
                allowed_hosts: Iterable[str] = (), command_cwd: Path | None = None,
-               captures: Collection[str] = ALL_CAPTURES) -> WindowResult:
+               captures: Collection[str] = ALL_CAPTURES, tls: TLSConfig | None = None,
+               vegeta: Path | None = None) -> WindowResult:
     """Drive ``load`` at ``service`` and capture, in one window, what ``captures`` names.
 
     Each capture disturbs the service (profiling costs CPU, a heap sample
@@ -128,12 +134,14 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
     allowed = list(allowed_hosts)
     if isinstance(service, AttachedService):
         allowed.append(service.url)  # the one non-loopback target a user may name
-    if load.command:
-        run: LoadRun = start_command(load, url=service.url, artifacts=artifacts, cwd=command_cwd)
-    else:
-        if loadgen is None:
-            raise LoadError("run_window needs the load generator binary (build_loadgen) unless load.command is set")
-        run = start_load(loadgen, service.url, load, artifacts / "load.json", allowed_hosts=allowed)
+    trust = ExitStack()  # https service and debug URLs: captures trust what service.tls says
+    trust.enter_context(trusted([service.url, service.debug_url], tls))
+    try:
+        run: LoadRun | GroupRun = start_engine(load, service.url, artifacts, loadgen=loadgen, vegeta=vegeta,
+                                               allowed_hosts=allowed, tls=tls, cwd=command_cwd)
+    except BaseException:
+        trust.close()
+        raise
     t0 = time.monotonic()
     wanted = frozenset(captures)
     threads: list[_Capture] = []
@@ -171,9 +179,11 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
             result.load_skipped = (f"load.command {load.command[0] if load.command else ''!s} wrote no "
                                    "goperf-load/1 JSON (set load.result to where it writes one)")
         elif not load.command and result.load.requests and result.load.ok == 0:
-            urls = "".join(f"\n  {line}" for line in result.load.failing_requests())
+            urls = "".join(f"\n  {line}" for line in result.load.failing_requests() + result.load.errors.example_lines())
+            mismatch = diagnose(service.url, http2=load.http2)
             raise LoadError(
                 f"every measured request to {service.url} failed ({result.load.errors.describe()}); "
+                f"{mismatch + '; ' if mismatch else ''}"
                 f"see {artifacts / 'load.json'}.{urls}\n--- service log tail ---\n{service.log_tail()}"
             )
         finished = True
@@ -186,6 +196,7 @@ def run_window(service: Service, load: LoadConfig, artifacts: Path, *, loadgen: 
         raise LoadError(f"{exc}\n--- service log tail ---\n{service.log_tail()}") from exc
     finally:
         run.stop()
+        trust.close()
         for cap in threads:
             cap.cancel.set()
             if not finished:  # cut off captures in flight: an error or Ctrl-C must not wait for them
@@ -240,15 +251,15 @@ def _leak_profile(debug: str, artifacts: Path) -> Path | None:
         return None
 
 
-def _wait(run: LoadRun, service: Service, *, until: float) -> None:
+def _wait(run: LoadRun | GroupRun, service: Service, *, until: float) -> None:
     """Sleep until ``until`` (monotonic), checking every _POLL s that the service and load still run."""
     while (left := until - time.monotonic()) > 0:
         time.sleep(min(_POLL, left))
         service.check_alive("under load")
-        if run.poll() is not None and run.what == "load generator":
+        if run.poll() is not None and run.what != "load.command":
             code = run.poll()
             if code != 0:
-                raise LoadError(f"the load generator exited early (exit {code}):\n{run.log_tail()}")
+                raise LoadError(f"the {run.what} exited early (exit {code}):\n{run.log_tail()}")
             return
 
 

@@ -7,7 +7,7 @@ import pytest
 from pytest_goperf.go.build import BuiltSide, Side, build_side
 from pytest_goperf.go.toolchain import GoToolchain
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE
 from ..toolchains import tested_versions, toolchain_or_skip
 
 

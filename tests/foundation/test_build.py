@@ -28,7 +28,7 @@ from pytest_goperf.go.pgo_check import (
 from pytest_goperf.go.toolchain import GoToolchain
 from pytest_goperf.run.rounds import run_interleaved
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE
 
 PROFILE = EXAMPLE / "default.pgo"
 CONFIRMED = "the compiler confirms profile"

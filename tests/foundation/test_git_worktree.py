@@ -17,7 +17,7 @@ import pytest
 from pytest_goperf.errors import BenchError
 from pytest_goperf.run.baseline import git_worktree
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE
 
 GOPERF_YAML = """\
 service: {{name: shop{extra}}}

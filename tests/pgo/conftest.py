@@ -23,7 +23,7 @@ from pytest_goperf.go.build import BuiltSide
 from pytest_goperf.go.service import ServiceProcess
 from pytest_goperf.go.toolchain import GoToolchain
 
-from ..conftest import EXAMPLE, ROOT
+from ..helpers import EXAMPLE, ROOT
 from ..toolchains import tested_versions, toolchain_or_skip
 
 OTHER_PROGRAM = ROOT / "tests" / "data" / "pgo" / "other-program.pprof"

@@ -22,7 +22,7 @@ from pytest_goperf.pgo.decisions import (
 )
 from pytest_goperf.pgo.symbols import binary_functions, normalize
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from pytest_goperf.pprof import read_profile
 from pytest_goperf.pprof.write import write_profile
 from pytest_goperf.run.pgo_evidence import Target, before_build, gather
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE
 from .conftest import copy_example
 
 LENIENT = PgoThreshold(min_samples=50)   # the session's captures are a few seconds long

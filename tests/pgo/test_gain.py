@@ -14,7 +14,7 @@ from pytest_goperf.pgo.gain import (
     row_mde_pct,
 )
 
-from ..conftest import ROOT
+from ..helpers import ROOT
 
 BENCH = ROOT / "tests" / "data" / "bench"
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE
 
 MARKED_TEST = """
 import pytest

@@ -9,22 +9,17 @@ threshold, and leave every artifact in the format its Go tool opens.
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 
 from pytest_goperf.go.toolchain import GoToolchain
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE, example_config
 
 
 def test_example_gate_end_to_end(pytester: pytest.Pytester, go: GoToolchain) -> None:
-    cfg = yaml.safe_load((EXAMPLE / "goperf.yaml").read_text())
-    cfg["service"]["module"] = str(EXAMPLE)
-    for req in cfg["load"]["requests"]:
-        if "body_file" in req:
-            req["body_file"] = str(EXAMPLE / req["body_file"])
+    cfg = example_config()
     # count 10: B/op rows tie heavily (total bytes / N truncated); at 6 runs one can fall out of the
     # Tarone family and is skipped (loudly), which is right for the gate but not what this run checks.
     cfg["bench"].update(count=10, benchtime="50ms")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE, example_config
 
 FAULTS = {
     "healthy": (None, set()),
@@ -29,11 +29,8 @@ ALSO = {
 
 
 def _yaml(name: str, flag: str | None) -> str:
-    cfg = yaml.safe_load((EXAMPLE / "goperf.yaml").read_text())
+    cfg = example_config()
     cfg["service"].update(name=name, module=str(EXAMPLE))
-    for req in cfg["load"]["requests"]:
-        if "body_file" in req:
-            req["body_file"] = str(EXAMPLE / req["body_file"])
     if flag:
         cfg["service"]["args"] = [*cfg["service"]["args"], flag]
     del cfg["bench"]

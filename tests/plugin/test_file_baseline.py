@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE
 
 YAML = f"""\
 service: {{name: filebase, module: {EXAMPLE}}}

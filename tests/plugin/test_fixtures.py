@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE
 
 PY_TEST = f"""
 import threading

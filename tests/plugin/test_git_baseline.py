@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE
 
 GOPERF_YAML = """\
 service: {name: shop}

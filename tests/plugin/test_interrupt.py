@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE
 
 YAML = f"""\
 service: {{name: interrupted, module: {EXAMPLE}}}

@@ -8,7 +8,7 @@ import pytest
 
 from pytest_goperf.selection import keyword_may_match
 
-from ..conftest import EXAMPLE
+from ..helpers import EXAMPLE
 
 YAML = f"""\
 service: {{name: NAME, module: {EXAMPLE}}}

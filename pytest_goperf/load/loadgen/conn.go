@@ -83,6 +83,7 @@ func (l *loop) connect(c *conn, now int64) {
 			c.warming = false
 			return
 		}
+		l.r.note(failConnect, "connect: "+err.Error())
 		l.fail(c, failConnect, now)
 		return
 	}
@@ -124,6 +125,7 @@ func (l *loop) connected(c *conn, now int64) {
 		return
 	}
 	if err != nil {
+		l.r.note(failConnect, "connect: "+err.Error())
 		l.fail(c, failConnect, now)
 		return
 	}
@@ -183,6 +185,7 @@ func (l *loop) readable(c *conn, now int64) {
 		for c.state == cReading || c.state == cWriting {
 			done, err := c.rr.advance(c.head)
 			if err != nil {
+				l.r.note(failIO, err.Error())
 				l.fail(c, failIO, now)
 				return
 			}
@@ -191,8 +194,8 @@ func (l *loop) readable(c *conn, now int64) {
 			}
 			l.complete(c, now)
 		}
-		if n < len(space) {
-			return
+		if n < len(space) && c.rr.state != stUntilEOF {
+			return // a short read drained the socket; a body that runs until the close reads on to its EOF
 		}
 	}
 }
@@ -213,8 +216,14 @@ func (l *loop) eof(c *conn, e syscall.Errno, now int64) {
 			return
 		}
 		if e == 0 || e == syscall.ECONNRESET || e == syscall.EPIPE || e == syscall.ECONNABORTED {
+			how := "closed"
+			if e != 0 {
+				how = e.Error()
+			}
+			l.r.note(failReset, "the connection was "+how+" after the request was written, before a full response")
 			l.fail(c, failReset, now) // dropped after the request was written
 		} else {
+			l.r.note(failIO, "read: "+e.Error())
 			l.fail(c, failIO, now)
 		}
 	case cConnecting:
@@ -223,6 +232,7 @@ func (l *loop) eof(c *conn, e syscall.Errno, now int64) {
 			l.closeConn(c)
 			return
 		}
+		l.r.note(failConnect, "connect: the connection was closed while opening")
 		l.fail(c, failConnect, now)
 	default:
 		l.closeConn(c) // an idle keep-alive connection closed by the server

@@ -12,7 +12,6 @@ package main
 // generator's own lateness and is reported apart from the latency.
 
 import (
-	"math"
 	"math/rand/v2"
 	"runtime"
 	"syscall"
@@ -186,34 +185,14 @@ func (l *loop) feedClosed(now int64) {
 	}
 }
 
-// claim takes the next slot from the shared counter, skipping slots that
-// can no longer start within timeout of their schedule.
+// claim takes the next slot from the shared counter (see run.claimSlot).
 func (l *loop) claim(now int64) {
-	r := l.r
-	for {
-		cur := r.next.Load()
-		if cur >= r.total {
-			l.exhausted = true
-			return
-		}
-		first := cur
-		if stale := now - r.timeoutNs; stale > 0 {
-			if j := int64(math.Ceil(float64(stale) / r.nsPerSlot)); j > first {
-				first = min(j, r.total)
-			}
-		}
-		if first >= r.total {
-			if r.next.CompareAndSwap(cur, r.total) {
-				l.exhausted = true
-				return
-			}
-			continue
-		}
-		if r.next.CompareAndSwap(cur, first+1) {
-			l.pending = first
-			return
-		}
+	slot, ok := l.r.claimSlot(now)
+	if !ok {
+		l.exhausted = true
+		return
 	}
+	l.pending = slot
 }
 
 // dispatch starts one request scheduled at `at` that could start from `ready`.
@@ -281,6 +260,7 @@ func (l *loop) scan(now int64) {
 			l.closeConn(c)
 			continue
 		}
+		l.r.note(failTimeout, "no full response within the request timeout")
 		l.fail(c, failTimeout, now)
 	}
 }

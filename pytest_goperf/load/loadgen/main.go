@@ -47,6 +47,8 @@ type config struct {
 	ExpectStatus    []string      `json:"expect_status"`
 	FollowRedirects bool          `json:"follow_redirects"`
 	Requests        []requestSpec `json:"requests"`
+	HTTP2           bool          `json:"http2"`
+	TLS             tlsSpec       `json:"tls"`
 }
 
 // defaultSpin is how long (us) before a slot the loop stops sleeping and
@@ -137,6 +139,8 @@ type run struct {
 	stopped     atomic.Bool
 	stopNs      atomic.Int64
 	interrupted atomic.Bool
+	examples    [4]atomic.Pointer[string] // first message of each failure class
+	net         *netEngine                // https:// or HTTP/2: Go's net/http (nethttp.go)
 }
 
 func newRun(cfg config, target *url.URL) (*run, error) {
@@ -162,7 +166,11 @@ func newRun(cfg config, target *url.URL) (*run, error) {
 	if r.expect, r.expectNames, err = expectation(cfg.ExpectStatus); err != nil {
 		return nil, err
 	}
-	if r.sa, r.family, err = sockaddr(target.Host); err != nil {
+	if target.Scheme == "https" || cfg.HTTP2 {
+		if r.net, err = newNetEngine(r); err != nil {
+			return nil, err
+		}
+	} else if r.sa, r.family, err = sockaddr(target.Host); err != nil {
 		return nil, fmt.Errorf("target %s: %v", cfg.Target, err)
 	}
 	if r.open {
@@ -173,10 +181,14 @@ func newRun(cfg config, target *url.URL) (*run, error) {
 }
 
 func (r *run) model() string {
-	if r.open {
-		return fmt.Sprintf("open model at %g req/s on %d connections,", r.cfg.Rate, r.cfg.Connections)
+	engine := "epoll engine, HTTP/1.1"
+	if r.net != nil {
+		engine = "net/http engine, " + r.net.protocol()
 	}
-	return fmt.Sprintf("closed model on %d connections,", r.cfg.Connections)
+	if r.open {
+		return fmt.Sprintf("open model at %g req/s on %d connections (%s),", r.cfg.Rate, r.cfg.Connections, engine)
+	}
+	return fmt.Sprintf("closed model on %d connections (%s),", r.cfg.Connections, engine)
 }
 
 func (r *run) now() int64           { return int64(time.Since(r.start)) }
@@ -186,6 +198,45 @@ func (r *run) interrupt() {
 	r.stopNs.Store(r.now())
 	r.interrupted.Store(true)
 	r.stopped.Store(true)
+	if r.net != nil {
+		time.AfterFunc(time.Second, r.net.cancel) // requests still in flight then end as timeouts
+	}
+}
+
+// claimSlot takes the next slot from the shared counter, skipping slots that
+// can no longer start within timeout of their schedule; false: none left.
+// Both engines claim here, so every slot is sent at most once.
+func (r *run) claimSlot(now int64) (int64, bool) {
+	for {
+		cur := r.next.Load()
+		if cur >= r.total {
+			return 0, false
+		}
+		first := cur
+		if stale := now - r.timeoutNs; stale > 0 {
+			if j := int64(math.Ceil(float64(stale) / r.nsPerSlot)); j > first {
+				first = min(j, r.total)
+			}
+		}
+		if first >= r.total {
+			if r.next.CompareAndSwap(cur, r.total) {
+				return 0, false
+			}
+			continue
+		}
+		if r.next.CompareAndSwap(cur, first+1) {
+			return first, true
+		}
+	}
+}
+
+// note keeps the first message of each error class for the result, so a
+// failure says what actually went wrong ("x509: certificate signed by unknown
+// authority", "malformed status line ...") and not only how often.
+func (r *run) note(class int, msg string) {
+	if r.examples[class].Load() == nil {
+		r.examples[class].CompareAndSwap(nil, &msg)
+	}
 }
 
 func (r *run) pick(rng *rand.Rand) int {
@@ -217,6 +268,9 @@ func (r *run) scheduled(finished time.Time) [2]int64 {
 }
 
 func (r *run) execute() (map[string]any, error) {
+	if r.net != nil {
+		return r.net.execute()
+	}
 	r.start = time.Now()
 	loops := make([]*loop, r.cfg.Threads)
 	for i := range loops {
@@ -251,5 +305,7 @@ func (r *run) execute() (map[string]any, error) {
 		counters.redirects += l.counters.redirects
 		counters.sentInWindow += l.counters.sentInWindow
 	}
-	return r.report(&total, &counters, finished), nil
+	res := r.report(&total, &counters, finished)
+	res["engine"] = "epoll"
+	return res, nil
 }

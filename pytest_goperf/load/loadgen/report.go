@@ -150,8 +150,20 @@ func (r *run) report(total *[2]phaseStats, counters *loopCounters, finished time
 		"histogram": map[string]any{
 			"unit": "ns", "max_relative_error": 1.0 / 128, "buckets": m.lat.buckets(),
 		},
-		"by_request": byRequest,
+		"by_request":     byRequest,
+		"error_examples": r.errorExamples(),
 	}
+}
+
+// errorExamples is the first message of each failure class that occurred.
+func (r *run) errorExamples() map[string]string {
+	out := map[string]string{}
+	for class, name := range [...]string{failConnect: "connect", failTimeout: "timeout", failIO: "io", failReset: "conn_reset"} {
+		if m := r.examples[class].Load(); m != nil {
+			out[name] = *m
+		}
+	}
+	return out
 }
 
 // expectation turns expect_status entries ("200", "2xx") into a lookup table.

@@ -50,6 +50,9 @@ type spec struct {
 	body    []byte
 	close   bool // the user asked for Connection: close: a new connection per request
 	seq     atomic.Int64
+	host    string      // the Host header (a virtual host behind the attach URL, or the target's)
+	agent   string      // User-Agent
+	userHdr [][2]string // the user's other headers, for the net/http engine
 }
 
 // build returns the request bytes, expanding placeholders into dst.
@@ -70,6 +73,26 @@ func (s *spec) build(dst []byte, rng *rand.Rand) []byte {
 		}
 	}
 	return append(dst, s.tail...)
+}
+
+// expandPath writes the request path (placeholders filled in) into dst.
+func (s *spec) expandPath(dst []byte, rng *rand.Rand) []byte {
+	if s.segs == nil {
+		return append(dst[:0], s.path...)
+	}
+	dst = dst[:0]
+	for i := range s.segs {
+		g := &s.segs[i]
+		switch g.kind {
+		case segLit:
+			dst = append(dst, g.lit...)
+		case segSeq:
+			dst = strconv.AppendInt(dst, s.seq.Add(1), 10)
+		case segRand:
+			dst = strconv.AppendInt(dst, g.lo+rng.Int64N(g.hi-g.lo+1), 10)
+		}
+	}
+	return dst
 }
 
 // parsePath splits a path template into literal and placeholder segments
@@ -129,8 +152,8 @@ func checkTarget(raw string, allow []string) (*url.URL, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("target %q is not an http://host:port URL", raw)
 	}
-	if u.Scheme != "http" {
-		return nil, fmt.Errorf("target %q: only plain http is supported", raw)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("target %q: only http:// and https:// are supported", raw)
 	}
 	host := u.Hostname()
 	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" {
@@ -192,6 +215,7 @@ func prepare(target *url.URL, specs []requestSpec) ([]*spec, []int, error) {
 		}
 		var hb strings.Builder
 		host, agent, closeConn := target.Host, "goperf-loadgen", false
+		var userHdr [][2]string
 		for k, v := range s.Headers {
 			if strings.ContainsAny(k+v, "\r\n") {
 				return nil, nil, fmt.Errorf("request %d: header %q contains a line break", i+1, k)
@@ -207,6 +231,7 @@ func prepare(target *url.URL, specs []requestSpec) ([]*spec, []int, error) {
 				// computed here; a second value would make the request invalid
 			default:
 				fmt.Fprintf(&hb, "%s: %s\r\n", k, v)
+				userHdr = append(userHdr, [2]string{k, v})
 			}
 		}
 		fmt.Fprintf(&hb, "Host: %s\r\nUser-Agent: %s\r\n", host, agent)
@@ -214,7 +239,7 @@ func prepare(target *url.URL, specs []requestSpec) ([]*spec, []int, error) {
 			hb.WriteString("Connection: close\r\n")
 		}
 		sp := &spec{method: method, url: origin + path, path: path, segs: segs, headers: []byte(hb.String()),
-			body: body, close: closeConn, head: []byte(method + " ")}
+			body: body, close: closeConn, head: []byte(method + " "), host: host, agent: agent, userHdr: userHdr}
 		tail := " HTTP/1.1\r\n" + hb.String()
 		if body != nil || method == "POST" || method == "PUT" || method == "PATCH" {
 			tail += "Content-Length: " + strconv.Itoa(len(body)) + "\r\n"

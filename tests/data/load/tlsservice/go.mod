@@ -1,0 +1,3 @@
+module tlsservice
+
+go 1.24
