@@ -218,25 +218,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    state = config.stash.get(state_key, None)
-    runs = [run for run in (state.runs.values() if state is not None else ()) if run.artifacts.exists()]
-    if not runs:
-        return
-    terminalreporter.section("goperf")
-    try:
-        terminalreporter.write_line(f"Go toolchain: {find_go().describe()}")
-    except GoperfError:
-        pass
-    for run in runs:
-        outcome = run.bench_if_done()
-        if outcome is not None and config.getoption("verbose") >= -1:
-            from pytest_goperf.bench.compare import render_table
+    from pytest_goperf.report.terminal import write_summary
 
-            terminalreporter.write_line(f"{run.name}: {outcome.outputs.old or 'old.txt'} vs {outcome.outputs.new}")
-            terminalreporter.write_line(render_table(outcome.comparison).rstrip())
-        terminalreporter.write_line(f"{run.name}: artifacts in {run.artifacts}")
-        for note in run.notes:
-            terminalreporter.write_line(f"  note: {note}")
+    state = config.stash.get(state_key, None)
+    write_summary(terminalreporter, state.runs.values() if state is not None else (), config.getoption("verbose"))
 
 
 # --- fixtures for Python tests ----------------------------------------------
