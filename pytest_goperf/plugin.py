@@ -7,6 +7,7 @@ goperf.yaml becomes ``<file>::<service>`` with one test per threshold.
 from __future__ import annotations
 
 import contextlib
+import time
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ from pytest_goperf.go.toolchain import GoToolchain, find_go
 from pytest_goperf.selection import bench_may_be_selected
 
 if TYPE_CHECKING:  # the heavy imports (numpy, scipy) wait until goperf really runs
+    from pytest_goperf.report.collector import Collector
+    from pytest_goperf.report.outputs import Targets
+    from pytest_goperf.report.session import SessionReports
     from pytest_goperf.run.gate_run import GateRun
 
 SKIP_REASON = "goperf tests run only with --goperf (or 'goperf = true' in the ini file): they build Go code and run benchmarks"
@@ -36,6 +40,9 @@ class GoperfState:
     artifacts: Path
     write: Callable[[str], None]
     runs: dict[Path, GateRun] = field(default_factory=dict)
+    collector: Collector | None = None       # verdicts as tests finish (report/collector.py)
+    targets: Targets | None = None           # report files asked for, checked at start
+    reports: SessionReports | None = None    # what the session's end wrote
 
     def run_for(self, cfg: GoperfConfig) -> GateRun:
         from pytest_goperf.run.gate_run import GateRun
@@ -59,9 +66,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--goperf-artifacts", metavar="DIR", default=None,
                     help="folder for binaries, bench outputs, profiles and traces, one subfolder per service "
                          "(default .goperf; ini: goperf_artifacts)")
+    for name, metavar, what in _REPORT_OPTIONS:
+        group.addoption(f"--goperf-{name}", metavar=metavar, default=None,
+                        help=f"{what} (ini: goperf_{name}; docs/reports.md)")
     parser.addini("goperf", type="bool", default=False, help="same as --goperf")
     parser.addini("goperf_artifacts", default="",
                   help="same as --goperf-artifacts; a relative path is relative to the ini file's folder")
+    for name, _metavar, _what in _REPORT_OPTIONS:
+        parser.addini(f"goperf_{name}", default="", help=f"same as --goperf-{name}; relative to the ini file's folder")
+
+
+_REPORT_OPTIONS = (
+    ("html", "DIR", "write an HTML report with charts into DIR (needs pytest-goperf[report])"),
+    ("markdown", "FILE", "write the Markdown summary (for a pull-request comment) to FILE"),
+    ("json", "FILE", "write every verdict with its figures as goperf-results/1 JSON to FILE"),
+    ("metrics", "FILE", "write every verdict and figure as OpenMetrics text (GitLab reports:metrics) to FILE"),
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -81,7 +101,38 @@ def pytest_configure(config: pytest.Config) -> None:
             reporter.ensure_newline()
             reporter.write(message + "\n", flush=True)
 
-    config.stash[state_key] = GoperfState(enabled=bool(enabled), artifacts=artifacts, write=write)
+    state = GoperfState(enabled=bool(enabled), artifacts=artifacts, write=write)
+    config.stash[state_key] = state
+    if state.enabled:
+        _configure_reports(config, state)
+
+
+def _configure_reports(config: pytest.Config, state: GoperfState) -> None:
+    """Report targets are checked now, before any build: a bad path must not cost a run."""
+    from pytest_goperf.report.collector import Collector
+    from pytest_goperf.report.outputs import Targets, check_targets
+
+    paths = {name: _path_option(config, name) for name, _m, _w in _REPORT_OPTIONS}
+    state.targets = Targets.from_env(paths)
+    names = {name: f"--goperf-{name}" for name in paths} | {"step_summary": "GITHUB_STEP_SUMMARY"}
+    try:
+        check_targets(state.targets, names)
+    except GoperfError as exc:
+        raise pytest.UsageError(f"pytest-goperf: {exc}") from None
+    state.collector = Collector(config.rootpath)
+
+
+def _path_option(config: pytest.Config, name: str) -> Path | None:
+    """A path option: relative to the invocation folder; its ini key relative to the ini file's folder."""
+    invoked = Path(config.invocation_params.dir)
+    given: str | None = config.getoption(f"goperf_{name}")
+    if given:
+        return (invoked / given).resolve()
+    raw = str(config.getini(f"goperf_{name}") or "")
+    if not raw:
+        return None
+    base = config.inipath.parent if config.inipath is not None else invoked
+    return (base / raw).resolve()
 
 
 def _artifacts_root(config: pytest.Config) -> Path:
@@ -118,8 +169,14 @@ class GoperfFile(pytest.File):
     """One goperf.yaml: yields its service."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        cfg = load_config(self.path)
-        run = self.config.stash[state_key].run_for(cfg)
+        state = self.config.stash[state_key]
+        try:
+            cfg = load_config(self.path)
+            run = state.run_for(cfg)
+        except GoperfError as exc:
+            if state.collector is not None:   # in the reports too, not only in pytest's error list
+                state.collector.collection_failed(self.path, str(exc))
+            raise
         yield GoperfService.from_parent(self, name=cfg.service.name, run=run)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
@@ -178,9 +235,10 @@ class GoperfItem(pytest.Item):
         self.key = key
         assert isinstance(self.parent, GoperfService)
         self.run: GateRun = self.parent.run
+        self.verdict: Verdict | None = None
 
     def runtest(self) -> None:
-        verdict = self._verdict()
+        verdict = self.verdict = self._verdict()
         for name, value in verdict.figures.items():
             self.user_properties.append((name, value))
         for warning in verdict.warnings:
@@ -203,10 +261,20 @@ class GoperfItem(pytest.Item):
         text = _clean_failure(excinfo)
         if text is None:
             return super().repr_failure(excinfo)
+        from pytest_goperf.report.expressions import first_line, headline
+        from pytest_goperf.report.junit_pytest import FailureRepr
+
+        verdict = getattr(excinfo.value, "verdict", None)
+        line = first_line(text)
+        if isinstance(verdict, Verdict):
+            threshold = self.run.cfg.thresholds.bench if self.gate == "bench" else self.run.cfg.thresholds.runtime.get(self.gate)
+            row = f"{self.key[0]} {self.key[1]}" if self.key else None
+            line = headline("failed", self.gate, threshold, verdict.figures, verdict.message, row,
+                            self.key[1] if self.key else None)
         tail = self.run.service_log_tail()
         if tail:
             text += f"\n\n--- service log (last lines) ---\n{tail}"
-        return text
+        return FailureRepr(text, line, str(self.path))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"{self.run.name}::{self.name}"
@@ -217,11 +285,79 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(SKIP_REASON)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[Any]:
+    """Time each service's collection: its bench rounds run there (JUnit time, shard balancing)."""
+    if not isinstance(collector, GoperfService):
+        return (yield)
+    started = time.monotonic()
+    try:
+        return (yield)
+    finally:
+        state = collector.config.stash[state_key]
+        if state.collector is not None:
+            state.collector.collected(collector.run.cfg, time.monotonic() - started)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    report = yield
+    if isinstance(item, GoperfItem):
+        state = item.config.stash[state_key]
+        if state.collector is not None:
+            from pytest_goperf.report.collector import TestInfo
+
+            state.collector.phase(TestInfo(item.nodeid, item.run.cfg, item.gate, item.key, item.verdict), report)
+    return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Every report, also after Ctrl-C or a failing build; after pytest wrote its own JUnit file."""
+    state = session.config.stash.get(state_key, None)
+    if state is None or state.collector is None or state.targets is None or session.config.option.collectonly:
+        return
+    from pytest_goperf.report.github import on_github
+    from pytest_goperf.report.session import finish
+
+    state.reports = finish(state.collector, state.runs, state.targets,
+                           interrupted=exitstatus == pytest.ExitCode.INTERRUPTED, shard=None,
+                           junit=_pytest_junit(session.config), github=on_github())
+
+
+def _pytest_junit(config: pytest.Config) -> Any:
+    """pytest's --junitxml target and its test naming, when there is one."""
+    path = getattr(config.option, "xmlpath", None)
+    if not path:
+        return None
+    try:
+        from _pytest.junitxml import mangle_test_address
+    except ImportError:  # pragma: no cover - private API moved: leave pytest's file as it is
+        return None
+    from pytest_goperf.report.session import PytestJunit
+
+    prefix = getattr(config.option, "junitprefix", None)
+
+    def names(nodeid: str) -> tuple[str, str]:
+        parts = mangle_test_address(nodeid)
+        return ".".join(([prefix] if prefix else []) + parts[:-1]), parts[-1]
+
+    family = str(config.getini("junit_family") or "xunit2")
+    return PytestJunit(Path(path).expanduser().resolve(), "xunit1" if family == "legacy" else family, names)
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     from pytest_goperf.report.terminal import write_summary
 
     state = config.stash.get(state_key, None)
-    write_summary(terminalreporter, state.runs.values() if state is not None else (), config.getoption("verbose"))
+    if state is None:
+        return
+    reports = state.reports
+    write_summary(terminalreporter, state.runs.values(), reports.results if reports else None,
+                  config.getoption("verbose"), written=reports.written if reports else (),
+                  annotations=reports.annotations if reports else ())
+    for problem in reports.problems if reports else ():
+        terminalreporter.write_line(problem, red=True)
 
 
 # --- fixtures for Python tests ----------------------------------------------

@@ -1,38 +1,93 @@
-"""The ``goperf`` section of pytest's terminal summary.
+"""The ``goperf`` section of pytest's terminal summary, read like k6's threshold list.
 
-Why a module of its own: the summary grows with every gate and report, and
-``plugin.py`` stays wiring only (the hook calls ``write_summary``).
+One line per gate (verdict mark, test, threshold expression, measured value),
+then each service's benchstat table, notes and artifacts folder, then the
+report files written and the totals.  Under ``-q`` only the failures and the
+totals.  Why a module of its own: ``plugin.py`` stays wiring only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_goperf.errors import GoperfError
 from pytest_goperf.go.toolchain import find_go
+from pytest_goperf.report.records import GateRecord, RunRecord, ServiceRecord
 
 if TYPE_CHECKING:
     from pytest_goperf.run.gate_run import GateRun
 
+MARKS = {"passed": "✓", "failed": "✗", "skipped": "-"}
 
-def write_summary(terminalreporter: Any, runs: Iterable[GateRun], verbose: int) -> None:
-    """Toolchain, each service's benchstat table, where its artifacts are, and its notes."""
-    runs = [run for run in runs if run.artifacts.exists()]
-    if not runs:
+
+def gate_line(g: GateRecord, width: int = 0, expr_width: int = 0) -> str:
+    """``✓ scheduler  p99 ≤ 500µs  p99=131µs``; a failure shows its headline, a skip its reason."""
+    if g.outcome == "failed":
+        value = g.headline
+    elif g.outcome == "skipped":
+        value = f"skipped: {g.headline}"
+    else:
+        value = g.measured or g.headline
+    expr = g.expression or "-"
+    return f"{MARKS.get(g.outcome, '?')} {g.test:<{width}}  {expr:<{expr_width}}  {value}".rstrip()
+
+
+def service_lines(svc: ServiceRecord, only_failed: bool = False) -> list[str]:
+    gates = [g for g in svc.gates if g.outcome == "failed"] if only_failed else svc.gates
+    width = max((len(g.test) for g in gates), default=0)
+    expr_width = max((len(g.expression or "-") for g in gates), default=0)
+    lines = [f"  {gate_line(g, width, expr_width)}" for g in gates]
+    if svc.error is not None:
+        lines.append(f"  ✗ {svc.error.splitlines()[0] if svc.error else 'collection failed'}")
+    return lines
+
+
+def write_summary(terminalreporter: Any, runs: Iterable[GateRun], results: RunRecord | None, verbose: int,
+                  written: Sequence[str] = (), annotations: Sequence[str] = ()) -> None:
+    """The whole section; nothing when goperf judged nothing and built nothing."""
+    runs = list(runs)
+    services = results.services if results is not None else []
+    if not services and not any(run.artifacts.exists() for run in runs):
         return
-    terminalreporter.section("goperf")
-    try:
-        terminalreporter.write_line(f"Go toolchain: {find_go().describe()}")
-    except GoperfError:
-        pass
-    for run in runs:
-        outcome = run.bench_if_done()
-        if outcome is not None and verbose >= -1:
-            from pytest_goperf.bench.compare import render_table
+    tr = terminalreporter
+    tr.section("goperf")
+    for line in annotations:          # GitHub reads workflow commands from the step's output
+        tr.write_line(line)
+    quiet = verbose < 0
+    if not quiet:
+        try:
+            tr.write_line(f"Go toolchain: {find_go().describe()}")
+        except GoperfError:
+            pass
+    by_name = {run.name: run for run in runs}
+    for svc in services:
+        failed = svc.outcome == "failed"
+        if quiet and not failed:
+            continue
+        tr.write_line(f"{svc.name} ({svc.config})", bold=True, red=failed)
+        for line in service_lines(svc, only_failed=quiet):
+            tr.write_line(line, red=line.lstrip().startswith("✗"))
+        if quiet:
+            continue
+        _details(tr, svc, by_name.get(svc.name))
+    if not quiet:
+        for line in written:
+            tr.write_line(line)
+    if results is not None and services:
+        t = results.totals()
+        red = bool(t["failed"] or t["errors"])
+        tr.write_line(f"goperf: {results.totals_line()}", bold=True, red=red, green=not red)
 
-            terminalreporter.write_line(f"{run.name}: {outcome.outputs.old or 'old.txt'} vs {outcome.outputs.new}")
-            terminalreporter.write_line(render_table(outcome.comparison).rstrip())
-        terminalreporter.write_line(f"{run.name}: artifacts in {run.artifacts}")
-        for note in run.notes:
-            terminalreporter.write_line(f"  note: {note}")
+
+def _details(tr: Any, svc: ServiceRecord, run: GateRun | None) -> None:
+    """The benchstat table, the artifacts folder and the run's notes."""
+    if svc.bench is not None:
+        old_file, new_file = svc.bench.get("old_file") or "old.txt", svc.bench.get("new_file") or "new.txt"
+        tr.write_line(f"{svc.name}: {old_file} vs {new_file}")
+        tr.write_line(str(svc.bench.get("table", "")).rstrip())
+    if svc.artifacts:
+        tr.write_line(f"{svc.name}: artifacts in {svc.artifacts}")
+    notes = run.notes if run is not None else svc.notes
+    for note in notes:
+        tr.write_line(f"  note: {note}")
