@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the heavy imports (numpy, scipy) wait until goperf really r
     from pytest_goperf.report.outputs import Targets
     from pytest_goperf.report.session import SessionReports
     from pytest_goperf.run.gate_run import GateRun
+    from pytest_goperf.sharding import Shard
 
 SKIP_REASON = "goperf tests run only with --goperf (or 'goperf = true' in the ini file): they build Go code and run benchmarks"
 
@@ -40,6 +41,9 @@ class GoperfState:
     artifacts: Path
     write: Callable[[str], None]
     runs: dict[Path, GateRun] = field(default_factory=dict)
+    shard: Shard | None = None               # --goperf-shard K/N
+    shard_files: list[str] = field(default_factory=list)   # the goperf.yaml files this shard measures
+    shard_others: int = 0                    # goperf.yaml files left to the other shards
     collector: Collector | None = None       # verdicts as tests finish (report/collector.py)
     targets: Targets | None = None           # report files asked for, checked at start
     reports: SessionReports | None = None    # what the session's end wrote
@@ -69,6 +73,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for name, metavar, what in _REPORT_OPTIONS:
         group.addoption(f"--goperf-{name}", metavar=metavar, default=None,
                         help=f"{what} (ini: goperf_{name}; docs/reports.md)")
+    group.addoption("--goperf-shard", metavar="K/N", default=None,
+                    help="measure only the K-th of N stable parts of the goperf.yaml files (one CI job each)")
+    group.addoption("--goperf-durations", metavar="FILE", default=None,
+                    help="balance --goperf-shard by the durations in a previous run's --goperf-json (or merged) results")
     parser.addini("goperf", type="bool", default=False, help="same as --goperf")
     parser.addini("goperf_artifacts", default="",
                   help="same as --goperf-artifacts; a relative path is relative to the ini file's folder")
@@ -104,7 +112,39 @@ def pytest_configure(config: pytest.Config) -> None:
     state = GoperfState(enabled=bool(enabled), artifacts=artifacts, write=write)
     config.stash[state_key] = state
     if state.enabled:
+        _refuse_xdist(config)
+        _configure_shard(config, state)
         _configure_reports(config, state)
+
+
+XDIST_REFUSED = (
+    "pytest-goperf: --goperf cannot run under pytest-xdist (-n {n}): every worker would build and benchmark "
+    "every service while collecting, and load windows on one machine would run side by side, corrupting "
+    "both measurements. Run the goperf tests in their own pytest run without -n (or -n 0, or -p no:xdist; "
+    "'-o goperf=false' keeps -n for your other tests), and spread services over CI jobs with --goperf-shard K/N")
+
+
+def _refuse_xdist(config: pytest.Config) -> None:
+    """Measurements need the machine to themselves: refuse xdist's parallel workers (docs/reports.md)."""
+    dist = getattr(config.option, "dist", "no")
+    if hasattr(config, "workerinput") or (dist and dist != "no"):
+        raise pytest.UsageError(XDIST_REFUSED.format(n=getattr(config.option, "numprocesses", None) or dist))
+
+
+def _configure_shard(config: pytest.Config, state: GoperfState) -> None:
+    spec: str | None = config.getoption("goperf_shard")
+    durations: str | None = config.getoption("goperf_durations")
+    if spec is None:
+        if durations:
+            raise pytest.UsageError("pytest-goperf: --goperf-durations balances --goperf-shard K/N; give both")
+        return
+    from pytest_goperf.sharding import make_shard
+
+    invoked = Path(config.invocation_params.dir)
+    try:
+        state.shard = make_shard(spec, (invoked / durations).resolve() if durations else None)
+    except GoperfError as exc:
+        raise pytest.UsageError(f"pytest-goperf: {exc}") from None
 
 
 def _configure_reports(config: pytest.Config, state: GoperfState) -> None:
@@ -154,9 +194,22 @@ def _artifacts_root(config: pytest.Config) -> Path:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     state = parent.config.stash[state_key]
-    if state.enabled and is_config_file(file_path.name):
-        return GoperfFile.from_parent(parent, path=file_path)
-    return None
+    if not (state.enabled and is_config_file(file_path.name)):
+        return None
+    if state.shard is not None:
+        from pytest_goperf.report.collector import relative_key
+
+        key = relative_key(file_path, parent.config.rootpath)
+        if state.shard.owner(key) != state.shard.index:
+            state.shard_others += 1
+            return None
+        state.shard_files.append(key)
+    return GoperfFile.from_parent(parent, path=file_path)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    state = config.stash.get(state_key, None)
+    return f"goperf: {state.shard.describe()}" if state is not None and state.shard is not None else None
 
 
 def _clean_failure(excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
@@ -305,9 +358,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if isinstance(item, GoperfItem):
         state = item.config.stash[state_key]
         if state.collector is not None:
-            from pytest_goperf.report.collector import TestInfo
+            from pytest_goperf.report.collector import ItemInfo
 
-            state.collector.phase(TestInfo(item.nodeid, item.run.cfg, item.gate, item.key, item.verdict), report)
+            state.collector.phase(ItemInfo(item.nodeid, item.run.cfg, item.gate, item.key, item.verdict), report)
     return report
 
 
@@ -315,13 +368,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Every report, also after Ctrl-C or a failing build; after pytest wrote its own JUnit file."""
     state = session.config.stash.get(state_key, None)
+    if state is not None and state.shard is not None and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.OK    # this shard's share is empty: not an error in CI
     if state is None or state.collector is None or state.targets is None or session.config.option.collectonly:
         return
     from pytest_goperf.report.github import on_github
     from pytest_goperf.report.session import finish
 
+    shard = None
+    if state.shard is not None:
+        shard = {"index": state.shard.index, "total": state.shard.total, "durations": state.shard.durations_file,
+                 "files": list(state.shard_files), "other_files": state.shard_others}
     state.reports = finish(state.collector, state.runs, state.targets,
-                           interrupted=exitstatus == pytest.ExitCode.INTERRUPTED, shard=None,
+                           interrupted=exitstatus == pytest.ExitCode.INTERRUPTED, shard=shard,
                            junit=_pytest_junit(session.config), github=on_github())
 
 

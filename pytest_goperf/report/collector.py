@@ -26,8 +26,16 @@ if TYPE_CHECKING:
     from pytest_goperf.run.gate_run import GateRun
 
 
+def relative_key(path: Path, rootdir: Path) -> str:
+    """A goperf.yaml as reports and shards name it: relative to the rootdir, with forward slashes."""
+    try:
+        return path.resolve().relative_to(rootdir.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
 @dataclass(frozen=True)
-class TestInfo:
+class ItemInfo:
     """What the plugin knows about one goperf test when it reports."""
 
     nodeid: str
@@ -53,11 +61,7 @@ class Collector:
     _pending: dict[str, _Pending] = field(default_factory=dict)
 
     def relative(self, path: Path) -> str:
-        """A goperf.yaml as reports name it: relative to the rootdir, with forward slashes."""
-        try:
-            return path.resolve().relative_to(self.rootdir.resolve()).as_posix()
-        except ValueError:
-            return path.resolve().as_posix()
+        return relative_key(path, self.rootdir)
 
     def service(self, path: Path, name: str) -> ServiceRecord:
         if path not in self.services:
@@ -74,7 +78,7 @@ class Collector:
         svc = self.service(path, path.parent.name or path.name)
         svc.error = message.strip()
 
-    def phase(self, test: TestInfo, report: Any) -> None:
+    def phase(self, test: ItemInfo, report: Any) -> None:
         """One of pytest's setup/call/teardown reports for ``test``."""
         pending = self._pending.get(test.nodeid)
         if pending is None:
@@ -98,7 +102,7 @@ class Collector:
             pending.done = True
             self._stopped(rec, "failed", report)
 
-    def _judged(self, rec: GateRecord, test: TestInfo) -> None:
+    def _judged(self, rec: GateRecord, test: ItemInfo) -> None:
         v = test.verdict
         assert v is not None
         threshold = _threshold(test.cfg, test.gate)

@@ -47,9 +47,16 @@ OPTION_NAMES = {"html": "--goperf-html", "markdown": "--goperf-markdown", "json"
                 "metrics": "--goperf-metrics", "junit": "--junit", "step_summary": "GITHUB_STEP_SUMMARY"}
 
 
+def _no_file_above(path: Path) -> None:
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise NotADirectoryError(20, f"{parent} is a file, not a folder")
+
+
 def _probe_file(path: Path) -> None:
     if path.is_dir():
         raise IsADirectoryError(21, "is a folder, not a file")
+    _no_file_above(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     existed = path.exists()
     with open(path, "a", encoding="utf-8"):
@@ -61,6 +68,7 @@ def _probe_file(path: Path) -> None:
 def _probe_folder(path: Path) -> None:
     if path.exists() and not path.is_dir():
         raise NotADirectoryError(20, "is a file, not a folder")
+    _no_file_above(path)
     path.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path, prefix=".goperf-probe-"):
         pass

@@ -48,7 +48,7 @@ def write_summary(terminalreporter: Any, runs: Iterable[GateRun], results: RunRe
     """The whole section; nothing when goperf judged nothing and built nothing."""
     runs = list(runs)
     services = results.services if results is not None else []
-    if not services and not any(run.artifacts.exists() for run in runs):
+    if not services and not (results and results.shard) and not any(run.artifacts.exists() for run in runs):
         return
     tr = terminalreporter
     tr.section("goperf")
@@ -72,6 +72,10 @@ def write_summary(terminalreporter: Any, runs: Iterable[GateRun], results: RunRe
             continue
         _details(tr, svc, by_name.get(svc.name))
     if not quiet:
+        shard = results.shard if results is not None else None
+        if shard:
+            tr.write_line(f"goperf shard {shard['index']}/{shard['total']}: {len(shard.get('files', []))} goperf.yaml "
+                          f"file(s) here, {shard.get('other_files', 0)} left to the other shards")
         for line in written:
             tr.write_line(line)
     if results is not None and services:
