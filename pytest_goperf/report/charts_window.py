@@ -138,7 +138,6 @@ def stw_chart(svc: ServiceRecord) -> str | None:
         gc = [p for p in pauses if str(p[2]).startswith("GC")]
         other = [p for p in pauses if not str(p[2]).startswith("GC")]
         if gc:
-            ax.vlines([p[0] * 1e-9 for p in gc], 0, [p[1] * 1e-9 for p in gc], color=MAIN, lw=1.5)
             ax.plot([p[0] * 1e-9 for p in gc], [p[1] * 1e-9 for p in gc], "o", color=MAIN, ms=4,
                     label=f"GC pauses ({len(gc)})")
         if other:
@@ -147,7 +146,7 @@ def stw_chart(svc: ServiceRecord) -> str | None:
         for name, style in (("max_stw", "-"), ("p99_stw", "--")):
             if name in limits:
                 ax.axhline(limits[name], color=LIMIT, ls=style, lw=1.5, label=f"{name} limit")
-        ax.set_ylim(bottom=0)
+        ax.set_yscale("log")
         ax.set_xlim(0, max((trace.get("duration_ns") or 0) * 1e-9, max(p[0] for p in pauses) * 1e-9 * 1.05))
         ax.ticklabel_format(axis="x", useOffset=False, style="plain")
         _duration_axis(ax)

@@ -125,7 +125,8 @@ class Check:
         sign = ">" if self.op == "≤" else "<"
         text = f"{self.label} {format_measured(self.measured, self.kind)} {sign} {format_limit(self.limit, self.kind)}"
         if self.limit > 0 and self.kind in ("duration", "number", "integer"):
-            text += f" ({(self.measured / self.limit - 1) * 100:+.0f}%)"
+            ratio = self.measured / self.limit
+            text += f" ({(ratio - 1) * 100:+.0f}%)" if ratio < 10 else f" (x{ratio:.3g})"
         return text + (f" ({self.note})" if self.note else "")
 
 
