@@ -46,6 +46,6 @@ def write_compare_junit(comparison: Any, verdicts: Mapping[tuple[str, str], Any]
     from pytest_goperf.bench.format import read_file
 
     new_file = read_file(new)
-    suite = compare_suite(comparison, verdicts, suite_properties(old, new, new_file), new_file.records,
-                          "goperf compare")
+    props = suite_properties(old, new, new_file)
+    suite = compare_suite(comparison, verdicts, props, new_file.records, str(props.get("pkg") or "goperf.compare"))
     write_suites([suite], Path(path), "goperf compare")

@@ -72,7 +72,7 @@ def _bench_seconds(records: Iterable[Any]) -> dict[str, float]:
 
 def compare_suite(comparison: Any, verdicts: Mapping[tuple[str, str], Any] | None, properties: Mapping[str, Any],
                   new_records: Iterable[Any], suite_name: str) -> TestSuite:
-    """One testcase per benchmark x unit: the benchstat row, and the gate's verdict when one was asked for."""
+    """One testcase per benchmark x unit (classname: the package): the benchstat row, and its verdict if judged."""
     from pytest_goperf.bench.compare import vs_base
 
     seconds = _bench_seconds(new_records)
@@ -90,7 +90,7 @@ def compare_suite(comparison: Any, verdicts: Mapping[tuple[str, str], Any] | Non
         case = TestCase(name=f"{row.benchmark} {row.unit}", classname=suite_name,
                         elapsed_sec=max(seconds.get(row.benchmark, 0.0), MIN_TIME), stdout="\n".join(lines) + "\n")
         if verdict is not None and verdict.failed:
-            case.add_failure_info(message=verdict.message.splitlines()[0], output=verdict.message)
+            case.add_failure_info(message=_bench_headline(row, verdict), output=verdict.message)
         elif verdict is not None and verdict.skipped:
             case.add_skipped_info(message=verdict.message.splitlines()[0], output=verdict.message)
         elif row.old is None or row.new is None:
@@ -98,6 +98,17 @@ def compare_suite(comparison: Any, verdicts: Mapping[tuple[str, str], Any] | Non
         cases.append(case)
     props = {k: str(v) for k, v in properties.items() if v not in (None, "")}
     return TestSuite(suite_name, cases, properties=props)
+
+
+def _bench_headline(row: Any, verdict: Any) -> str:
+    """The same one line as a failing bench row in pytest's JUnit: ``... regression +29.90% > 5% (p=... n=8)``."""
+    from pytest_goperf.gates.bench import BenchThreshold
+    from pytest_goperf.report.expressions import headline
+
+    f = verdict.figures
+    threshold = BenchThreshold(max_regression=float(f.get("max_regression_pct") or 5.0) / 100,
+                               alpha=float(f.get("alpha") or 0.05))
+    return headline("failed", "bench", threshold, f, verdict.message, f"{row.benchmark} {row.unit}", row.unit)
 
 
 # --- goperf merge-reports --junit FILE --------------------------------------------
