@@ -142,7 +142,7 @@ def _configure_shard(config: pytest.Config, state: GoperfState) -> None:
 
     invoked = Path(config.invocation_params.dir)
     try:
-        state.shard = make_shard(spec, (invoked / durations).resolve() if durations else None)
+        state.shard = make_shard(spec, (invoked / durations).resolve() if durations else None, durations)
     except GoperfError as exc:
         raise pytest.UsageError(f"pytest-goperf: {exc}") from None
 

@@ -10,7 +10,8 @@ names a previous run's results, on those durations:
   total so far; ties to the lower shard);
 - any other file goes to shard ``sha256(path) mod N + 1``.
 
-A stale durations file only makes the split less even, never inconsistent.
+A stale durations file only makes the split less even, never inconsistent;
+a missing one (the first run, an empty CI cache) means the hash split.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Shard:
     total: int
     durations: Mapping[str, float] = field(default_factory=dict)
     durations_file: str | None = None
+    durations_missing: bool = False              # the file was named but is not there (a first run in CI)
 
     @functools.cached_property
     def plan(self) -> dict[str, int]:
@@ -43,7 +45,10 @@ class Shard:
         return self.plan[key] if key in self.plan else hashed(key, self.total)
 
     def describe(self) -> str:
-        how = f"balanced by the durations in {self.durations_file}" if self.durations_file else "split by path hash"
+        if self.durations_missing:
+            how = f"split by path hash ({self.durations_file} does not exist yet)"
+        else:
+            how = f"balanced by the durations in {self.durations_file}" if self.durations_file else "split by path hash"
         return f"shard {self.index}/{self.total}, {how}"
 
 
@@ -80,8 +85,15 @@ def read_durations(path: Path) -> dict[str, float]:
     return {svc.config: svc.duration_s for svc in run.services if svc.duration_s > 0}
 
 
-def make_shard(spec: str, durations: Path | None) -> Shard:
+def make_shard(spec: str, durations: Path | None, shown: str | None = None) -> Shard:
+    """The shard; a durations file that does not exist yet (the first run, an empty CI cache) splits by hash.
+
+    ``shown`` is the durations path as the user wrote it, for messages.
+    """
     index, total = parse_shard(spec)
     if durations is None:
         return Shard(index, total)
-    return Shard(index, total, read_durations(durations), str(durations))
+    name = shown or str(durations)
+    if not durations.exists():
+        return Shard(index, total, {}, name, durations_missing=True)
+    return Shard(index, total, read_durations(durations), name)
