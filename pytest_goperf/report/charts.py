@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pytest_goperf.report.records import GateRecord, ServiceRecord
+from pytest_goperf.report.records import ServiceRecord
 from pytest_goperf.report.svg import csp_safe
 
 OLD, NEW, MAIN, LIMIT, BAND, GREY = "#6b7b8c", "#e8710a", "#1f77b4", "#d62728", "#2ca02c", "#9e9e9e"

@@ -6,10 +6,21 @@ gate's record, None when the run has no data for the chart.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
-from pytest_goperf.report.charts import GREY, LIMIT, MAIN, NEW, OLD, _duration_axis, _figures, _limits, _render
+from pytest_goperf.report.charts import (
+    GREY,
+    LIMIT,
+    MAIN,
+    NEW,
+    OLD,
+    _duration_axis,
+    _figures,
+    _limits,
+    _render,
+)
 from pytest_goperf.report.records import ServiceRecord
 
 _QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99, "p99.9": 0.999}
@@ -78,7 +89,7 @@ def latency_histogram_chart(svc: ServiceRecord) -> str | None:
 
     def draw(fig: Any) -> None:
         ax = fig.subplots()
-        ax.bar(edges[:-1], counts, width=[b - a for a, b in zip(edges[:-1], edges[1:])], align="edge", color=MAIN,
+        ax.bar(edges[:-1], counts, width=[b - a for a, b in itertools.pairwise(edges)], align="edge", color=MAIN,
                edgecolor="white", lw=0.3)
         for name, color in (("p50", GREY), ("p99", NEW)):
             if lat.get(name):

@@ -17,7 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_goperf.report.records import GateRecord, RunRecord, ServiceRecord, service_order
+from pytest_goperf.report.records import (
+    GateRecord,
+    RunRecord,
+    ServiceRecord,
+    service_order,
+)
 from pytest_goperf.report.terminal import MARKS
 
 STYLESHEET = Path(__file__).with_name("style.css")
@@ -95,8 +100,8 @@ def _gate_row(g: GateRecord) -> str:
 def _service(svc: ServiceRecord, chart_dir: Path, drawn: list[Path]) -> str:
     sid = slug(svc.name)
     parts = [f"<section id=\"{sid}\" class=\"service {svc.outcome}\">",
-             f"<h2><span class=\"mark\">{MARKS.get(svc.outcome, '?')}</span> {_e(svc.name)} "
-             f"<code>{_e(svc.config)}</code></h2>"]
+             (f"<h2><span class=\"mark\">{MARKS.get(svc.outcome, '?')}</span> {_e(svc.name)} "
+              f"<code>{_e(svc.config)}</code></h2>")]
     if svc.error is not None:
         parts.append(f"<pre class=\"error\">{_e(svc.error)}</pre>")
     if svc.gates:

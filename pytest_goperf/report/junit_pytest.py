@@ -21,9 +21,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pytest_goperf.gates.verdict import Verdict
+from pytest_goperf.report.expressions import first_line, headline
 from pytest_goperf.report.records import GateRecord
+
+if TYPE_CHECKING:
+    from pytest_goperf.config import GoperfConfig
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,17 @@ class FailureRepr:
 
     def __str__(self) -> str:
         return self.text
+
+
+def failure_repr(text: str, verdict: Verdict | None, cfg: GoperfConfig, gate: str, key: tuple[str, str] | None,
+                 path: str) -> FailureRepr:
+    """A failing goperf test's repr: the broken limits as its one line, else the text's first line."""
+    line = first_line(text)
+    if isinstance(verdict, Verdict):
+        threshold = cfg.thresholds.bench if gate == "bench" else cfg.thresholds.runtime.get(gate)
+        row = f"{key[0]} {key[1]}" if key else None
+        line = headline("failed", gate, threshold, verdict.figures, verdict.message, row, key[1] if key else None)
+    return FailureRepr(text, line, path)
 
 
 def _one_line(value: object) -> str:

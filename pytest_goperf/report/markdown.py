@@ -12,7 +12,12 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-from pytest_goperf.report.records import GateRecord, RunRecord, ServiceRecord, service_order
+from pytest_goperf.report.records import (
+    GateRecord,
+    RunRecord,
+    ServiceRecord,
+    service_order,
+)
 from pytest_goperf.report.terminal import MARKS
 
 STEP_SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024    # GitHub: 1 MiB per step; leave room for the other steps' lines

@@ -79,8 +79,8 @@ def _missing_shards(run: RunRecord) -> list[str]:
     if not totals:
         return []
     if len(totals) > 1:
-        return [f"shards were split different ways (N = {', '.join(map(str, sorted(totals)))}): "
-                "every job must use the same --goperf-shard K/N"]
+        return [(f"shards were split different ways (N = {', '.join(map(str, sorted(totals)))}): "
+                 "every job must use the same --goperf-shard K/N")]
     n = totals.pop()
     indices = [int(s["index"]) for s in run.shards]
     missing = sorted(set(range(1, n + 1)) - set(indices))

@@ -27,16 +27,12 @@ def run_merge(results: Sequence[Path], paths: Mapping[str, Path | None], out: Te
     run, problems = merge(files)
     out.write(f"goperf merge-reports: {len(files)} result file(s), {len(run.services)} service(s)\n")
     if on_github():
-        for line in error_annotations(run):
-            out.write(line + "\n")
+        out.writelines(line + "\n" for line in error_annotations(run))
     for svc in run.services:
         out.write(f"{svc.name} ({svc.config})\n")
-        for line in service_lines(svc):
-            out.write(line + "\n")
-    for problem in problems:
-        out.write(f"goperf merge-reports: {problem}\n")
+        out.writelines(line + "\n" for line in service_lines(svc))
+    out.writelines(f"goperf merge-reports: {problem}\n" for problem in problems)
     written, failures = write_reports(run, targets)
-    for line in written + failures:
-        out.write(line + "\n")
+    out.writelines(line + "\n" for line in written + failures)
     out.write(f"goperf: {run.totals_line()}\n")
     return run.failed or bool(problems) or bool(failures)

@@ -56,8 +56,8 @@ def render(run: RunRecord) -> str:
                 out.append(f"goperf_gate{_labels([*labels, ('goperf_gate', state)])} {int(g.outcome == state)}")
     out += [
         "# TYPE goperf_figure gauge",
-        "# HELP goperf_figure A number behind a verdict, named as in the JSON results' figures "
-        "(seconds, bytes, fractions: see docs/reports.md).",
+        ("# HELP goperf_figure A number behind a verdict, named as in the JSON results' figures "
+         "(seconds, bytes, fractions: see docs/reports.md)."),
     ]
     for svc in run.services:
         for g in svc.gates:

@@ -22,7 +22,7 @@ PRESENTATION = frozenset({
 })
 
 _STYLE_ATTR = re.compile(r'<(?P<tag>[\w:]+)(?P<attrs>[^<>]*?)\sstyle="(?P<style>[^"]*)"')
-_STYLE_ELEMENT = re.compile(r"<style[^>]*>\s*\*\s*\{(?P<body>[^}]*)\}\s*</style>", re.S)
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>\s*\*\s*\{(?P<body>[^}]*)\}\s*</style>", re.DOTALL)
 _ROOT = re.compile(r"<svg\b")
 
 

@@ -16,13 +16,13 @@ SECTION = DESIGN.split("## Reports\n", 1)[1].split("\n## ", 1)[0]
 
 
 def test_every_goperf_option_and_ini_key_is_in_the_reports_table(pytestconfig: pytest.Config) -> None:
-    parser = pytestconfig._parser  # noqa: SLF001 - the plugin's own registered options
-    options = {name for opt in parser._anonymous.options + [o for g in parser._groups for o in g.options]  # noqa: SLF001
+    parser = pytestconfig._parser
+    options = {name for opt in parser._anonymous.options + [o for g in parser._groups for o in g.options]
                for name in opt.names() if name.startswith("--goperf-") and name != "--goperf-artifacts"}
     assert options >= {"--goperf-html", "--goperf-json", "--goperf-markdown", "--goperf-metrics", "--goperf-shard",
                        "--goperf-durations"}
     assert [o for o in sorted(options) if f"`{o} " not in SECTION] == []
-    inis = {name for name in parser._inidict if name.startswith("goperf_") and name != "goperf_artifacts"}  # noqa: SLF001
+    inis = {name for name in parser._inidict if name.startswith("goperf_") and name != "goperf_artifacts"}
     assert inis and [k for k in sorted(inis) if f"`{k}`" not in SECTION] == []
     assert [o for o in sorted(options) if o not in REPORTS] == []
 

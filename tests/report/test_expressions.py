@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from pytest_goperf.gates.health import GoroutineThreshold, HeapThreshold, judge_goroutines, judge_heap
+from pytest_goperf.gates.health import (
+    GoroutineThreshold,
+    HeapThreshold,
+    judge_goroutines,
+    judge_heap,
+)
 from pytest_goperf.gates.registry import RUNTIME_GATES
 from pytest_goperf.gates.spec import limit
 from pytest_goperf.gates.trace import GcThreshold, SchedulerThreshold, judge_scheduler

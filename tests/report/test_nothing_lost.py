@@ -15,11 +15,11 @@ import pytest
 from ..conftest import EXAMPLE
 from .conftest import run_pytest
 
-BENCH_ONLY = f"""\
-service: {{name: NAME, module: MODULE}}
-bench: {{packages: [.], bench: BENCH, count: 4, benchtime: 20x}}
+BENCH_ONLY = """\
+service: {name: NAME, module: MODULE}
+bench: {packages: [.], bench: BENCH, count: 4, benchtime: 20x}
 thresholds:
-  bench: {{max_regression: 5%}}
+  bench: {max_regression: 5%}
 """
 
 INTERRUPTED = f"""\

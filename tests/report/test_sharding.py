@@ -75,7 +75,7 @@ def test_parse_and_split_are_stable() -> None:
 
 
 def test_two_shards_and_merge_give_the_unsharded_verdicts(tmp_path: Path) -> None:
-    services = make_services(tmp_path)
+    make_services(tmp_path)
     whole = run_pytest(tmp_path, "--goperf", "services", "--goperf-artifacts", "art-whole", "--goperf-json", "whole.json")
     assert whole.returncode == 1, whole.stdout[-3000:]
     truth = outcomes(tmp_path / "whole.json")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from .test_sharding import make_services
 from .conftest import run_pytest
+from .test_sharding import make_services
 
 pytest.importorskip("xdist")
 
