@@ -159,6 +159,12 @@ def main() -> int:
         print(f"goperf top:            {goperf * 1e3:7.0f} ms (median of {args.repeat})")
         print(f"go tool pprof -top:    {pprof * 1e3:7.0f} ms")
         print(f"ratio goperf/go tool pprof: {goperf / pprof:.2f}  (< 1 means goperf is faster)")
+        ours = subprocess.run([sys.executable, "-m", "pytest_goperf", "top", "-n", "20", str(prof)],
+                              capture_output=True, text=True, check=True).stdout.splitlines()
+        theirs = subprocess.run(pprof_cmd, capture_output=True, text=True, check=True).stdout.splitlines()
+        start = next(i for i, line in enumerate(theirs) if line.startswith("Showing nodes"))
+        same = start < len(theirs) and theirs[start] in ours and ours[ours.index(theirs[start]):] == theirs[start:]
+        print(f"same table as pprof (default fractions, -nodecount=20): {'yes' if same else 'NO'}")
         if os.path.exists(binary):
             direct = timed([binary, "-top", "-nodecount=20", str(prof)], args.repeat)
             print(f"pprof binary directly: {direct * 1e3:7.0f} ms; ratio goperf/pprof binary: {goperf / direct:.2f}")

@@ -94,7 +94,12 @@ def _add_top(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser("top", help="flat/cum per function of a pprof profile, like go tool pprof -top")
     p.add_argument("profile", help="a pprof profile (gzipped or not)")
     p.add_argument("--sample-index", default=None, help="sample type to use (default: as pprof chooses)")
-    p.add_argument("-n", type=int, default=10, help="rows to show; 0 shows all (default 10)")
+    p.add_argument("-n", "--nodecount", dest="n", type=int, default=10,
+                   help="rows to show, as pprof's -nodecount; 0 shows all, like pprof -top (default 10)")
+    p.add_argument("--nodefraction", type=float, default=None,
+                   help="hide functions whose cum is below this fraction of the total (default 0.005, as pprof)")
+    p.add_argument("--edgefraction", type=float, default=None,
+                   help="ignore calls below this fraction of the total when labelling (inline) (default 0.001, as pprof)")
     p.add_argument("--json", action="store_true", help="print the JSON of docs/design.md#cli-and-json-contracts")
     p.set_defaults(func=_cmd_top)
 
@@ -103,10 +108,19 @@ def _cmd_top(args: argparse.Namespace) -> int:
     import json
 
     from pytest_goperf.pprof import read_profile, top
+    from pytest_goperf.pprof.top import EDGE_FRACTION, NODE_FRACTION
 
+    defaults = {"nodefraction": NODE_FRACTION, "edgefraction": EDGE_FRACTION}
     if args.n < 0:
         raise GoperfError(f"-n must be 0 (all rows) or a positive number of rows, not {args.n}")
-    report = top(read_profile(args.profile), args.sample_index, nodecount=args.n)
+    for flag, default in defaults.items():
+        value = getattr(args, flag)
+        if value is None:
+            setattr(args, flag, default)
+        elif not 0 <= value <= 1:
+            raise GoperfError(f"--{flag} must be a fraction between 0 and 1 (pprof's default is {default}), not {value}")
+    report = top(read_profile(args.profile), args.sample_index, nodecount=args.n,
+                 nodefraction=args.nodefraction, edgefraction=args.edgefraction)
     if args.json:
         print(json.dumps(report.to_json(args.n)))
     else:

@@ -20,7 +20,9 @@ NodeKey = tuple[str, str, int]
 
 @dataclass(frozen=True)
 class NodeSums:
-    """Flat/cum per node for one sample index; ``names[i]`` is node i's printable name."""
+    """Flat/cum per node for one sample index; ``names[i]`` is node i's printable name.
+
+    ``inline`` is left empty by ``node_sums`` (see ``inline_labels``)."""
 
     names: tuple[str, ...]
     keys: tuple[NodeKey, ...]
@@ -65,15 +67,17 @@ def printable_name(key: NodeKey) -> str:
 
 
 def node_sums(profile: Profile, index: int) -> NodeSums:
-    """Flat to the leaf frame's node, cum once per sample to every node on the stack."""
+    """Flat to the leaf frame's node, cum once per sample to every node on the stack.
+
+    ``inline`` is empty: the labels depend on pprof's trimming, so ``top``
+    computes them with ``inline_labels`` (one walk over every frame).
+    """
     nodes = _Nodes()
     loc_nodes = {lid: nodes.location_nodes(loc) for lid, loc in profile.locations.items()}
     n = len(nodes.keys)
     flat = [0] * n
     cum = [0] * n
     total = 0
-    used: set[int] = set()
-    pairs: set[tuple[int, int]] = set()
     get = loc_nodes.__getitem__
     for sample in profile.samples:
         v = sample.values[index]
@@ -87,76 +91,76 @@ def node_sums(profile: Profile, index: int) -> NodeSums:
         if len(ids) == 1:
             ln = get(ids[0])
             on_stack: set[int] | tuple[int, ...] = set(ln) if len(ln) > 1 else ln
-            used.add(ids[0])
         else:
             on_stack = set(chain.from_iterable(map(get, ids)))
-            used.update(ids)
-            pairs.update(zip(ids, ids[1:]))
         for node in on_stack:
             cum[node] += v
-    # An edge (caller node -> callee node) is inline only if every call it stands for was
-    # inlined; a node is "(inline)" when all its incoming edges are, "(partial-inline)" when some are.
-    edge_inline: dict[tuple[int, int], bool] = {}
-    for lid in used:
-        ln = loc_nodes[lid]
-        for callee, caller in zip(ln, ln[1:]):
-            if callee != caller:
-                edge_inline.setdefault((caller, callee), True)
-    for callee_loc, caller_loc in pairs:
-        callee, caller = loc_nodes[callee_loc][-1], loc_nodes[caller_loc][0]
-        if callee != caller:
-            edge_inline[(caller, callee)] = False
-    inline_in = [False] * n
-    plain_in = [False] * n
-    for (_, callee), is_inline in edge_inline.items():
-        if is_inline:
-            inline_in[callee] = True
-        else:
-            plain_in[callee] = True
-    labels = tuple(
-        ("partial-inline" if plain_in[i] else "inline") if inline_in[i] else "" for i in range(n)
-    )
+    keys = tuple(nodes.keys)
     return NodeSums(
-        names=tuple(printable_name(k) for k in nodes.keys),
-        keys=tuple(nodes.keys),
+        names=tuple(printable_name(k) for k in keys),
+        keys=keys,
         flat=tuple(flat),
         cum=tuple(cum),
-        inline=labels,
+        inline=(),
         total=total,
     )
 
 
-def trimmed_inline_labels(profile: Profile, index: int, kept: set[NodeKey]) -> dict[NodeKey, str]:
-    """Inline labels of the kept nodes when pprof rebuilds its graph from only those (``-nodecount``).
+def inline_labels(profile: Profile, index: int, kept: set[NodeKey] | None, edge_cutoff: int) -> dict[NodeKey, str]:
+    """``(inline)``/``(partial-inline)`` per node, as pprof derives them from its graph's edges.
 
-    Edges then join each kept node to the nearest kept caller on the stack, so
-    a label can differ from the full graph's.  Costs one walk over every frame.
+    pprof's graph (``internal/graph.newGraph``) walks each sample from the
+    root; with ``kept`` (after ``-nodefraction`` or ``-nodecount``) frames of
+    other nodes are skipped, so an edge joins a node to its nearest kept
+    caller.  An edge is counted once per sample (the outermost occurrence
+    decides whether that sample's call was inlined), it is inline only if
+    every sample's call was, and edges whose |weight| is below
+    ``edge_cutoff`` (``-edgefraction`` times the total) are dropped before the
+    label is read: a node is ``(inline)`` when all its remaining incoming
+    edges are inline, ``(partial-inline)`` when some are.  Only nodes that
+    are an inlined frame somewhere can get a label, so only edges into them
+    are tracked.
     """
     nodes = _Nodes()
     loc_kept: dict[int, tuple[tuple[int, bool], ...]] = {}
+    candidates: set[int] = set()
     for lid, loc in profile.locations.items():
         ln = nodes.location_nodes(loc)
+        last = len(ln) - 1
         # outermost first, as pprof walks; a frame is an inlined call unless it is the outermost line
         loc_kept[lid] = tuple(
-            (n, i != len(ln) - 1) for i, n in reversed(list(enumerate(ln))) if nodes.keys[n] in kept
+            (n, i != last) for i, n in reversed(list(enumerate(ln))) if kept is None or nodes.keys[n] in kept
         )
-    edge_inline: dict[tuple[int, int], bool] = {}
+        candidates.update(n for i, n in enumerate(ln) if i != last)
+    if kept is not None:
+        candidates = {n for n in candidates if nodes.keys[n] in kept}
+    if not candidates:
+        return {}
+    # Identical stacks give identical edges: merge them first (values add, as edge weights do).
+    stacks: dict[tuple[int, ...], int] = {}
     for sample in profile.samples:
-        if sample.values[index] == 0:
-            continue
+        v = sample.values[index]
+        if v:
+            stacks[sample.location_ids] = stacks.get(sample.location_ids, 0) + v
+    weight: dict[tuple[int, int], int] = {}
+    inline: dict[tuple[int, int], bool] = {}
+    for ids, w in stacks.items():
         parent = -1
-        for lid in reversed(sample.location_ids):
-            for node, inline in loc_kept[lid]:
-                if parent >= 0 and node != parent:
+        seen: set[tuple[int, int]] = set()
+        for lid in reversed(ids):
+            for node, inl in loc_kept[lid]:
+                if node in candidates and parent >= 0 and node != parent:
                     key = (parent, node)
-                    edge_inline[key] = edge_inline.get(key, True) and inline
+                    if key not in seen:
+                        seen.add(key)
+                        weight[key] = weight.get(key, 0) + w
+                        inline[key] = inline.get(key, True) and inl
                 parent = node
     has_inline: set[int] = set()
     has_plain: set[int] = set()
-    for (_, callee), inline in edge_inline.items():
-        (has_inline if inline else has_plain).add(callee)
-    labels = {}
-    for i in has_inline | has_plain:
-        if i in has_inline:
-            labels[nodes.keys[i]] = "partial-inline" if i in has_plain else "inline"
-    return labels
+    for key, inl in inline.items():
+        if abs(weight[key]) >= edge_cutoff:
+            (has_inline if inl else has_plain).add(key[1])
+    return {
+        nodes.keys[i]: "partial-inline" if i in has_plain else "inline" for i in has_inline
+    }

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_goperf.pprof.graph import node_sums, trimmed_inline_labels
+from pytest_goperf.pprof.graph import inline_labels, node_sums
 from pytest_goperf.pprof.model import Profile
 from pytest_goperf.pprof.units import choose_unit, format_pct, format_value
 
@@ -33,8 +33,9 @@ class TopRow:
 class Top:
     """A top report; ``to_json(n)``/``to_text(n)`` cut to n rows.
 
-    ``rows`` holds every function unless ``top(..., nodecount=N)`` kept only
-    the first N; ``nodes`` is always the number of functions before cutting.
+    ``rows`` holds every function above the node fraction unless
+    ``top(..., nodecount=N)`` kept only the first N; ``nodes`` is the number
+    of functions before cutting, ``dropped`` those under the node fraction.
     """
 
     sample_type: str
@@ -42,6 +43,8 @@ class Top:
     total: int
     rows: tuple[TopRow, ...]
     nodes: int = -1
+    dropped: int = 0  # functions under the node fraction, not in ``rows`` nor ``nodes``
+    node_cutoff: int = 0  # the "cum <= X" pprof prints for them
 
     def __post_init__(self) -> None:
         if self.nodes < 0:
@@ -79,7 +82,10 @@ class Top:
             f"Showing nodes accounting for {fmt(shown)}, {format_pct(shown, self.total).strip()} of "
             f"{fmt(self.total)} total",
         ]
-        if len(rows) < self.nodes:
+        if self.dropped and self.total:
+            plural = "s" if self.dropped > 1 else ""
+            lines.append(f"Dropped {self.dropped} node{plural} (cum <= {fmt(self.node_cutoff)})")
+        if len(rows) < self.nodes and self.total:
             lines.append(f"Showing top {len(rows)} nodes out of {self.nodes}")
         lines.append(f"{'flat':>10} {'flat':>5}% {'sum':>5}% {'cum':>10} {'cum':>5}%")
         running = 0
@@ -93,13 +99,30 @@ class Top:
         return "\n".join(lines) + "\n"
 
 
-def top(profile: Profile, sample_index: str | None = None, *, nodecount: int = 0) -> Top:
+NODE_FRACTION = 0.005  # pprof's defaults (internal/driver/config.go defaultConfig)
+EDGE_FRACTION = 0.001
+
+
+def top(
+    profile: Profile,
+    sample_index: str | None = None,
+    *,
+    nodecount: int = 0,
+    nodefraction: float = NODE_FRACTION,
+    edgefraction: float = EDGE_FRACTION,
+) -> Top:
     """Per-function flat/cum for one sample index (name, number, or pprof's default).
 
-    ``nodecount=N`` keeps the first N rows and labels them ``(inline)`` as
-    ``go tool pprof -top -nodecount=N`` does on its trimmed graph; values and
-    order are the same either way.
+    The same report as ``go tool pprof -top -nodecount=N -nodefraction=F
+    -edgefraction=E`` with pprof's defaults for unset flags: functions whose
+    |cum| is below ``nodefraction`` of the total are dropped, then the graph
+    is rebuilt from the kept ones (and again from the first ``nodecount``
+    rows), and edges below ``edgefraction`` of the total no longer count when
+    a row is labelled ``(inline)``.  Values and order never depend on the
+    fractions; rows and labels do.
     """
+    if not (0 <= nodefraction <= 1 and 0 <= edgefraction <= 1):
+        raise ValueError(f"fractions must be within [0, 1], got nodefraction={nodefraction}, edgefraction={edgefraction}")
     index = profile.sample_index(sample_index)
     st = profile.sample_types[index]
     sums = node_sums(profile, index)
@@ -108,19 +131,26 @@ def top(profile: Profile, sample_index: str | None = None, *, nodecount: int = 0
     def pct(v: int) -> float:
         return 100.0 * v / total if total else 0.0
 
-    order = sorted(
-        (i for i in range(len(sums.names)) if sums.flat[i] or sums.cum[i]),
-        key=lambda i: (-abs(sums.flat[i]), sums.names[i], -abs(sums.cum[i]), sums.keys[i]),
-    )
+    present = [i for i in range(len(sums.names)) if sums.flat[i] or sums.cum[i]]
+    # pprof's cutoffs come from the graph's (signed) flat sum, truncated toward zero like int64().
+    graph_total = sum(sums.flat[i] for i in present)
+    node_cutoff = abs(int(graph_total * nodefraction))
+    edge_cutoff = abs(int(graph_total * edgefraction))
+    kept = [i for i in present if abs(sums.cum[i]) >= node_cutoff] if node_cutoff > 0 else present
+    dropped = len(present) - len(kept)
+    order = sorted(kept, key=lambda i: (-abs(sums.flat[i]), sums.names[i], -abs(sums.cum[i]), sums.keys[i]))
     nodes = len(order)
-    labels = list(sums.inline)
+    rebuilt = dropped > 0
     if 0 < nodecount < nodes:
         order = order[:nodecount]
-        trimmed = trimmed_inline_labels(profile, index, {sums.keys[i] for i in order})
-        for i in order:
-            labels[i] = trimmed.get(sums.keys[i], "")
+        rebuilt = True
+    labels = inline_labels(profile, index, {sums.keys[i] for i in order} if rebuilt else None, edge_cutoff)
+    label_of = [labels.get(k, "") for k in sums.keys]
     rows = tuple(
-        TopRow(sums.names[i], sums.flat[i], pct(sums.flat[i]), sums.cum[i], pct(sums.cum[i]), labels[i])
+        TopRow(sums.names[i], sums.flat[i], pct(sums.flat[i]), sums.cum[i], pct(sums.cum[i]), label_of[i])
         for i in order
     )
-    return Top(sample_type=st.type, unit=st.unit, total=total, rows=rows, nodes=nodes)
+    return Top(
+        sample_type=st.type, unit=st.unit, total=total, rows=rows, nodes=nodes,
+        dropped=dropped, node_cutoff=abs(int(total * nodefraction)) if total else 0,
+    )

@@ -32,13 +32,17 @@ from pytest_goperf.trace.events import (
     EV_SYNC,
 )
 from pytest_goperf.trace.generation import Generation
-from pytest_goperf.trace.model import Accumulator, Stack, TraceStats
+from pytest_goperf.trace.model import Accumulator, Stack, TraceStats, is_sync_reason
 from pytest_goperf.trace.order import Chunk
 
 NO_REASON = "(no reason)"
 
 # How a measured goroutine became runnable (a GoStop carries its own reason, e.g. "preempted").
 CREATED, UNBLOCKED, PREEMPTED, SYSCALL, SWITCHED = "created", "unblocked", "preempted", "syscall returned", "switched to"
+
+# Reads that found no open interval for a key this generation had not touched yet: the
+# interval may have opened in an earlier generation (trace/parallel.py resolves them).
+MISS_RUN, MISS_BLOCK, MISS_STW, MISS_GC = 0, 1, 2, 3
 
 
 class Analyzer:
@@ -64,6 +68,15 @@ class Analyzer:
         self._gen: Generation | None = None
         self._gen_stacks: dict[int, int] = {}
         self._gen_strings: dict[int, str] = {}
+        # Per generation, for analysing generations apart and stitching them (trace/parallel.py):
+        # goroutines whose runnable / blocked / syscall / STW state this generation read or wrote,
+        # whether it touched the GC phase, first reads that found nothing, and (speculative mode
+        # only) stack numbers that stand for the syscall stack of a goroutine from before.
+        self.speculative = False
+        self.touched: tuple[set[int], set[int], set[int], set[int]] = (set(), set(), set(), set())
+        self.gc_touched = False
+        self.misses: list[tuple[int, int, int]] = []  # (MISS_*, goroutine, time)
+        self.placeholders: dict[int, int] = {}
 
     # -- tables ---------------------------------------------------------------
     def _stack(self, sid: int) -> int:
@@ -92,19 +105,31 @@ class Analyzer:
         """Consume chunks of (clamped times, events) from ``Orderer``."""
         runnable = self._runnable
         blocked = self._blocked
-        sched_add = self.sched.add
+        sched = self.sched  # Accumulator.add inlined for the two most frequent intervals
+        sched_dur = sched.durations.append
+        sched_stk = sched.stack_ids.append
         stack = self._stack
         cache = self._gen_stacks
         strcache = self._gen_strings
         blocks = self.blocks
+        t_run, t_blk, t_sys, t_stw = self.touched
+        miss = self.misses.append
         for times, evs in chunks:
             if not times:
                 continue
             for t, (typ, ctx_g, v, s) in zip(times, evs):
                 if typ == EV_GO_START:
-                    r = runnable.pop(v[s + 2], None)
+                    g = v[s + 2]
+                    r = runnable.pop(g, None)
                     if r is not None:
-                        sched_add(t - r[0], r[0], v[s + 2], r[2], r[1])
+                        d = t - r[0]
+                        sched_dur(d)
+                        sched_stk(r[1])
+                        if d >= sched._floor:
+                            sched._push((d, -r[0], -g, r[2], r[1]))
+                    elif g not in t_run:
+                        miss((MISS_RUN, g, t))
+                        t_run.add(g)
                 elif typ == EV_GO_UNBLOCK:
                     g = v[s + 2]
                     b = blocked.pop(g, None)
@@ -112,9 +137,17 @@ class Analyzer:
                         acc = blocks.get(b[1])
                         if acc is None:
                             acc = blocks[b[1]] = Accumulator(self.keep)
-                        acc.add(t - b[0], b[0], g, b[1], b[2])
+                        d = t - b[0]
+                        acc.durations.append(d)
+                        acc.stack_ids.append(b[2])
+                        if d >= acc._floor:
+                            acc._push((d, -b[0], -g, b[1], b[2]))
+                    elif g not in t_blk:
+                        miss((MISS_BLOCK, g, t))
+                        t_blk.add(g)
                     sk = cache.get(v[s + 4])
                     runnable[g] = (t, stack(v[s + 4]) if sk is None else sk, UNBLOCKED)
+                    t_run.add(g)
                 elif typ == EV_GO_BLOCK:
                     sk = cache.get(v[s + 3])
                     why = strcache.get(v[s + 2])
@@ -123,48 +156,90 @@ class Analyzer:
                         (self._string(v[s + 2]) or NO_REASON) if why is None else why or NO_REASON,
                         stack(v[s + 3]) if sk is None else sk,
                     )
+                    t_blk.add(ctx_g)
                 elif typ == EV_GO_STOP:
                     sk = cache.get(v[s + 3])
                     runnable[ctx_g] = (t, stack(v[s + 3]) if sk is None else sk, self._string(v[s + 2]) or PREEMPTED)
+                    t_run.add(ctx_g)
                 elif typ == EV_GO_CREATE:
                     runnable[v[s + 2]] = (t, stack(v[s + 4]), CREATED)
+                    t_run.add(v[s + 2])
                 elif typ == EV_GO_SYSCALL_BEGIN:
                     self._syscall[ctx_g] = stack(v[s + 3])
+                    t_sys.add(ctx_g)
                 elif typ == EV_GO_SYSCALL_END:
                     self._syscall.pop(ctx_g, None)
+                    t_sys.add(ctx_g)
                 elif typ == EV_GO_SYSCALL_END_BLOCKED:
-                    runnable[ctx_g] = (t, self._syscall.pop(ctx_g, 0), SYSCALL)
+                    runnable[ctx_g] = (t, self._syscall_stack(ctx_g), SYSCALL)
+                    t_run.add(ctx_g)
                 elif typ == EV_GO_SWITCH or typ == EV_GO_SWITCH_DESTROY:
                     g = v[s + 2]
                     b = blocked.pop(g, None)
                     if b is not None:
-                        self._block_done(t, g, b)
+                        self.block_done(t, g, b)
+                    elif g not in t_blk:
+                        miss((MISS_BLOCK, g, t))
+                        t_blk.add(g)
                     runnable[g] = (t, 0, SWITCHED)
+                    t_run.add(g)
                 elif typ == EV_STW_BEGIN:
                     self._stw_open[ctx_g] = (t, self._string(v[s + 2]), stack(v[s + 3]))
+                    t_stw.add(ctx_g)
                 elif typ == EV_STW_END:
                     self._stw_done(t, ctx_g)
                 elif typ == EV_GC_BEGIN:
                     self.gc_count += 1
                     self._gc_open = t
+                    self.gc_touched = True
                 elif typ == EV_GC_END:
                     if self._gc_open is not None:
                         self.gc_mark.add(t - self._gc_open, self._gc_open, -1, "GC mark phase", 0)
+                    elif not self.gc_touched:
+                        miss((MISS_GC, -1, t))
                     self._gc_open = None
+                    self.gc_touched = True
                 elif typ == EV_SYNC:
                     self._new_generation(v, t)
             self.last_ts = times[-1]
 
+    def _syscall_stack(self, g: int) -> int:
+        """The stack of ``g``'s syscall; a placeholder when it began in a generation analysed elsewhere."""
+        sk = self._syscall.pop(g, None)
+        t_sys = self.touched[2]
+        if sk is None and self.speculative and g not in t_sys:
+            sk = len(self.stacks)
+            self.stacks.append(())  # resolved when the generation is stitched (placeholders)
+            self.placeholders[sk] = g
+        t_sys.add(g)
+        return 0 if sk is None else sk
+
     def _stw_done(self, t: int, g: int) -> None:
         s = self._stw_open.pop(g, None)
         if s is not None:
-            acc = self.stw.get(s[1])
-            if acc is None:
-                acc = self.stw[s[1]] = Accumulator(self.keep)
-            acc.add(t - s[0], s[0], g, s[1], s[2])
+            self.stw_done(t, g, s)
+        elif g not in self.touched[3]:
+            self.misses.append((MISS_STW, g, t))
+        self.touched[3].add(g)
+
+    def stw_done(self, t: int, g: int, s: tuple[int, str, int]) -> None:
+        acc = self.stw.get(s[1])
+        if acc is None:
+            acc = self.stw[s[1]] = Accumulator(self.keep)
+        acc.add(t - s[0], s[0], g, s[1], s[2])
 
     def _accumulators(self) -> list[Accumulator]:
         return [self.sched, self.gc_mark, *self.stw.values(), *self.blocks.values()]
+
+    def use_tables(self, g: Generation) -> None:
+        """Resolve stacks and strings in ``g`` from now on, without counting a generation.
+
+        For a worker that leaves the generation's first events (its sync point
+        among them) to the main process (trace/parallel.py).
+        """
+        self._gen = g
+        self._gen_stacks.clear()
+        self._gen_strings.clear()
 
     def _new_generation(self, g: Generation, t: int) -> None:
         for acc in self._accumulators():
@@ -172,11 +247,16 @@ class Analyzer:
         self._gen = g
         self._gen_stacks.clear()  # in place: feed() holds references
         self._gen_strings.clear()
+        for keys in self.touched:
+            keys.clear()
+        self.gc_touched = False
+        self.misses.clear()
+        self.placeholders.clear()
         self.generations += 1
         if self.first_ts is None:
             self.first_ts = t
 
-    def _block_done(self, t: int, g: int, b: tuple[int, str, int]) -> None:
+    def block_done(self, t: int, g: int, b: tuple[int, str, int]) -> None:
         acc = self.blocks.get(b[1])
         if acc is None:
             acc = self.blocks[b[1]] = Accumulator(self.keep)
@@ -191,6 +271,10 @@ class Analyzer:
             stw_all.merge(acc)
             if kind.startswith("GC"):
                 gc_stw.merge(acc)
+        sync_all = Accumulator(self.keep)
+        for reason, acc in self.blocks.items():
+            if is_sync_reason(reason):
+                sync_all.merge(acc)
         stacks = self.stacks
         return TraceStats(
             format=fmt,
@@ -205,4 +289,7 @@ class Analyzer:
             generations=self.generations,
             warnings=tuple(warnings),
             path=path,
+            block_stacks={k: a.stack_totals(stacks) for k, a in self.blocks.items()},
+            sync_blocks=sync_all.summary(stacks, origin),
+            sync_block_stacks=sync_all.stack_totals(stacks),
         )

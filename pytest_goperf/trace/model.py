@@ -50,18 +50,31 @@ class Interval:
 
 @dataclass(frozen=True)
 class StackTotal:
-    """Time attributed to one stack: how often and how long."""
+    """Time attributed to one stack: how often, how long in total and at most."""
 
     stack: Stack
     count: int
     total_ns: int
+    max_ns: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
             "count": self.count,
             "total_ns": self.total_ns,
+            "max_ns": self.max_ns,
             "stack": [f"{fn} {fl}:{line}" for fn, fl, line in self.stack],
         }
+
+
+def is_sync_reason(reason: str) -> bool:
+    """Whether ``go tool trace -pprof=sync`` counts a block reason as synchronization blocking.
+
+    Go's rule (cmd/trace/pprof.go, computePprofBlock): the reason contains
+    "chan", "sync" or "select".  That is "sync" (sync.Mutex, RWMutex and
+    WaitGroup: every semaphore wait), "sync.(*Cond).Wait", "chan send",
+    "chan receive", "select", and also "synctest".
+    """
+    return "chan" in reason or "sync" in reason or "select" in reason
 
 
 @dataclass(frozen=True)
@@ -103,29 +116,32 @@ class Accumulator:
         self.durations = array("q")  # pending, this generation
         self.stack_ids = array("q")
         self.keep = keep
-        self._worst: list[tuple[int, int, int, int, str, int]] = []  # (dur, -seq, start, g, what, stack)
-        self._floor = -1  # a new interval must be longer than this to enter _worst
-        self._seq = 0
+        # The longest intervals as (dur, -start, -g, what, stack): a total order, so the kept
+        # set does not depend on the order intervals arrive in (generations analysed in parallel).
+        self._worst: list[tuple[int, int, int, str, int]] = []
+        self._floor = -1  # a new interval must be at least this long to enter _worst
         self.values = np.zeros(0, dtype=np.int64)  # distinct durations, sorted
         self.counts = np.zeros(0, dtype=np.int64)
         self.stack_count = np.zeros(0, dtype=np.int64)  # indexed by interned stack number
         self.stack_total = np.zeros(0, dtype=np.int64)
+        self.stack_max = np.zeros(0, dtype=np.int64)
         self.n = 0
         self.total = 0
 
     def add(self, dur: int, start: int, g: int, what: str, stack: int) -> None:
         self.durations.append(dur)
         self.stack_ids.append(stack)
-        if dur > self._floor:
-            self._seq += 1
-            self._push((dur, -self._seq, start, g, what, stack))
+        if dur >= self._floor:
+            self._push((dur, -start, -g, what, stack))
 
-    def _push(self, item: tuple[int, int, int, int, str, int]) -> None:
+    def _push(self, item: tuple[int, int, int, str, int]) -> None:
         w = self._worst
         if len(w) < self.keep:
             heapq.heappush(w, item)
-        else:
+        elif item > w[0]:
             heapq.heapreplace(w, item)
+        else:
+            return
         if len(w) >= self.keep:
             self._floor = w[0][0]
 
@@ -136,13 +152,16 @@ class Accumulator:
         d = np.frombuffer(self.durations, dtype=np.int64)
         ids = np.frombuffer(self.stack_ids, dtype=np.int64)
         vals, cnts = np.unique(d, return_counts=True)
-        self._fold(vals, cnts, np.bincount(ids), _int_bincount(ids, d))
+        smax = np.zeros(int(ids.max()) + 1, dtype=np.int64)
+        np.maximum.at(smax, ids, d)
+        self._fold(vals, cnts, np.bincount(ids), _int_bincount(ids, d), smax)
         self.n += int(d.size)
         self.total += int(d.sum())
-        self.durations = array("q")
-        self.stack_ids = array("q")
+        del d, ids  # release the buffer views before emptying the arrays in place
+        del self.durations[:]  # in place: Analyzer.feed holds their append methods
+        del self.stack_ids[:]
 
-    def _fold(self, vals: Any, cnts: Any, stack_count: Any, stack_total: Any) -> None:
+    def _fold(self, vals: Any, cnts: Any, stack_count: Any, stack_total: Any, stack_max: Any) -> None:
         if self.values.size:
             u, inv = np.unique(np.concatenate((self.values, vals)), return_inverse=True)
             c = np.zeros(u.size, dtype=np.int64)
@@ -152,33 +171,59 @@ class Accumulator:
         size = max(self.stack_count.size, stack_count.size)
         sc = np.zeros(size, dtype=np.int64)
         st = np.zeros(size, dtype=np.int64)
-        for arr_c, arr_t in ((self.stack_count, self.stack_total), (stack_count, stack_total)):
+        sm = np.zeros(size, dtype=np.int64)
+        for arr_c, arr_t, arr_m in ((self.stack_count, self.stack_total, self.stack_max),
+                                    (stack_count, stack_total, stack_max)):
             sc[: arr_c.size] += arr_c
             st[: arr_t.size] += arr_t
-        self.stack_count, self.stack_total = sc, st
+            np.maximum(sm[: arr_m.size], arr_m, out=sm[: arr_m.size])
+        self.stack_count, self.stack_total, self.stack_max = sc, st, sm
 
-    def merge(self, other: Accumulator) -> None:
-        """Fold another accumulator in (used for 'all STW' and 'GC STW')."""
+    def merge(self, other: Accumulator, remap: Any = None) -> None:
+        """Fold another accumulator in ('all STW', 'GC STW', a generation analysed elsewhere).
+
+        ``remap`` (an int array) translates the other's stack numbers into
+        ours when they were interned by another ``Analyzer``.
+        """
         self.compact()
         other.compact()
         if other.n:
-            self._fold(other.values, other.counts, other.stack_count, other.stack_total)
+            sc, st, sm = other.stack_count, other.stack_total, other.stack_max
+            if remap is not None and sc.size:
+                ids = np.asarray(remap[: sc.size], dtype=np.intp)
+                size = int(ids.max()) + 1
+                sc2, st2, sm2 = (np.zeros(size, dtype=np.int64) for _ in range(3))
+                np.add.at(sc2, ids, sc)
+                np.add.at(st2, ids, st)
+                np.maximum.at(sm2, ids, sm)
+                sc, st, sm = sc2, st2, sm2
+            self._fold(other.values, other.counts, sc, st, sm)
             self.n += other.n
             self.total += other.total
-        for item in other._worst:
-            if item[0] > self._floor:
-                self._push(item)
+        for dur, nstart, ng, what, stack in other._worst:
+            if dur >= self._floor:
+                self._push((dur, nstart, ng, what, int(remap[stack]) if remap is not None else stack))
+
+    def stack_totals(self, stacks: list[Stack]) -> tuple[StackTotal, ...]:
+        """Every stack with its count, total and longest interval: most total time first, then
+        most often, then by frames (never by interning order, which differs between readers)."""
+        self.compact()
+        rows = [
+            StackTotal(stacks[k], int(self.stack_count[k]), int(self.stack_total[k]), int(self.stack_max[k]))
+            for k in np.flatnonzero(self.stack_count).tolist()
+        ]
+        rows.sort(key=lambda r: (-r.total_ns, -r.count, r.stack))
+        return tuple(rows)
 
     def summary(self, stacks: list[Stack], origin: int, top: int = 5) -> Summary:
         self.compact()
         if self.n == 0:
             return Summary()
         worst = tuple(
-            Interval(dur, start - origin, g, what, stacks[sk])
-            for dur, _s, start, g, what, sk in sorted(self._worst, reverse=True)
+            Interval(dur, -nstart - origin, -ng, what, stacks[sk])
+            for dur, nstart, ng, what, sk in sorted(self._worst, reverse=True)
         )
-        order = [int(k) for k in np.argsort(-self.stack_total, kind="stable") if self.stack_count[k] and stacks[int(k)]]
-        tops = tuple(StackTotal(stacks[k], int(self.stack_count[k]), int(self.stack_total[k])) for k in order[:top])
+        tops = tuple(s for s in self.stack_totals(stacks) if s.stack)[:top]
         v, c = self.values, self.counts
         return Summary(
             count=self.n,
@@ -216,6 +261,11 @@ class TraceStats:
     warnings: tuple[str, ...] = ()
     path: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Every blocking stack per reason (most total time first), and all
+    # synchronization reasons (``is_sync_reason``) together.
+    block_stacks: dict[str, tuple[StackTotal, ...]] = field(default_factory=dict)
+    sync_blocks: Summary = field(default_factory=Summary)
+    sync_block_stacks: tuple[StackTotal, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """docs/design.md#cli-and-json-contracts shape, plus extra keys (GC, STW kinds, worst intervals, stacks, warnings)."""
@@ -225,7 +275,9 @@ class TraceStats:
             "sched_latency_ns": self.sched_latency.to_json(),
             "stw_ns": self.stw.to_json(),
             "gc_stw_ns": self.gc_stw.to_json(),
-            "blocks_ns": {k: v.to_json() for k, v in sorted(self.blocks.items())},
+            "blocks_ns": {k: self._block_json(k, v) for k, v in sorted(self.blocks.items())},
+            "sync_blocks_ns": {**self.sync_blocks.to_json(),
+                               "stacks": [s.to_json() for s in self.sync_block_stacks[:10]]},
             "stw_by_kind_ns": {k: v.to_json() for k, v in sorted(self.stw_by_kind.items())},
             "gc": {"count": self.gc_count, "mark_ns": self.gc_mark.to_json()},
             "generations": self.generations,
@@ -241,6 +293,11 @@ class TraceStats:
             "warnings": list(self.warnings),
         }
         return out
+
+    def _block_json(self, reason: str, summary: Summary) -> dict[str, Any]:
+        """The summary keys of docs/design.md#cli-and-json-contracts, plus whether Go counts the reason as sync and its top 10 stacks."""
+        stacks = self.block_stacks.get(reason, summary.top_stacks)
+        return {**summary.to_json(), "sync": is_sync_reason(reason), "stacks": [s.to_json() for s in stacks[:10]]}
 
 
 def _ns(v: int | None) -> str:

@@ -27,8 +27,9 @@ from pytest_goperf.run.window import run_window
 
 @pytest.fixture
 def story(story_service: Path, tmp_path: Path) -> Iterator[ServiceProcess]:
+    # No pprof probe: the service counts every request it sees, and has no pprof to find.
     with ServiceProcess(story_service, args=["-addr={addr}"], env={"GOMAXPROCS": "1"},
-                        log_path=tmp_path / "service.log") as svc:
+                        log_path=tmp_path / "service.log", probe_debug=False) as svc:
         yield svc
 
 

@@ -9,6 +9,7 @@ runs, and stopped on the way out.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import threading
 import time
@@ -24,6 +25,7 @@ from pytest_goperf.go.toolchain import find_go
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMINANT = ROOT / "tests" / "data" / "pprof" / "dominant"
+CONTENDED = ROOT / "tests" / "data" / "pprof" / "contended"
 
 
 def _go() -> str:
@@ -88,18 +90,35 @@ def dominant_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return prof
 
 
+@pytest.fixture(scope="session")
+def go_test_profiles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """block, mutex and mem (alloc_objects ...) profiles written by ``go test`` on a contended program."""
+    out = tmp_path_factory.mktemp("go-test-profiles")
+    paths = {kind: out / f"{kind}.pprof" for kind in ("block", "mutex", "mem")}
+    subprocess.run(
+        [_go(), "test", "-count=1", "-run", "TestContend", "-o", str(out / "contended.test"),
+         f"-blockprofile={paths['block']}", f"-mutexprofile={paths['mutex']}",
+         f"-memprofile={paths['mem']}", "-memprofilerate=1", "."],
+        cwd=CONTENDED, check=True, timeout=300, capture_output=True,
+        env={**os.environ, "GOMAXPROCS": "2", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"},
+    )
+    return paths
+
+
+ZERO_FRACTIONS = ("-nodefraction=0", "-edgefraction=0")
+
 PprofTop = Callable[..., tuple[int, list[tuple[str, int, str, int, str, str]]]]
 
 
 @pytest.fixture(scope="session")
 def pprof_top() -> PprofTop:
-    """``go tool pprof -top`` as a function: (profile, unit, *flags) -> (total, rows)."""
+    """``go tool pprof -top`` as a function: (profile, unit, *flags) -> (total, rows); pprof's defaults unless flags say."""
     return _pprof_top
 
 
 def _pprof_top(profile: Path, unit: str, *extra: str) -> tuple[int, list[tuple[str, int, str, int, str, str]]]:
     """Run ``go tool pprof -top`` and parse total and rows (name, flat, flat%, cum, cum%, inline label)."""
-    args = [_go(), "tool", "pprof", "-top", "-nodefraction=0", "-edgefraction=0", *extra]
+    args = [_go(), "tool", "pprof", "-top", *extra]
     u = {"nanoseconds": "ns", "bytes": "B"}.get(unit)
     if u:
         args.append(f"-unit={u}")

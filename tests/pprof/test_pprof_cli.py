@@ -31,19 +31,21 @@ def test_top_json_contract(service_profiles: dict[str, Path], capsys: pytest.Cap
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["cpu", "heap", "goroutine"])
-def test_text_table_rows_equal_pprof(
-    service_profiles: dict[str, Path], capsys: pytest.CaptureFixture[str], kind: str
+@pytest.mark.parametrize("flags", [(), ("--nodefraction=0", "--edgefraction=0")], ids=["defaults", "zero"])
+@pytest.mark.parametrize("kind", ["cpu", "heap", "goroutine", "block", "mutex"])
+def test_text_table_equals_pprof(
+    service_profiles: dict[str, Path], go_test_profiles: dict[str, Path], capsys: pytest.CaptureFixture[str],
+    kind: str, flags: tuple[str, ...],
 ) -> None:
-    path = service_profiles[kind]
-    assert main(["top", str(path), "-n", "0"]) == 0
+    """``goperf top -n 0 [flags] X`` prints pprof's lines from the summary on, "Dropped N nodes" included."""
+    path = {**service_profiles, **go_test_profiles}[kind]
+    assert main(["top", str(path), "-n", "0", *flags]) == 0
     ours = capsys.readouterr().out.splitlines()
-    res = subprocess.run(["go", "tool", "pprof", "-top", "-nodecount=100000", "-nodefraction=0",
-                          "-edgefraction=0", str(path)], capture_output=True, text=True, check=True, timeout=120)
+    res = subprocess.run(["go", "tool", "pprof", "-top", *[f[1:] for f in flags], str(path)],
+                         capture_output=True, text=True, check=True, timeout=120)
     theirs = res.stdout.splitlines()
-    start = next(i for i, line in enumerate(theirs) if line.lstrip().startswith("flat  flat%"))
+    start = next(i for i, line in enumerate(theirs) if line.startswith("Showing nodes accounting for"))
     assert ours[ours.index(theirs[start]):] == theirs[start:]
-    assert any(line.startswith("Showing nodes accounting for") and line in theirs for line in ours)
 
 
 @pytest.mark.slow
@@ -57,6 +59,13 @@ def test_cut_text_table_equals_pprof_nodecount(service_profiles: dict[str, Path]
     start = theirs.index(next(line for line in theirs if line.startswith("Showing nodes accounting")))
     assert ours[ours.index(theirs[start]):] == theirs[start:]
     assert len(ours) - ours.index(theirs[start]) == 2 + 1 + 12  # summary, "Showing top", header, rows
+
+
+def test_bad_fraction_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "x.pprof"
+    p.write_bytes(b"")
+    assert main(["top", str(p), "--edgefraction", "1.5"]) == 2
+    assert "--edgefraction must be a fraction between 0 and 1 (pprof's default is 0.001), not 1.5" in capsys.readouterr().err
 
 
 def test_bad_n_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,12 +10,14 @@ import pytest
 
 from pytest_goperf.pprof import SampleIndexError, diff, parse_profile, read_profile
 from pytest_goperf.pprof.units import format_pct
+from tests.pprof.conftest import ZERO_FRACTIONS
 
 
 def _assert_diff_parity(pprof_top: Any, base: Path, new: Path, sample_index: str | None) -> int:
     d = diff(read_profile(base), read_profile(new), sample_index)
     extra = [f"-sample_index={sample_index}"] if sample_index else []
-    total, theirs = pprof_top(new, d.unit, f"-diff_base={base}", f"-nodecount={len(d.rows) + 10}", *extra)
+    total, theirs = pprof_top(new, d.unit, f"-diff_base={base}", f"-nodecount={len(d.rows) + 10}", *ZERO_FRACTIONS,
+                              *extra)
     assert total == d.total
     mine = [(r.function, r.delta_flat, format_pct(r.delta_flat, total).strip(), r.delta_cum,
              format_pct(r.delta_cum, total).strip()) for r in d.rows if r.delta_flat or r.delta_cum]

@@ -2,7 +2,8 @@
 
 Traces recorded by Go 1.22, 1.23, 1.25, 1.26 and 1.27 (committed, see
 tests/data/traces/make_traces.py) plus one recorded live by the machine's Go.
-Counts must match exactly and percentiles within 1 %.
+Counts must match exactly and percentiles within 1 %, for the sequential
+reader and for the parallel one (whose result must equal the sequential).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pytest_goperf.trace import analyze_file
+from pytest_goperf.trace.parallel import analyze_parallel
 from pytest_goperf.trace.model import Summary
 from tests.trace.conftest import TRACES
 from tests.trace.reference import Reference, nearest_rank, reference_stats
@@ -35,7 +37,10 @@ def _compare(summary: Summary, values: list[int], what: str) -> None:
 
 
 def _check(path: Path, ref: Reference) -> None:
-    stats = analyze_file(path)
+    """Our sequential reader, and the parallel one (forced on, short prefix so workers do the work)."""
+    stats = analyze_file(path, workers=1)
+    assert analyze_parallel(str(path), workers=2, prefix=16) == stats
+    assert analyze_file(path, workers=2) == stats
     assert stats.warnings == ()
     assert stats.sched_latency.count > 100, "workload should produce scheduler latency"
     _compare(stats.sched_latency, ref.sched, "scheduler latency")

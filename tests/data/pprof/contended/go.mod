@@ -1,0 +1,3 @@
+module contended
+
+go 1.22

@@ -1,0 +1,3 @@
+module syncblock
+
+go 1.22

@@ -1,0 +1,113 @@
+"""Generations analysed in parallel worker processes give exactly the sequential reader's TraceStats.
+
+The parallel path is forced on small traces here (``workers=2``); with the
+default ``PREFIX`` most small generations are analysed wholly by the main
+process, so every trace also runs with a 16-event prefix, which makes the
+workers' speculative ordering and the stitching of intervals across
+generation boundaries do the real work.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_goperf.trace import analyze_file, analyze_stream
+from pytest_goperf.trace.parallel import analyze_parallel, generation_offsets
+from pytest_goperf.trace.reader import trace_workers
+from tests.trace.conftest import TRACES
+
+ALL = sorted(p.name for p in TRACES.glob("go1.2[2-9]-*.trace"))
+
+
+def _sequential(path: Path) -> Any:
+    with open(path, "rb") as f:
+        return analyze_stream(f, str(path))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_parallel_equals_sequential_on_committed_traces(name: str) -> None:
+    """Identical TraceStats (worst intervals and stacks included); and not a fallback in disguise:
+    most generations of the multi-generation traces are stitched from worker results."""
+    path = TRACES / name
+    info: dict[str, Any] = {}
+    assert analyze_parallel(str(path), workers=2, prefix=16, info=info) == _sequential(path), info
+    if "multigen" in name or "cpu" in name:
+        assert info["generations"] >= 3
+        assert info["redone"] <= info["generations"] // 3, info["reasons"]
+
+
+def test_parallel_equals_sequential_on_fresh_traces(live_trace: Path, tmp_path: Path, go: str) -> None:
+    """The live multi-generation trace, and a 100+ generation trace of every sync reason."""
+    from tests.trace.test_sync_blocks import SYNCBLOCK
+
+    env = dict(os.environ, GOTOOLCHAIN="local", GOFLAGS="-mod=mod", GOMAXPROCS="2", CGO_ENABLED="0")
+    exe = tmp_path / "syncblock"
+    subprocess.run([go, "build", "-o", str(exe), "."], cwd=SYNCBLOCK, env=env, check=True, timeout=300)
+    many = tmp_path / "many.trace"
+    subprocess.run([str(exe), str(many), "600"], env=dict(env, GODEBUG="traceadvanceperiod=2000000"), check=True,
+                   timeout=60)
+    for path in (live_trace, many):
+        seq = _sequential(path)
+        for prefix in (8, 64):
+            info: dict[str, Any] = {}
+            assert analyze_parallel(str(path), workers=2, prefix=prefix, info=info) == seq, info
+            if prefix == 64:  # 8 events are sometimes too few for the clamping across a boundary
+                assert info["redone"] <= info["generations"] // 3, info["reasons"]
+    assert len(generation_offsets(str(many), int(_sequential(many).format.split(".")[1]))) >= 50
+
+
+def test_generation_offsets_match_the_reader() -> None:
+    from pytest_goperf.trace.generation import read_generations
+
+    for name in ("go1.22-multigen.trace", "go1.26-multigen.trace", "go1.25-cpu.trace"):
+        path = TRACES / name
+        with open(path, "rb") as f:
+            f.seek(16)
+            version = int(name[4:6])
+            assert generation_offsets(str(path), version) == [g.offset for g in read_generations(f, version)]
+
+
+def test_analyze_file_parallel_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = tmp_path / "t.trace"
+    p.write_bytes((TRACES / "go1.26-multigen.trace").read_bytes())
+    seq = analyze_file(p, workers=1)
+    par = analyze_file(p, workers=2)
+    assert par == seq and par is not seq
+    assert analyze_file(p, workers=2) is par  # cached by (path, size, mtime)
+    p.write_bytes((TRACES / "go1.22-multigen.trace").read_bytes())
+    assert analyze_file(p, workers=2).format == "go 1.22"  # the file changed: analysed again
+    monkeypatch.setenv("GOPERF_TRACE_WORKERS", "2")
+    assert trace_workers(1000) == 2
+    monkeypatch.setenv("GOPERF_TRACE_WORKERS", "1")
+    assert trace_workers(1 << 40) == 1
+    monkeypatch.delenv("GOPERF_TRACE_WORKERS")
+    assert trace_workers(1000) == 1 and trace_workers(3, workers=4) == 4
+
+
+def test_truncated_trace_in_parallel_gives_the_sequential_warning(tmp_path: Path) -> None:
+    data = (TRACES / "go1.26-multigen.trace").read_bytes()
+    p = tmp_path / "cut.trace"
+    p.write_bytes(data[: len(data) * 3 // 4])
+    seq = _sequential(p)
+    assert seq.warnings
+    assert analyze_file(p, workers=2) == seq
+
+
+def test_workers_do_not_rerun_an_unguarded_main(tmp_path: Path) -> None:
+    """A script without ``if __name__ == "__main__"`` (or read from stdin) still works in parallel."""
+    script = (
+        "from pytest_goperf.trace import analyze_file\n"
+        f"s = analyze_file({str(TRACES / 'go1.26-multigen.trace')!r}, workers=2)\n"
+        "print('generations', s.generations)\n"
+    )
+    (tmp_path / "unguarded.py").write_text(script)
+    for argv, stdin in (([sys.executable, str(tmp_path / "unguarded.py")], None), ([sys.executable, "-"], script)):
+        res = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.count("generations") == 1 and "Traceback" not in res.stderr
