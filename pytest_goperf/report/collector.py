@@ -41,7 +41,7 @@ class ItemInfo:
     nodeid: str
     cfg: GoperfConfig
     gate: str
-    key: tuple[str, str] | None          # (benchmark, unit) of a bench row
+    key: tuple[str, ...] | None          # (benchmark, unit) of a bench row: the unit is last
     verdict: Verdict | None              # None when the test stopped on an error before a verdict
 
 
@@ -82,7 +82,7 @@ class Collector:
         """One of pytest's setup/call/teardown reports for ``test``."""
         pending = self._pending.get(test.nodeid)
         if pending is None:
-            rec = GateRecord(nodeid=test.nodeid, gate=test.gate, row=f"{test.key[0]} {test.key[1]}" if test.key else None,
+            rec = GateRecord(nodeid=test.nodeid, gate=test.gate, row=row_name(test.key),
                              outcome="passed", headline="", message="",
                              expression=expressions.expression(test.gate, _threshold(test.cfg, test.gate)),
                              limits={c.key: c.limit for c in expressions.checks(test.gate, _threshold(test.cfg, test.gate), {})},
@@ -106,7 +106,7 @@ class Collector:
         v = test.verdict
         assert v is not None
         threshold = _threshold(test.cfg, test.gate)
-        unit = test.key[1] if test.key else None
+        unit = test.key[-1] if test.key else None
         rec.outcome = v.outcome.value
         rec.message = v.message
         rec.figures = dict(v.figures)
@@ -130,8 +130,12 @@ class Collector:
     # --- the end ------------------------------------------------------------
 
     def build(self, runs: Mapping[Path, GateRun], *, interrupted: bool = False,
-              shard: dict[str, Any] | None = None, environment: dict[str, Any] | None = None) -> RunRecord:
-        """The results so far: every finished test, and what each service's window and rounds left."""
+              shard: dict[str, Any] | None = None, environment: dict[str, Any] | None = None,
+              charts: bool = True) -> RunRecord:
+        """The results so far: every finished test, and what each service's window and rounds left.
+
+        ``charts=False`` skips reading the window's captures again (nothing asked for HTML or JSON).
+        """
         from pytest_goperf import __version__
 
         for nodeid, pending in list(self._pending.items()):
@@ -144,7 +148,7 @@ class Collector:
             svc = self.service(path, run.name)
             svc.artifacts = str(run.artifacts) if run.artifacts.exists() else None
             svc.notes = list(run.notes)
-            _add_evidence(svc, run)
+            _add_evidence(svc, run, charts)
         for svc in self.services.values():
             _share_time(svc)
         created = datetime.datetime.fromtimestamp(self.started, datetime.timezone.utc).isoformat(timespec="seconds")
@@ -153,20 +157,25 @@ class Collector:
                          interrupted=interrupted)
 
 
+def row_name(key: tuple[str, ...] | None) -> str | None:
+    """A bench row as its test id shows it: ``HandleRequest/small-2 sec/op`` (the unit last)."""
+    return " ".join(str(k) for k in key) if key else None
+
+
 def _threshold(cfg: GoperfConfig, gate: str) -> Any:
     if gate == "bench":
         return cfg.thresholds.bench
     return cfg.thresholds.runtime.get(gate)
 
 
-def _add_evidence(svc: ServiceRecord, run: GateRun) -> None:
+def _add_evidence(svc: ServiceRecord, run: GateRun, charts: bool) -> None:
     """Bench table and chart data, from whatever the run finished (never starts anything)."""
     from pytest_goperf.report.chartdata import bench_data, window_charts
 
     outcome = run.bench_if_done()
     if outcome is not None:
         svc.bench = bench_data(outcome)
-    window = run.window_if_done()
+    window = run.window_if_done() if charts else None
     if window is not None:
         try:
             svc.charts = window_charts(window)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_goperf.gates.verdict import Verdict
+from pytest_goperf.report.collector import row_name
 from pytest_goperf.report.expressions import first_line, headline
 from pytest_goperf.report.records import GateRecord
 
@@ -59,14 +60,14 @@ class FailureRepr:
         return self.text
 
 
-def failure_repr(text: str, verdict: Verdict | None, cfg: GoperfConfig, gate: str, key: tuple[str, str] | None,
+def failure_repr(text: str, verdict: Verdict | None, cfg: GoperfConfig, gate: str, key: tuple[str, ...] | None,
                  path: str) -> FailureRepr:
     """A failing goperf test's repr: the broken limits as its one line, else the text's first line."""
     line = first_line(text)
     if isinstance(verdict, Verdict):
         threshold = cfg.thresholds.bench if gate == "bench" else cfg.thresholds.runtime.get(gate)
-        row = f"{key[0]} {key[1]}" if key else None
-        line = headline("failed", gate, threshold, verdict.figures, verdict.message, row, key[1] if key else None)
+        line = headline("failed", gate, threshold, verdict.figures, verdict.message, row_name(key),
+                        key[-1] if key else None)
     return FailureRepr(text, line, path)
 
 
