@@ -126,7 +126,7 @@ class Check:
         text = f"{self.label} {format_measured(self.measured, self.kind)} {sign} {format_limit(self.limit, self.kind)}"
         if self.limit > 0 and self.kind in ("duration", "number", "integer"):
             ratio = self.measured / self.limit
-            text += f" ({(ratio - 1) * 100:+.0f}%)" if ratio < 10 else f" (x{ratio:.3g})"
+            text += f" ({(ratio - 1) * 100:+.0f}%)" if ratio < 10 else f" (x{ratio:,.0f})"
         return text + (f" ({self.note})" if self.note else "")
 
 
