@@ -55,8 +55,9 @@ def example_config(failing: bool) -> dict[str, Any]:
     cfg["load"].update(warmup="1s", duration="3s", trace="1s", sample_every="0.5s")
     cfg["thresholds"].update(
         heap={"max_growth": "1000%/min"}, goroutines={"max_drift": "90%"}, scheduler={"p99": "50ms"},
-        gc={"max_stw": "50ms"}, cpu={"max_function_share": "60%", "ignore": ["runtime.*", "internal/runtime/*",
-                                                                            "syscall.*"]},
+        # No ignore list: over a 3 s window on a loaded runner every CPU sample can land in runtime.*,
+        # which would leave nothing to judge (a skip, not the pass this run is about).
+        gc={"max_stw": "50ms"}, cpu={"max_function_share": "90%"},
         latency={"p99": "1s", "max_error_rate": "5%"})
     if failing:
         cfg["bench"].update(baseline="file:old.txt", bench="HandleRequest/small")
