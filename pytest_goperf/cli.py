@@ -42,6 +42,8 @@ def _add_compare(sub: argparse._SubParsersAction[_Parser]) -> None:
                         "none: pool them into one row like 'benchstat -table \"\"' (the row warns 'benchmarks vary "
                         "in pkg', and --max-regression refuses to judge it)")
     p.add_argument("--json", action="store_true", help="print the JSON of docs/design.md#cli-and-json-contracts")
+    p.add_argument("--junit", metavar="FILE", default=None,
+                   help="also write JUnit XML: one testcase per benchmark and unit (docs/reports.md)")
     p.set_defaults(func=_cmd_compare)
 
 
@@ -60,16 +62,26 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             parse_share(args.max_regression)
         except ValueError as exc:
             raise ConfigError(f"--max-regression: {exc}") from None
+    if args.junit is not None:
+        from pytest_goperf.report.outputs import Targets, check_targets
+
+        check_targets(Targets(junit=Path(args.junit)))
     comparison = compare_files(args.old, args.new, alpha=args.alpha, split=args.split)
     if args.json:
         print(json.dumps(comparison.to_json(), indent=1, allow_nan=False))
     else:
         sys.stdout.write(render_table(comparison))
-    if args.max_regression is None:
+    judgement = None
+    if args.max_regression is not None:
+        judgement = judge(comparison, max_regression=args.max_regression, alpha=args.alpha,
+                          old_label=args.old, new_label=args.new)
+    verdicts = judgement.verdicts if judgement is not None else None
+    if args.junit is not None:
+        from pytest_goperf.report.compare_junit import write_compare_junit
+
+        write_compare_junit(comparison, verdicts, args.old, args.new, args.junit)
+    if judgement is None or verdicts is None:
         return EXIT_OK
-    judgement = judge(comparison, max_regression=args.max_regression, alpha=args.alpha,
-                      old_label=args.old, new_label=args.new)
-    verdicts = judgement.verdicts
     failed = [v for v in verdicts.values() if v.failed]
     for v in verdicts.values():
         if v.skipped and v.figures.get("n_old") and v.figures.get("n_new"):
@@ -233,6 +245,27 @@ def _cmd_pgo_check(args: argparse.Namespace) -> int:
         for w in verdict.warnings:
             print(f"warning: {w}")
     return EXIT_FAILED if verdict.failed else EXIT_OK
+# --- goperf merge-reports -----------------------------------------------------
+
+
+def _add_merge(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("merge-reports", help="combine the --goperf-json results of CI shards into one set of reports")
+    p.add_argument("results", nargs="+", help="goperf-results/1 JSON files, or folders holding them")
+    p.add_argument("--markdown", metavar="FILE", help="write the Markdown summary (pull-request comment)")
+    p.add_argument("--html", metavar="DIR", help="write the HTML report with charts (needs pytest-goperf[report])")
+    p.add_argument("--junit", metavar="FILE", help="write one JUnit XML file for all shards")
+    p.add_argument("--json", metavar="FILE", help="write the merged results (also a --goperf-durations file)")
+    p.add_argument("--metrics", metavar="FILE", help="write OpenMetrics text (GitLab reports:metrics)")
+    p.set_defaults(func=_cmd_merge)
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from pytest_goperf.report.merge_cli import run_merge
+
+    paths = {k: Path(v) if v else None for k, v in
+             (("markdown", args.markdown), ("html", args.html), ("junit", args.junit), ("json", args.json),
+              ("metrics", args.metrics))}
+    return EXIT_FAILED if run_merge([Path(r) for r in args.results], paths, sys.stdout) else EXIT_OK
 
 
 # --- entry point ------------------------------------------------------------
@@ -246,6 +279,7 @@ def build_parser() -> _Parser:
     _add_top(sub)
     _add_trace(sub)
     _add_pgo(sub)
+    _add_merge(sub)
     return parser
 
 

@@ -103,6 +103,12 @@ class Thresholds:
     runtime: dict[str, Any] = field(default_factory=dict)
     build: dict[str, Any] = field(default_factory=dict)   # build-time gates (pgo), judged without a service
 
+    def of(self, gate: str) -> Any:
+        """The threshold of any gate by its key (``bench``, a build-time or a runtime gate), or None."""
+        if gate == "bench":
+            return self.bench
+        return self.runtime.get(gate, self.build.get(gate))
+
     @property
     def runtime_keys(self) -> tuple[str, ...]:
         return tuple(self.runtime)

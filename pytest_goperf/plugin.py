@@ -23,7 +23,11 @@ from pytest_goperf.go.toolchain import GoToolchain, find_go
 from pytest_goperf.selection import bench_may_be_selected
 
 if TYPE_CHECKING:  # the heavy imports (numpy, scipy) wait until goperf really runs
+    from pytest_goperf.report.collector import Collector
+    from pytest_goperf.report.outputs import Targets
+    from pytest_goperf.report.session import SessionReports
     from pytest_goperf.run.gate_run import GateRun
+    from pytest_goperf.sharding import Shard
 
 SKIP_REASON = "goperf tests run only with --goperf (or 'goperf = true' in the ini file): they build Go code and run benchmarks"
 
@@ -37,6 +41,12 @@ class GoperfState:
     write: Callable[[str], None]
     runs: dict[Path, GateRun] = field(default_factory=dict)
     update_pgo: bool = False          # --goperf-update-pgo: refresh default.pgo before the builds
+    shard: Shard | None = None               # --goperf-shard K/N
+    shard_files: list[str] = field(default_factory=list)   # the goperf.yaml files this shard measures
+    shard_others: int = 0                    # goperf.yaml files left to the other shards
+    collector: Collector | None = None       # verdicts as tests finish (report/collector.py)
+    targets: Targets | None = None           # report files asked for, checked at start
+    reports: SessionReports | None = None    # what the session's end wrote
 
     def run_for(self, cfg: GoperfConfig) -> GateRun:
         from pytest_goperf.run.gate_run import GateRun
@@ -51,6 +61,9 @@ class GoperfState:
 
 
 state_key = pytest.StashKey[GoperfState]()
+
+# Reports, shards and the xdist check: their options and hooks (docs/reports.md).
+pytest_plugins = ["pytest_goperf.plugin_reports"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,8 +102,8 @@ def pytest_configure(config: pytest.Config) -> None:
     update_pgo = config.getoption("goperf_update_pgo")
     if update_pgo is None:
         update_pgo = bool(config.getini("goperf_update_pgo"))
-    config.stash[state_key] = GoperfState(enabled=bool(enabled), artifacts=artifacts, write=write,
-                                          update_pgo=bool(update_pgo))
+    state = GoperfState(enabled=bool(enabled), artifacts=artifacts, write=write, update_pgo=bool(update_pgo))
+    config.stash[state_key] = state
 
 
 def _artifacts_root(config: pytest.Config) -> Path:
@@ -112,9 +125,17 @@ def _artifacts_root(config: pytest.Config) -> Path:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     state = parent.config.stash[state_key]
-    if state.enabled and is_config_file(file_path.name):
-        return GoperfFile.from_parent(parent, path=file_path)
-    return None
+    if not (state.enabled and is_config_file(file_path.name)):
+        return None
+    if state.shard is not None:
+        from pytest_goperf.report.collector import relative_key
+
+        key = relative_key(file_path, parent.config.rootpath)
+        if state.shard.owner(key) != state.shard.index:
+            state.shard_others += 1
+            return None
+        state.shard_files.append(key)
+    return GoperfFile.from_parent(parent, path=file_path)
 
 
 def _clean_failure(excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
@@ -127,8 +148,14 @@ class GoperfFile(pytest.File):
     """One goperf.yaml: yields its service."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        cfg = load_config(self.path)
-        run = self.config.stash[state_key].run_for(cfg)
+        state = self.config.stash[state_key]
+        try:
+            cfg = load_config(self.path)
+            run = state.run_for(cfg)
+        except GoperfError as exc:
+            if state.collector is not None:   # in the reports too, not only in pytest's error list
+                state.collector.collection_failed(self.path, str(exc))
+            raise
         yield GoperfService.from_parent(self, name=cfg.service.name, run=run)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
@@ -194,9 +221,10 @@ class GoperfItem(pytest.Item):
         self.key = key
         assert isinstance(self.parent, GoperfService)
         self.run: GateRun = self.parent.run
+        self.verdict: Verdict | None = None
 
     def runtest(self) -> None:
-        verdict = self._verdict()
+        verdict = self.verdict = self._verdict()
         for name, value in verdict.figures.items():
             self.user_properties.append((name, value))
         for warning in verdict.warnings:
@@ -223,10 +251,13 @@ class GoperfItem(pytest.Item):
         text = _clean_failure(excinfo)
         if text is None:
             return super().repr_failure(excinfo)
+        from pytest_goperf.report.junit_pytest import failure_repr
+
         tail = self.run.service_log_tail()
         if tail:
             text += f"\n\n--- service log (last lines) ---\n{tail}"
-        return text
+        return failure_repr(text, getattr(excinfo.value, "verdict", None), self.run.cfg, self.gate, self.key, str(self.path),
+                            self.nodeid)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"{self.run.name}::{self.name}"
@@ -235,34 +266,6 @@ class GoperfItem(pytest.Item):
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("goperf") is not None and not item.config.stash[state_key].enabled:
         pytest.skip(SKIP_REASON)
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    state = config.stash.get(state_key, None)
-    runs = [run for run in (state.runs.values() if state is not None else ()) if run.artifacts.exists()]
-    if not runs:
-        return
-    terminalreporter.section("goperf")
-    try:
-        terminalreporter.write_line(f"Go toolchain: {find_go().describe()}")
-    except GoperfError:
-        pass
-    for run in runs:
-        outcome = run.bench_if_done()
-        if outcome is not None and config.getoption("verbose") >= -1:
-            from pytest_goperf.bench.compare import render_table
-
-            terminalreporter.write_line(f"{run.name}: {outcome.outputs.old or 'old.txt'} vs {outcome.outputs.new}")
-            terminalreporter.write_line(render_table(outcome.comparison).rstrip())
-        from pytest_goperf.run.pgo_run import summary_lines
-
-        for line in summary_lines(run):  # the refreshed profile, and the measured PGO gain with its sensitivity
-            terminalreporter.write_line(line)
-        terminalreporter.write_line(f"{run.name}: artifacts in {run.artifacts}")
-        for note in run.notes:
-            terminalreporter.write_line(f"  note: {note}")
-        for alert in outcome.alerts if outcome is not None else ():
-            terminalreporter.write_line(f"  WARNING: {run.name}: {alert}", yellow=True, bold=True)
 
 
 # --- fixtures for Python tests ----------------------------------------------

@@ -221,6 +221,17 @@ def _precheck(r: Row, fig: dict[str, Figure], old_label: str, new_label: str) ->
     return None
 
 
+def _family_advice(r: Row, need: int) -> str:
+    """What to change when a row fell out of the Tarone family: more runs, unless ties are the cause."""
+    runs = min(r.old.n if r.old else 0, r.new.n if r.new else 0)
+    if runs < need:
+        return f"Raise bench.count to {need} or more, or narrow bench.bench or thresholds.bench.units"
+    distinct = len(set(r.old_values) | set(r.new_values))
+    return (f"Its {len(r.old_values)}+{len(r.new_values)} values hold only {distinct} distinct ones: ties, "
+            "not the count, limit it, so more runs help little; narrow bench.bench or thresholds.bench.units "
+            "(e.g. [sec/op]) to shrink the family")
+
+
 def judge(
     comparison: Comparison,
     *,
@@ -264,8 +275,7 @@ def judge(
                 f"{r.benchmark} {r.unit}: not judged: {len(pending)} rows could each reach p <= {alpha} alone but "
                 f"not together; Tarone's method keeps the {m} row(s) whose best attainable p is <= alpha/{k} = "
                 f"{alpha / k:.3g}, and this row's best is {floor:.3g} ({r.old.n if r.old else 0}+"
-                f"{r.new.n if r.new else 0} samples). Raise bench.count to {need} or more, or narrow bench.bench "
-                "or thresholds.bench.units",
+                f"{r.new.n if r.new else 0} samples). " + _family_advice(r, need),
                 {**_figures(r, alpha, max_reg), "p_min": floor, "tarone_k": k, "skip_reason": "family"},
                 tuple(r.warnings))
     for (i, r, floor), p_holm in zip(family, adjusted):

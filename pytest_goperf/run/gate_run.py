@@ -308,6 +308,11 @@ class GateRun:
         result: WindowResult = self._window.get(self._run_window)
         return result
 
+    def window_if_done(self) -> WindowResult | None:
+        """The window's result if it already ran (for reports), without running it."""
+        result: WindowResult | None = self._window.value
+        return result
+
     def _run_window(self) -> WindowResult:
         cfg, load = self.cfg, self.cfg.load
         if load is None:

@@ -1,0 +1,82 @@
+"""Threshold expressions and one-line headlines, built from real gates' threshold classes and verdicts."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pytest
+
+from pytest_goperf.gates.health import (
+    GoroutineThreshold,
+    HeapThreshold,
+    judge_goroutines,
+    judge_heap,
+)
+from pytest_goperf.gates.registry import RUNTIME_GATES
+from pytest_goperf.gates.spec import limit
+from pytest_goperf.gates.trace import GcThreshold, SchedulerThreshold, judge_scheduler
+from pytest_goperf.report import expressions
+from pytest_goperf.trace import analyze_file
+from tests.trace.conftest import TRACES
+
+
+def test_every_registered_gate_has_an_expression_and_finds_its_measured_value() -> None:
+    """A gate's default limits print, and each limit finds its figure (or the gate is in no registry)."""
+    for gate in RUNTIME_GATES:
+        threshold = gate.threshold()
+        expr = expressions.expression(gate.key, threshold)
+        limits = expressions.checks(gate.key, threshold, {})
+        assert bool(expr) == bool(limits), gate.key
+        assert all(c.measured is None for c in limits)
+
+
+def test_scheduler_on_a_real_trace() -> None:
+    stats = analyze_file(TRACES / "go1.26-multigen.trace")
+    p99 = stats.sched_latency.p99
+    assert p99 is not None
+    limit_s = p99 / 1e9 / 2
+    threshold = SchedulerThreshold(p99=limit_s)
+    verdict = judge_scheduler(stats, p99=limit_s)
+    assert verdict.failed
+    (check,) = expressions.checks("scheduler", threshold, verdict.figures)
+    assert check.measured == pytest.approx(p99 / 1e9) and check.broken
+    line = expressions.headline("failed", "scheduler", threshold, verdict.figures, verdict.message)
+    assert line.startswith("p99 ") and " > " in line and line.endswith("(+100%)")
+    assert expressions.expression("scheduler", threshold).startswith("p99 ≤ ")
+    ok = judge_scheduler(stats, p99=p99 / 1e9 * 2)
+    assert expressions.measured("scheduler", SchedulerThreshold(p99=p99 / 1e9 * 2), ok.figures).startswith("p99=")
+
+
+def test_heap_and_goroutines_headlines() -> None:
+    times = [0.0, 10.0, 20.0, 30.0, 40.0, 50.0]
+    heap = judge_heap(times, [100e6 * (1 + 0.02 * i) for i in range(6)], max_growth=0.01)
+    assert heap.failed
+    line = expressions.headline("failed", "heap", HeapThreshold(max_growth=0.01), heap.figures, heap.message)
+    assert line.startswith("growth +") and line.endswith("%/min > 1%/min")
+    drift = judge_goroutines(times, [100, 100, 100, 100, 100, 150], max_drift=0.1)
+    assert drift.failed
+    text = expressions.headline("failed", "goroutines", GoroutineThreshold(max_drift=0.1), drift.figures, drift.message)
+    assert text == "drift 50.00% > 10%"
+
+
+def test_unbroken_failure_and_skip_use_the_message_first_line() -> None:
+    gc = GcThreshold(max_stw=1e-3, p99_stw=None)
+    assert expressions.headline("failed", "gc", gc, {}, "\n  the reason\nmore") == "the reason"
+    assert expressions.headline("skipped", "gc", gc, {"gc_stw_max_ns": 5e6}, "no trace") == "no trace"
+    assert len(expressions.headline("failed", "gc", gc, {}, "x" * 500)) == expressions.HEADLINE_MAX
+
+
+def test_a_new_gate_shows_up_by_naming_its_figure_like_its_field() -> None:
+    @dataclass(frozen=True)
+    class QueueThreshold:
+        max_depth: int | None = limit("integer", 100, "queue length")
+        min_throughput: float | None = limit("number", None, "jobs per second")
+        mode: str = limit("string", "fifo", "not a limit")
+
+    t = QueueThreshold(max_depth=100, min_throughput=50.0)
+    assert expressions.expression("queue", t) == "depth ≤ 100, throughput ≥ 50"
+    figures = {"depth": 130, "throughput": 20.0}
+    assert expressions.measured("queue", t, figures) == "depth=130 throughput=20"
+    assert expressions.headline("failed", "queue", t, figures, "msg") == "depth 130 > 100 (+30%); throughput 20 < 50 (-60%)"
+    assert [f.name for f in dataclasses.fields(t)] == ["max_depth", "min_throughput", "mode"]
