@@ -341,3 +341,41 @@ def goperf_loadgen(goperf_go: GoToolchain, request: pytest.FixtureRequest) -> Pa
     root = request.config.stash[state_key].artifacts
     return build_loadgen(goperf_go, root / ".cache" / "loadgen")
 
+
+
+@pytest.fixture
+def goperf_bench(goperf_artifacts: Path, request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """Both sides built and benchmarked in interleaved rounds, as in YAML (pytest_goperf/python_api.py).
+
+    ``goperf_bench(module, *, bench=".", packages=("./...",), count=6, benchtime="1s",
+    baseline="pgo-off", candidate="pgo", main=".")`` returns a ``BenchResult``
+    (``.comparison``, ``.old_txt``, ``.new_txt``); relative paths are from the test file's folder.
+    """
+    from pytest_goperf.python_api import BenchResult, run_bench
+
+    write = request.config.stash[state_key].write
+
+    def bench(module: str | Path, **options: Any) -> BenchResult:
+        return run_bench(module, goperf_artifacts, base=request.path.parent, progress=write, **options)
+
+    return bench
+
+
+@pytest.fixture
+def goperf_capture(goperf_artifacts: Path, goperf_loadgen: Path, request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """Load and captures in one window, as in YAML (pytest_goperf/python_api.py).
+
+    ``goperf_capture(service, *, warmup="2s", duration="10s", rate=None, connections=8, requests=None,
+    trace="5s", sample_every="1s")``: ``service`` is what ``goperf_service`` returns or a
+    ``(url, debug_url)`` pair; returns a ``Capture`` (``.load``, ``.cpu``, ``.trace``, ``.heap``,
+    ``.goroutines``, ``.artifacts``).
+    """
+    from pytest_goperf.python_api import Capture, run_capture
+
+    write = request.config.stash[state_key].write
+
+    def capture(service: Any, **options: Any) -> Capture:
+        return run_capture(service, goperf_artifacts, goperf_loadgen, base=request.path.parent, progress=write,
+                           **options)
+
+    return capture

@@ -7,6 +7,7 @@ learns whether the file is the wrong kind, cut short, or internally broken.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import os
 import zlib
@@ -30,7 +31,7 @@ def read_profile(path: str | os.PathLike[str]) -> Profile:
             data = f.read()
     except OSError as exc:
         raise InputError(f"cannot read profile {os.fspath(path)}: {exc.strerror or exc}") from None
-    return parse_profile(data, source=os.fspath(path))
+    return dataclasses.replace(parse_profile(data, source=os.fspath(path)), source=os.fspath(path))
 
 
 def parse_profile(data: bytes, *, source: str = "profile") -> Profile:
