@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -379,3 +379,18 @@ def goperf_capture(goperf_artifacts: Path, goperf_loadgen: Path, request: pytest
                            **options)
 
     return capture
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A goperf Python test failing in a gate or a goperf error reads like the YAML gate: where, then the message."""
+    report = yield
+    if call.excinfo is not None and report.failed and item.get_closest_marker("goperf") is not None:
+        from pytest_goperf.python_api import failure_text
+
+        frames = [(Path(str(entry.path)), entry.lineno) for entry in call.excinfo.traceback]
+        text = failure_text(item.path, call.excinfo.value, frames)
+        if text is not None:
+            report.longrepr = text
+    return report

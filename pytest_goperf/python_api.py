@@ -11,6 +11,7 @@ goroutine samples).  Nothing here measures or judges on its own.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,7 +118,10 @@ def run_bench(module: str | Path, artifacts: Path, *, base: Path, bench: str = "
     }
     cfg = _write_config(doc, folder / "goperf_bench.yaml")
     outcome = GateRun(cfg, folder, progress).bench()
-    return BenchResult(comparison=outcome.comparison, old_txt=folder / "old.txt", new_txt=outcome.outputs.new,
+    # The sides are named by their files, as the YAML gate's messages name them (and "benchstat old new" works).
+    comparison = dataclasses.replace(outcome.comparison, old_name=str(folder / "old.txt"),
+                                     new_name=str(outcome.outputs.new))
+    return BenchResult(comparison=comparison, old_txt=folder / "old.txt", new_txt=outcome.outputs.new,
                        baseline=cfg.bench.baseline, candidate=cfg.bench.candidate, rounds=outcome.outputs.rounds,
                        artifacts=folder, config=cfg.path, old=outcome.old, new=outcome.new, notes=outcome.notes)
 
@@ -283,3 +287,22 @@ def run_capture(service: Any, artifacts: Path, loadgen: Path, *, base: Path, war
     window = run_window(target, cfg.load, folder, loadgen=loadgen, allowed_hosts=[host] if host else [],
                         command_cwd=base, captures=captures)
     return Capture(window, cfg.path, url)
+
+
+# --- failures in Python tests ----------------------------------------------------
+
+
+def failure_text(test_file: Path, error: BaseException, frames: Sequence[tuple[Path, int]]) -> str | None:
+    """``<test file>:<line>: <message>`` for a gate failure or a goperf error, as the YAML gates print them.
+
+    ``frames`` are the traceback's (path, 0-based line) entries; the last one
+    in ``test_file`` is the line that called the helper.  Anything else (a
+    bug, a plain assert) keeps pytest's own report: None.
+    """
+    from pytest_goperf.gates.verdict import GateFailed
+
+    if not isinstance(error, (GoperfError, GateFailed)):
+        return None
+    lines = [line for path, line in frames if path == test_file]
+    where = f"{test_file}:{lines[-1] + 1}: " if lines else ""
+    return f"{where}{error}"
