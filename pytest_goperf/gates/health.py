@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_goperf.errors import GoperfError
 from pytest_goperf.gates.spec import Evidence, RuntimeGate, limit
 from pytest_goperf.gates.verdict import Verdict, enforce
 from pytest_goperf.quantities import format_duration, parse_rate_per_minute, parse_share
@@ -216,7 +217,7 @@ class WindowSeries:
     def __repr__(self) -> str:
         try:
             points = self._points()
-        except Exception as exc:  # a failed capture: say so instead of failing in repr
+        except GoperfError as exc:  # a failed capture: say so instead of failing in repr
             return f"WindowSeries({self.kind}: no samples: {exc})"
         shown = (f"{_mib(v)}" if self.kind == "heap" else f"{v:.0f}" for _, v in points)
         return (f"WindowSeries({self.kind}, {len(points)} samples in {self.evidence.artifacts / 'series.json'}: "

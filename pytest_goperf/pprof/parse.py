@@ -25,7 +25,11 @@ _HINT = "capture it again, e.g. curl -o cpu.pprof http://HOST/debug/pprof/profil
 
 
 def read_profile(path: str | os.PathLike[str]) -> Profile:
-    """Read and parse a profile file; I/O errors become ``InputError``."""
+    """Read and parse a profile file; I/O errors become ``InputError``.
+
+    ``read_profile("cpu.pprof")`` takes what ``go test -cpuprofile`` or
+    ``/debug/pprof/profile`` wrote (gzipped or not); the ``Profile`` remembers its file.
+    """
     try:
         with open(path, "rb") as f:
             data = f.read()

@@ -13,7 +13,7 @@ FILES = ("go.mod", "main.go", "process.go", "process_test.go", "faults.go", "def
 
 PY_TEST = '''
 import pytest
-from pytest_goperf import assert_improvement, assert_no_regression, compare_files
+from pytest_goperf import assert_improvement, assert_latency, assert_no_regression, compare_files
 
 QUICK = dict(bench="HandleRequest/small", packages=["."], count=4, benchtime="20x")
 
@@ -40,6 +40,19 @@ def test_bad_argument(goperf_bench):
 
 
 @pytest.mark.goperf
+def test_latency_fails(goperf_build, goperf_service, goperf_capture):
+    service = goperf_service(goperf_build(".", "pgo", packages=None).service_binary)
+    short = dict(warmup="500ms", duration=1, rate=50, requests=["/healthz"], trace=0, sample_every=None)
+    bare = goperf_capture((service.url, None), **short)     # attached, no debug_url: the load only
+    assert bare.load.ok > 0 and "cpu" in bare.errors and "cpu: failed: no debug_url" in repr(bare)
+    with pytest.raises(Exception, match="no debug_url"):
+        bare.cpu
+    capture = goperf_capture(service, **short)
+    assert capture.artifacts.name == "capture-2" and capture.cpu_path.is_file()
+    assert_latency(capture.load, p99="1ns")
+
+
+@pytest.mark.goperf
 def test_gate_fails(tmp_path):
     old, new = tmp_path / "old.txt", tmp_path / "new.txt"
     old.write_text("".join(f"BenchmarkParse-2 1000 {ns} ns/op\\n" for ns in (100, 101, 99, 100, 102, 98)))
@@ -56,11 +69,14 @@ def test_bench_baselines_and_failures(pytester: pytest.Pytester) -> None:
         subprocess.run(["git", *args], cwd=pytester.path, check=True, capture_output=True)
     result = pytester.runpytest("--goperf", "--goperf-artifacts", str(pytester.path.parent / "art"),
                                 "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, failed=2)
+    result.assert_outcomes(passed=1, failed=3)
     out = result.stdout.str()
     # A bad argument is the YAML loader's one-line error on the goperf.yaml the arguments became.
-    result.stdout.re_match_lines([rf"{test_file}:\d+: .*goperf_bench\.yaml:\d+: bench\.baseline: must be pgo-off, "
-                                  r"git:<ref> or file:<old\.txt>, got 'pgo-of'"])
+    bad = (rf"{test_file}:\d+: .*goperf_bench\.yaml:\d+: bench\.baseline: must be pgo-off, "
+           r"git:<ref> or file:<old\.txt>, got 'pgo-of'")
+    result.stdout.re_match_lines([bad])
     # A gate failure reads as the YAML gate's message, at the test's line, without a traceback.
     result.stdout.re_match_lines([rf"{test_file}:\d+: 1 of \d+ row\(s\) regressed:"])
     assert "Traceback" not in out and "def test_gate_fails" not in out
+    # A capture's failure carries the machine's noise over its windows, as a YAML runtime verdict does.
+    result.stdout.re_match_lines([rf"{test_file}:\d+: latency.*p99", r"capture-2: machine noise over the \d+s window: .*"])

@@ -42,3 +42,30 @@ def test_doc_examples_run(pytester: pytest.Pytester) -> None:
     # Each call's arguments were saved as the goperf.yaml a YAML user would write.
     assert (pytester.path / "art" / "tests" / "test_pgo_does_not_regress" / "bench" / "goperf_bench.yaml").is_file()
     assert (pytester.path / "art" / "tests" / "test_latency_per_endpoint" / "capture-2" / "window.json").is_file()
+
+
+FIXTURES = ("goperf_go", "goperf_artifacts", "goperf_build", "goperf_service", "goperf_loadgen", "goperf_bench",
+            "goperf_capture")
+
+
+def test_every_helper_and_fixture_shows_an_example_in_its_docstring() -> None:
+    """``help(assert_latency)`` or ``pytest --fixtures`` shows how to call it, with types in the signature."""
+    import inspect
+
+    import pytest_goperf
+    from pytest_goperf import plugin
+
+    lacking = []
+    for name in [n for n in pytest_goperf.__all__ if n != "__version__"]:
+        obj = getattr(pytest_goperf, name)
+        doc = inspect.getdoc(obj) or ""
+        called = inspect.isclass(obj) or f"{name}(" in doc or f"{obj.__name__}(" in doc
+        if not doc or not called:
+            lacking.append(name)
+        if not inspect.isclass(obj):
+            assert all(p.annotation is not inspect.Parameter.empty for p in inspect.signature(obj).parameters.values()), name
+    for name in FIXTURES:
+        doc = inspect.getdoc(getattr(plugin, name)) or ""
+        if not re.search(rf"``[^`]*\b{name}\b[^`]*``", doc) and "def test_" not in doc:   # used in code
+            lacking.append(name)
+    assert not lacking, f"no example in the docstring of {lacking}"
