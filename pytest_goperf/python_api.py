@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,33 +110,35 @@ class GoperfBench:
 
     def __call__(self, module: str | Path, *, bench: str = ".", packages: Sequence[str] = ("./...",),
                  count: int | str = 6, benchtime: str = "1s", baseline: str = "pgo-off", candidate: str = "pgo",
-                 main: str = ".", build_flags: Sequence[str] = (), worktree_copy: Sequence[str] = ()) -> BenchResult:
+                 main: str = ".", build_flags: Sequence[str] = (), worktree_copy: Sequence[str] = (),
+                 bench_options: Mapping[str, Any] | None = None) -> BenchResult:
         """Build both sides and run ``count`` interleaved rounds, as ``thresholds.bench`` does in YAML.
 
         Relative ``module`` and ``file:`` paths are relative to the test
         file's folder.  ``baseline``: ``pgo-off``, ``git:<ref>`` or
         ``file:<old.txt>``; ``candidate``: ``pgo`` or ``worktree``.
+        ``bench_options``: any other key of the YAML ``bench:`` section
+        (``{"gomaxprocs_mismatch": "refuse"}``), checked by the same loader.
         """
-        return _run_bench(self, module, bench=bench, packages=packages, count=count, benchtime=benchtime,
-                          baseline=baseline, candidate=candidate, main=main, build_flags=build_flags,
-                          worktree_copy=worktree_copy)
+        section: dict[str, Any] = {"packages": list(packages), "bench": bench, "count": count, "benchtime": benchtime,
+                                   "baseline": baseline, "candidate": candidate, "worktree_copy": list(worktree_copy),
+                                   **(bench_options or {})}
+        return _run_bench(self, module, section, main=main, build_flags=build_flags)
 
 
-def _run_bench(fx: GoperfBench, module: str | Path, *, bench: str, packages: Sequence[str], count: int | str,
-               benchtime: str, baseline: str, candidate: str, main: str, build_flags: Sequence[str],
-               worktree_copy: Sequence[str]) -> BenchResult:
+def _run_bench(fx: GoperfBench, module: str | Path, section: dict[str, Any], *, main: str,
+               build_flags: Sequence[str]) -> BenchResult:
     """The arguments as a goperf.yaml, then ``GateRun.bench``: builds, rounds, comparison."""
     from pytest_goperf.run.gate_run import GateRun
 
     mod = resolve_from(module, fx.base)
-    if baseline.startswith("file:"):
-        baseline = f"file:{resolve_from(baseline[5:], fx.base)}"
+    if str(section["baseline"]).startswith("file:"):
+        section["baseline"] = f"file:{resolve_from(str(section['baseline'])[5:], fx.base)}"
     fx.calls += 1
     folder = numbered_folder(fx.artifacts, "bench", fx.calls)
     doc: dict[str, Any] = {
         "service": {"name": mod.name, "module": str(mod), "main": main, "build_flags": list(build_flags)},
-        "bench": {"packages": list(packages), "bench": bench, "count": count, "benchtime": benchtime,
-                  "baseline": baseline, "candidate": candidate, "worktree_copy": list(worktree_copy)},
+        "bench": section,
         # The bench gate's defaults: its count check runs now, before anything is built.
         "thresholds": {"bench": {}},
     }

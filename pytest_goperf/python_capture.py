@@ -9,7 +9,7 @@ and captures the CPU profile, trace and heap/goroutine samples.  The
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -188,18 +188,24 @@ class GoperfCapture:
     def __call__(self, service: Any, *, warmup: str | float = "2s", duration: str | float = "10s",
                  rate: float | None = None, connections: int = 8, requests: Sequence[Any] | None = None,
                  trace: str | float = "5s", sample_every: str | float | None = "1s", timeout: str | float = "10s",
-                 expect_status: Sequence[str] = ("2xx",)) -> Capture:
+                 expect_status: Sequence[str] = ("2xx",), load_options: Mapping[str, Any] | None = None) -> Capture:
         """One load window on ``service`` (a ``goperf_service`` result or a ``(url, debug_url)`` pair).
 
         ``requests``: paths or ``load.requests``-style mappings; ``trace=0``
         takes no trace, ``sample_every=None`` no heap/goroutine samples; a
-        service without a ``debug_url`` gets the load only.
+        service without a ``debug_url`` gets the load only.  ``load_options``:
+        other keys of the YAML ``load:`` section for the built-in generator
+        (``{"http2": True, "threads": 2, "follow_redirects": True}``).
         """
+        other = dict(load_options or {})
+        if {"tool", "command", "result", "vegeta", "locust"} & set(other):
+            raise GoperfError("goperf_capture: load_options drive the built-in generator only; for vegeta, Locust "
+                              "or your own load command use a goperf.yaml (load.tool / load.command)")
         load: dict[str, Any] = {
             "warmup": _seconds(warmup), "duration": _seconds(duration), "connections": connections,
             "requests": [_request(r, self.base) for r in (requests or ["/"])],
             "trace": _seconds(trace), "sample_every": _seconds(sample_every if sample_every is not None else duration),
-            "timeout": _seconds(timeout), "expect_status": list(expect_status),
+            "timeout": _seconds(timeout), "expect_status": list(expect_status), **other,
         }
         if rate is not None:
             load["rate"] = rate

@@ -24,7 +24,9 @@ def test_three_baselines(goperf_bench):
     assert pgo.old is not None and pgo.new.side.label == "pgo" and pgo.rounds == 4
     assert "pgo-off vs pgo, 4 rounds" in repr(pgo) and str(pgo.old_txt) in repr(pgo)
     assert pgo.comparison.old_name == str(pgo.old_txt)   # messages name the files, as the YAML gate's do
-    saved = goperf_bench(".", baseline=f"file:{pgo.new_txt}", candidate="worktree", **QUICK)
+    saved = goperf_bench(".", baseline=f"file:{pgo.new_txt}", candidate="worktree", **QUICK,
+                         bench_options={"gomaxprocs_mismatch": "refuse"})
+    assert "gomaxprocs_mismatch: refuse" in saved.config.read_text()
     assert saved.old is None and saved.artifacts.name == "bench-2"
     assert saved.old_txt.read_text() == pgo.new_txt.read_text()
     assert any("baseline is the file" in n for n in saved.notes)
@@ -47,7 +49,9 @@ def test_latency_fails(goperf_build, goperf_service, goperf_capture):
     assert bare.load.ok > 0 and "cpu" in bare.errors and "cpu: failed: no debug_url" in repr(bare)
     with pytest.raises(Exception, match="no debug_url"):
         bare.cpu
-    capture = goperf_capture(service, **short)
+    with pytest.raises(Exception, match="built-in generator only"):
+        goperf_capture(service, load_options={"tool": "vegeta"})
+    capture = goperf_capture(service, **short, load_options={"threads": 2})
     assert capture.artifacts.name == "capture-2" and capture.cpu_path.is_file()
     assert_latency(capture.load, p99="1ns")
 
