@@ -156,6 +156,16 @@ def _request(spec: Any, base: Path) -> dict[str, Any]:
     return out
 
 
+def _traced(trace: str) -> bool:
+    """Whether ``trace`` asks for a trace; a value that does not parse is left to the loader's error."""
+    from pytest_goperf.quantities import parse_duration
+
+    try:
+        return parse_duration(trace) > 0
+    except ValueError:
+        return True
+
+
 def _seconds(value: str | float) -> str:
     """A duration as YAML takes it: numbers are seconds."""
     return f"{value:g}s" if isinstance(value, (int, float)) else value
@@ -224,7 +234,7 @@ def _run_capture(fx: GoperfCapture, service: Any, load: dict[str, Any], *, serie
     gates: dict[str, Any] = {"latency": {}}
     if debug_url is not None:
         gates["cpu"] = {}
-        if load["trace"] not in ("0s", "0"):
+        if _traced(load["trace"]):
             gates["scheduler"] = {}
         if series:
             gates["heap"] = {}
@@ -242,7 +252,7 @@ def _run_capture(fx: GoperfCapture, service: Any, load: dict[str, Any], *, serie
     captures = frozenset(n for key in cfg.thresholds.runtime for n in runtime_gate(key).needs) - {"load"}
     host = urlsplit(url).hostname
     fx.progress(f"goperf capture: {cfg.load.warmup:g}s warmup + {cfg.load.duration:g}s window at {url}; "
-             f"capturing {', '.join(sorted(captures)) or 'the load result only'}")
+                f"capturing {', '.join(sorted(captures)) or 'the load result only'}")
     window = run_window(target, cfg.load, folder, loadgen=fx.loadgen, allowed_hosts=[host] if host else [],
                         command_cwd=fx.base, captures=captures)
     capture = Capture(window, cfg.path, url)
