@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING
 
 from pytest_goperf.gates.extremes import judge_extreme
 from pytest_goperf.gates.spec import Evidence, RuntimeGate, limit
-from pytest_goperf.gates.verdict import Verdict
-from pytest_goperf.quantities import format_duration
+from pytest_goperf.gates.verdict import Verdict, enforce
+from pytest_goperf.quantities import format_duration, parse_duration
 
 if TYPE_CHECKING:
     from pytest_goperf.trace.model import Interval, Stack, StackTotal, TraceStats
@@ -191,6 +191,21 @@ def judge_blocks(stats: TraceStats, *, max: float | None = 1e-3, p99: float | No
 def _judge_window(evidence: Evidence, threshold: BlocksThreshold) -> Verdict:
     stats, path = evidence.trace_stats()
     return judge_blocks(stats, max=threshold.max, p99=threshold.p99, reasons=threshold.reasons, trace_path=str(path))
+
+
+def assert_blocks_below(stats: TraceStats, *, max: str | float | None = "1ms",  # noqa: A002
+                        p99: str | float | None = None, reasons: Sequence[str] = DEFAULT_REASONS,
+                        trace_path: str | None = None) -> Verdict:
+    """Python helper: the same check and message as ``thresholds.blocks``.
+
+    ``assert_blocks_below(capture.trace, max="1ms")``: no goroutine waits longer
+    than that on a contended mutex, rwmutex or cond (``reasons``) in the trace.
+    Durations in Go syntax or seconds.
+    """
+    def seconds(value: str | float | None) -> float | None:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    return enforce(judge_blocks(stats, max=seconds(max), p99=seconds(p99), reasons=reasons, trace_path=trace_path))
 
 
 GATE = RuntimeGate(key="blocks", threshold=BlocksThreshold, needs=frozenset({"trace"}), judge=_judge_window,
