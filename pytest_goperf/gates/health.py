@@ -171,6 +171,8 @@ def judge_goroutines(times: Sequence[float], counts: Sequence[float], *, max_dri
     }
     allowance = (f"±{max_drift * 100:.1f}% of the median + {PER_CONNECTION}×{connections} in-flight"
                  if connections else f"±{max_drift * 100:.1f}% of the median")
+    figures["band_note"] = f"sample {worst - med:+g} within band ±{band:g} = {allowance}" if abs(worst - med) <= band \
+        else f"sample {worst - med:+g} outside band ±{band:g} = {allowance}"
     summary = (f"goroutines: median {med:g}, farthest sample {worst:g} at "
                f"+{format_duration(times[d.worst_index] - times[0])} ({worst - med:+g}; band ±{band:g} = {allowance}), "
                f"trend {d.trend.slope * 60:+.2f}/min (rises {rise:+.1f} across the window, limit {trend_limit:g})")
