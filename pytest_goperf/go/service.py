@@ -293,7 +293,8 @@ class ServiceProcess:
 
         if (mismatch := diagnose(self.url, http2=False, timeout=1.0)) is not None:
             hint = f" {mismatch}."
-        elif ports:
+        elif ports and str(self.addr).rpartition(":")[2] not in {str(p) for p in ports}:
+            # Only when the service is not on its own port: a 503 from the right port is not a placeholder problem.
             hint = (f" The process listens on port(s) {', '.join(map(str, ports))} instead: does it use the "
                     f"{{addr}} / {{port}} placeholder ({self.addr})?")
         raise ServiceError(
