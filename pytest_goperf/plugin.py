@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_goperf import interrupts
 from pytest_goperf.config import GoperfConfig, is_config_file, load_config
 from pytest_goperf.errors import GoperfError
 from pytest_goperf.gates import GateFailed, Verdict
@@ -91,6 +92,7 @@ def pytest_configure(config: pytest.Config) -> None:
     artifacts = _artifacts_root(config)
     if enabled:
         _check_artifacts_root(artifacts)
+        interrupts.install()   # SIGTERM (a cancelled CI job) cleans up like Ctrl-C
 
     def write(message: str) -> None:
         """Progress goes to the real terminal at once, also while a test's output is captured."""
@@ -124,6 +126,10 @@ def _artifacts_root(config: pytest.Config) -> Path:
         return (invoked / ".goperf").resolve()
     base = config.inipath.parent if config.inipath is not None else invoked
     return (base / raw).resolve()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    interrupts.uninstall()
 
 
 def _check_artifacts_root(root: Path) -> None:
