@@ -6,6 +6,7 @@ import math
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,7 +34,8 @@ LINE = st.one_of(
 def _check(text: str) -> None:
     bf = parse_text(text, "fuzz.txt")
     for series in bf.series.values():
-        assert len(series.configs) <= len(series.values)
+        # An emptied row (all its lines dropped as non-finite) is the known gap below, not new news.
+        assert len(series.configs) <= len(series.values) or not series.values
         assert all(math.isfinite(v) for v in series.values)
     for w in bf.warnings:
         assert w.startswith("fuzz.txt")
@@ -70,3 +72,12 @@ def test_hostile_numbers_stay_small() -> None:
     with memory_cap():
         bf = parse_text(text, "big.txt")
     assert set(v for s in bf.series.values() for v in s.values) == {5e-9}  # the infinite and huge values dropped
+
+
+@pytest.mark.xfail(strict=True, reason="bench/lines.py (branch power): when every line of a row is dropped as "
+                   "non-finite, an empty Series stays in BenchFile.series; compare() then judges an n=0 row of NaNs")
+def test_row_whose_every_line_is_dropped_leaves_no_series() -> None:
+    """Found by benchmarks/fuzz.py (4,000 examples): 1e308 ns/op twice on one line sums to infinity."""
+    bf = parse_text("Benchmark 0 \nBenchmark 0 1e308 ns/op 1e308 ns/op", "x.txt")
+    assert "1 result line(s) with a measurement that is not a finite number skipped" in bf.warnings[-1]
+    assert bf.series == {}
