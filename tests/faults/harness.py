@@ -30,9 +30,9 @@ class Session:
         return self.sections[title]
 
 
-def run_goperf(folder: Path, *args: str, timeout: float = 300) -> Session:
+def run_goperf(folder: Path, *args: str, timeout: float = 300, env: dict[str, str] | None = None) -> Session:
     """``python -m pytest --goperf`` over every *.goperf.yaml in ``folder``, artifacts in folder/art."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}, **(env or {})}
     proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--goperf",
                            "--goperf-artifacts", "art", "-o", "addopts=", *args], cwd=folder, env=env,
                           capture_output=True, text=True, timeout=timeout, check=False)
