@@ -47,6 +47,7 @@ def session(tmp_path_factory: pytest.TempPathFactory, taken_port: int) -> Sessio
         "never_ready": _yaml("never_ready", "never-ready", LATENCY, ready="2s"),
         "crash_mid": _yaml("crash_mid", "crash-after", LATENCY),
         "ignores_term": _yaml("ignores_term", "ignore-term", LATENCY),
+        "floods_stdout": _yaml("floods_stdout", "flood", LATENCY),
         "port_taken": _yaml("port_taken", "ok", LATENCY, addr=f"-addr=127.0.0.1:{taken_port}"),
         "public_debug": _yaml("public_debug", "ok", CPU, debug="-debug-addr=0.0.0.0:0"),
         "too_slow": _yaml("too_slow", "slow", LATENCY),
@@ -64,7 +65,7 @@ def session(tmp_path_factory: pytest.TempPathFactory, taken_port: int) -> Sessio
 
 def test_session_outcome(session: Session) -> None:
     assert session.returncode == 1, session.output[-4000:]
-    assert "goperf: 12 failed, 1 passed, 0 skipped" in session.output, session.output[-4000:]
+    assert "goperf: 12 failed, 2 passed, 0 skipped" in session.output, session.output[-4000:]
     assert "Traceback" not in session.output and 'File "' not in session.output
     assert processes_under(session.folder) == []
 
@@ -97,6 +98,17 @@ def test_crashes_mid_window(session: Session) -> None:
 def test_ignores_sigterm_is_killed_and_judged(session: Session) -> None:
     assert "PASSED ignores_term.goperf.yaml::ignores_term::latency" in session.output
     assert processes_under(session.folder) == []
+
+
+def test_floods_stdout_log_is_capped(session: Session) -> None:
+    """Gigabytes to stdout: the log stops at 64 MiB plus a marker and the last 256 KiB; the gate still judges."""
+    assert "PASSED floods_stdout.goperf.yaml::floods_stdout::latency" in session.output
+    log = session.folder / "art" / "floods_stdout" / "service.log"
+    assert log.stat().st_size <= (64 << 20) + (256 << 10) + 200
+    with log.open("rb") as f:
+        f.seek(-(256 << 10) - 200, 2)
+        end = f.read()
+    assert re.search(rb"\[goperf: log capped at 64 MiB; \d+ more bytes dropped, the last \d+ follow\]\n", end), end[:300]
 
 
 def test_port_already_taken(session: Session, taken_port: int) -> None:

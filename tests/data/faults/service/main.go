@@ -1,7 +1,7 @@
 // Command faultservice is an HTTP service that misbehaves in one chosen way (tests/faults).
 //
 // API faults: exit at once, never ready, crash after -n requests, answer slower
-// than the load timeout, always 500, ignore SIGTERM.  Debug-endpoint faults:
+// than the load timeout, always 500, ignore SIGTERM, flood stdout.  Debug-endpoint faults:
 // the CPU profile answers 404, 500, HTML, or is cut off mid-transfer; the
 // trace endpoint hangs.
 package main
@@ -35,6 +35,8 @@ func main() {
 		os.Exit(3)
 	case "ignore-term":
 		signal.Ignore(syscall.SIGTERM)
+	case "flood":
+		go flood()
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -122,3 +124,13 @@ type recorder struct {
 func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *recorder) WriteHeader(s int)           { r.status = s }
+
+// flood writes to stdout as fast as the pipe takes it, forever (gigabytes in a window).
+func flood() {
+	line := bytes.Repeat([]byte("flood "), 170)
+	line = append(line, '\n')
+	block := bytes.Repeat(line, 64)
+	for {
+		os.Stdout.Write(block)
+	}
+}
