@@ -9,6 +9,8 @@ the service's artifacts folder is kept, and no process is left.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.faults.harness import DATA, Session, processes_under, run_goperf
@@ -89,21 +91,18 @@ def test_bench_regexp_matching_nothing(session: Session) -> None:
                     "benchmarks with 'go test -list=. .' and fix bench.bench")
 
 
-GAP = ("gates/bench.py (branch power) reports a side whose only benchmark crashed as 'no rows in the units filter' "
-       "instead of naming the crash; the parsed BenchFile has the failure")
-
-
-@pytest.mark.xfail(strict=False, reason=GAP + " (Go sometimes prints a 0 B/op result line before the panic; then "
-                   "the row names the crash and this passes)")
 def test_benchmark_that_panics(session: Session) -> None:
+    # Go sometimes prints a "0 B/op" result before the panic: then the rows fail naming the crash, else the gate.
     text = "".join(t for k, t in session.sections.items() if k.startswith("bench_panics::bench"))
-    assert "panic: benchfaults: deliberate panic" in text and "new.txt" in text
+    assert "panic: benchfaults: deliberate panic" in text and "new.txt" in text, text
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 def test_benchmark_that_calls_b_fatal(session: Session) -> None:
-    text = session.section("bench_fatal::bench")
-    assert "BenchmarkFatal" in text and "deliberate b.Fatal" in text
+    new = session.folder / "art" / "bench_fatal" / "new.txt"
+    last = session.section("bench_fatal::bench").strip().splitlines()[-1]
+    assert re.fullmatch(rf"  BenchmarkFatal failed in worktree \({re.escape(str(new))}:\d+, and in 3 more rounds\): "
+                        r"bench_test\.go:16: benchfaults: deliberate b\.Fatal", last), last
+    assert "because the benchmarks themselves failed; fix them" in session.section("bench_fatal::bench")
 
 
 def test_crashed_benchmark_output_is_kept(session: Session) -> None:
