@@ -7,6 +7,7 @@ goperf.yaml becomes ``<file>::<service>`` with one test per threshold.
 from __future__ import annotations
 
 import contextlib
+import os
 
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_goperf import interrupts
 from pytest_goperf.config import GoperfConfig, is_config_file, load_config
 from pytest_goperf.errors import GoperfError
 from pytest_goperf.gates import GateFailed, Verdict
@@ -90,6 +92,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if enabled is None:
         enabled = bool(config.getini("goperf"))
     artifacts = _artifacts_root(config)
+    if enabled:
+        _check_artifacts_root(artifacts)
+        interrupts.install()   # SIGTERM (a cancelled CI job) cleans up like Ctrl-C
 
     def write(message: str) -> None:
         """Progress goes to the real terminal at once, also while a test's output is captured."""
@@ -123,6 +128,23 @@ def _artifacts_root(config: pytest.Config) -> Path:
         return (invoked / ".goperf").resolve()
     base = config.inipath.parent if config.inipath is not None else invoked
     return (base / raw).resolve()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    interrupts.uninstall()
+
+
+def _check_artifacts_root(root: Path) -> None:
+    """Refuse, before any build, an artifacts root under a file or on a folder we cannot write (nothing created)."""
+    existing = root
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise pytest.UsageError(f"pytest-goperf: --goperf-artifacts {root}: {existing} is a file, not a folder; "
+                                "give a folder (it is created if missing)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise pytest.UsageError(f"pytest-goperf: --goperf-artifacts {root}: cannot write in {existing} (read-only or "
+                                "no permission); give a writable folder")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -97,6 +97,8 @@ class Node:
         return v
 
     def parsed(self, parse: Callable[[Any], T]) -> T:
+        if not isinstance(self.node, yaml.ScalarNode):
+            raise self.error(f"expected a single value such as '30s' or '5%', got {kind(self.node)}")
         try:
             return parse(self.value())
         except ValueError as exc:

@@ -198,6 +198,15 @@ def _binary_name(import_path: str, index: int) -> str:
     return f"{index:02d}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', import_path.rsplit('/', 1)[-1])}.test"
 
 
+def _check_command(binary: Path, main: str, module: Path) -> None:
+    """``go build -o`` of a library package succeeds and writes an archive; say so instead of failing later."""
+    with open(binary, "rb") as f:
+        if f.read(8) == b"!<arch>\n":
+            raise BuildError(f"service.main '{main}' in {module} is a library package, not package main, so it "
+                             "builds no program to start; set service.main to the folder of the command "
+                             "(the package main with func main) that runs the service")
+
+
 def build_side(
     go: GoToolchain,
     side: Side,
@@ -228,6 +237,7 @@ def build_side(
         flags = (_pgo_flag(profile, auto=True), *build_flags)
         _run_go(go, ["build", *flags, "-o", str(service_binary), main_pkg],
                 side.module, f"building service '{service_name}' ({side.label})", side.gowork, progress)
+        _check_command(service_binary, side.main, side.module)
         evidence.append(verify_pgo(go, service_binary, profile, side.label,
                                    Rebuild(("build",), flags, main_pkg, side.module, side.gowork)))
     tests: list[TestBinary] = []

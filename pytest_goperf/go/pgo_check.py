@@ -25,7 +25,7 @@ the command line cannot be overridden by GOFLAGS, so no compiler run is needed.
 
 from __future__ import annotations
 
-import re
+import json
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -59,8 +59,36 @@ def recorded_pgo(go: GoToolchain, binary: Path) -> tuple[str, str | None]:
                          timeout=120, check=False)
     if out.returncode != 0:
         raise BuildError(f"'{' '.join(cmd)}' failed: {(out.stderr + out.stdout).strip()}")
-    used = re.findall(r"^\s*build\s+-pgo=(.+?)\s*$", out.stdout, flags=re.MULTILINE)
-    return out.stdout, (used[0] if used else None)
+    return out.stdout, recorded_profile(out.stdout)
+
+
+def recorded_profile(buildinfo: str) -> str | None:
+    """The ``build -pgo=<file>`` value of ``go version -m`` text (unquoted as Go quotes it), None if absent.
+
+    Line by line rather than one regular expression: a lazy ``(.+?)\\s*$`` is
+    quadratic on a long line of blanks, and the text comes from a binary.
+    """
+    for line in buildinfo.splitlines():
+        word, _, rest = line.strip().partition("\t")
+        if word != "build":
+            word, _, rest = line.strip().partition(" ")
+        if word != "build":
+            continue
+        setting = rest.strip()
+        if setting.startswith("-pgo="):
+            return _unquote(setting[len("-pgo="):]) or None
+    return None
+
+
+def _unquote(value: str) -> str:
+    """Undo Go's strconv.Quote of a build setting value holding blanks or quotes (BuildInfo.String)."""
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return value[1:-1]
+        return decoded if isinstance(decoded, str) else value
+    return value
 
 
 def with_pgodebug(flags: Sequence[str]) -> list[str]:

@@ -25,11 +25,11 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO
 
 from ..config import ReadyCheck, ServiceConfig, TLSConfig
 from ..errors import ServiceError
 from . import placeholders, workdir
+from .logcap import CappedLog
 from .ports import (
     can_see_sockets,
     free_port,
@@ -180,7 +180,7 @@ class ServiceProcess:
         self.workdir: Path | None = None
         self.pid: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
+        self._log: CappedLog | None = None
         self._returncode: int | None = None
 
     def _check_debug_addresses(self) -> None:
@@ -232,16 +232,21 @@ class ServiceProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         cwd = self.cwd if self.cwd is not None else Path.cwd()
         self.workdir = workdir.prepare(cwd, self.files, self.values, self.log_path.parent / "workdir")
-        self._log = self.log_path.open("wb")
+        self._log = CappedLog(self.log_path)
         env = {**os.environ, **self.env}
         try:
             self._proc = subprocess.Popen(
                 [str(self.binary), *self.args],
-                stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, stdout=self._log.write_fd, stderr=subprocess.STDOUT,
                 env=env, cwd=self.workdir, start_new_session=True,
             )
         except OSError as exc:
+            self._log.close()
+            self._log = None
             raise ServiceError(f"cannot start service {self.binary}: {exc}") from exc
+        finally:
+            if self._log is not None:
+                self._log.spawned()
         self.pid = self._proc.pid
         _LIVE.add(self)
         self._wait_ready()
@@ -293,7 +298,8 @@ class ServiceProcess:
 
         if (mismatch := diagnose(self.url, http2=False, timeout=1.0)) is not None:
             hint = f" {mismatch}."
-        elif ports:
+        elif ports and str(self.addr).rpartition(":")[2] not in {str(p) for p in ports}:
+            # Only when the service is not on its own port: a 503 from the right port is not a placeholder problem.
             hint = (f" The process listens on port(s) {', '.join(map(str, ports))} instead: does it use the "
                     f"{{addr}} / {{port}} placeholder ({self.addr})?")
         raise ServiceError(
@@ -404,6 +410,9 @@ class ServiceProcess:
         """The last ``n`` lines of the service's combined stdout/stderr."""
         if self._log is not None:
             self._log.flush()
+            capped = self._log.tail_lines(n)
+            if capped is not None:
+                return capped
         return tail_lines(self.log_path, n)
 
 

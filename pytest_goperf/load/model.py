@@ -190,9 +190,14 @@ class LoadResult:
                 engine=str(data["engine"]) if data.get("engine") else None,
                 protocols={str(k): int(v) for k, v in (data.get("protocols") or {}).items()},
             )
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+        except KeyError as exc:
             where = f" {path}" if path else ""
-            raise LoadError(f"load result{where} is not goperf-load/1 JSON: missing or bad {exc}") from exc
+            raise LoadError(f"load result{where} is not goperf-load/1 JSON: missing field {exc}") from None
+        except (TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+            # Fields of the wrong JSON type (a list for a mapping, null for a number, Infinity for a count).
+            where = f" {path}" if path else ""
+            raise LoadError(f"load result{where} is not goperf-load/1 JSON: a field has the wrong type or value "
+                            f"({exc})") from None
 
 
 def read_result(path: Path) -> LoadResult:

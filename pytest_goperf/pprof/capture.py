@@ -229,7 +229,8 @@ def _check_format(path: Path, kind: str, debug: int | None, url: str) -> None:
     else:
         ok = head.startswith(b"\x1f\x8b")  # pprof protobufs are gzipped
     if not ok:
-        raise CaptureError(f"GET {url} answered, but not with a {kind} {'trace' if kind == 'trace' else 'profile'} "
+        what = {"profile": "CPU profile", "trace": "execution trace"}.get(kind, f"{kind} profile")
+        raise CaptureError(f"GET {url} answered, but not with a {what} "
                            f"(first bytes {head!r}, saved in {path}): is this really a net/http/pprof endpoint?")
 
 

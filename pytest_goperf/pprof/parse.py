@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import io
 import os
 import zlib
 from types import MappingProxyType
@@ -21,6 +22,10 @@ from pytest_goperf.pprof.errors import MalformedProfileError, NotAProfileError, 
 from pytest_goperf.pprof.model import Function, Label, Line, Location, Mapping, Profile, Sample, ValueType
 
 _GZIP_MAGIC = b"\x1f\x8b"
+# A gzip stream can inflate a thousandfold: a 1 MiB "profile" could ask for a GiB.  Real profiles
+# are a few MiB; anything past this is refused before it is held in memory.
+MAX_INFLATED = 256 << 20
+_CHUNK = 1 << 20
 _HINT = "capture it again, e.g. curl -o cpu.pprof http://HOST/debug/pprof/profile?seconds=10"
 
 
@@ -51,13 +56,28 @@ def _decompress(data: bytes, source: str) -> bytes:
     if not data.startswith(_GZIP_MAGIC):
         return bytes(data)
     try:
-        return gzip.decompress(data)
+        return _inflate(data, source)
     except EOFError:
         raise TruncatedProfileError(
             f"{source}: truncated: the gzip stream ends early ({len(data)} bytes read); {_HINT}"
         ) from None
     except (gzip.BadGzipFile, zlib.error) as exc:
         raise NotAProfileError(f"{source}: not a pprof profile: corrupt gzip data ({exc})") from None
+
+
+def _inflate(data: bytes, source: str) -> bytes:
+    """gunzip (every member, like gzip.decompress) but stop at MAX_INFLATED bytes."""
+    chunks: list[bytes] = []
+    total = 0
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+        while chunk := f.read(_CHUNK):
+            total += len(chunk)
+            if total > MAX_INFLATED:
+                raise MalformedProfileError(
+                    f"{source}: the gzip stream inflates past {MAX_INFLATED >> 20} MiB ({len(data)} bytes compressed); "
+                    f"not a profile Go wrote; {_HINT}")
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _decode(raw: bytes, source: str) -> pb.Profile:

@@ -37,6 +37,27 @@ from pytest_goperf.run.window import WindowResult, run_window
 
 
 
+def _failed_benchmarks(service: str, sides: tuple[tuple[str, Path, Any], ...]) -> Verdict | None:
+    """Why no row exists when the benchmarks failed or crashed: name them, not the units filter (None: none did).
+
+    One line per side, benchmark and message (every round repeats it), at its first place in the file.
+    """
+    first: dict[tuple[str, str, bool, str], tuple[Path, int, int]] = {}
+    for label, path, bench_file in sides:
+        for f in bench_file.failures:
+            key = (label, f.benchmark, f.crashed, f.message)
+            at = first.get(key)
+            first[key] = (path, f.line, 1) if at is None else (at[0], at[1], at[2] + 1)
+    if not first:
+        return None
+    lines = [f"  {'Benchmark' + name if name else 'the test binary'} {'crashed' if crashed else 'failed'} in {label} "
+             f"({path}:{line}{f', and in {n - 1} more rounds' if n > 1 else ''}): {message}"
+             for (label, name, crashed, message), (path, line, n) in first.items()]
+    more = f"\n  ... and {len(lines) - 12} more" if len(lines) > 12 else ""
+    return Verdict.fail(f"{service}: no benchmark row to compare because the benchmarks themselves failed; fix them "
+                        "(go test -bench on the package shows the same failure):\n" + "\n".join(lines[:12]) + more)
+
+
 @dataclass(frozen=True)
 class BenchOutcome:
     outputs: BenchOutputs
@@ -225,10 +246,14 @@ class GateRun:
                           min_improvement=th.min_improvement, units=th.units,
                           old_label=str(old_txt), new_label=str(outputs.new))
         self.notes.extend(notes)
+        unjudged = judgement.unjudged(self.name)
+        if unjudged is not None and not judgement.verdicts:  # no row at all: failed benchmarks say why
+            unjudged = _failed_benchmarks(self.name, ((old_label, old_txt, old_file),
+                                                      (plan.new.label, outputs.new, new_file))) or unjudged
         return BenchOutcome(outputs=outputs, old=old_built, new=new_built, comparison=comparison,
                             verdicts=judgement.verdicts, notes=tuple(notes),
                             ids=row_ids(judgement.verdicts, _module_path(self.cfg.service.module)),
-                            alerts=judgement.alerts, unjudged=judgement.unjudged(self.name))
+                            alerts=judgement.alerts, unjudged=unjudged)
 
     def _explain_baseline(self, old_file: Any, new_packages: list[str], base: _GitBase | None,
                           saved: Path | None) -> None:

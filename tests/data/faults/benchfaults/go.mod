@@ -1,0 +1,3 @@
+module example.com/benchfaults
+
+go 1.22

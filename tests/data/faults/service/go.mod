@@ -1,0 +1,3 @@
+module example.com/faultservice
+
+go 1.22

@@ -1,0 +1,70 @@
+"""Run ``pytest --goperf`` as a user does and read back what the user sees.
+
+Each fault module writes several goperf.yaml files into one folder and runs
+one session over them (a fault per service), so the matrix costs a few
+pytest start-ups, not one per case.  The sections of the output are split by
+pytest's ``___ title ___`` banners: one per failing test or collection error.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "faults"
+
+
+@dataclass(frozen=True)
+class Session:
+    folder: Path
+    returncode: int
+    output: str
+    sections: dict[str, str]   # banner title ("svc::gate", "ERROR collecting x.yaml") -> text under it
+
+    def section(self, title: str) -> str:
+        assert title in self.sections, f"no section {title!r}; have {sorted(self.sections)}\n{self.output[-3000:]}"
+        return self.sections[title]
+
+
+def run_goperf(folder: Path, *args: str, timeout: float = 300, env: dict[str, str] | None = None) -> Session:
+    """``python -m pytest --goperf`` over every *.goperf.yaml in ``folder``, artifacts in folder/art."""
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}, **(env or {})}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--goperf",
+                           "--goperf-artifacts", "art", "-o", "addopts=", *args], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+    out = proc.stdout + proc.stderr
+    return Session(folder, proc.returncode, out, split_sections(out))
+
+
+def split_sections(out: str) -> dict[str, str]:
+    sections: dict[str, str] = {}
+    key: str | None = None
+    for line in out.splitlines():
+        if line.startswith("___") and line.endswith("___"):
+            key = line.strip("_ ").strip()
+            sections[key] = ""
+        elif line.startswith("=") and key is not None:
+            key = None
+        elif key is not None:
+            sections[key] += line + "\n"
+    return sections
+
+
+def processes_under(folder: Path) -> list[str]:
+    """Live processes whose executable or command line lives under ``folder`` (services, generators, tests)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmdline = (Path("/proc") / pid / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            exe = os.readlink(f"/proc/{pid}/exe")
+        except OSError:
+            continue
+        if str(folder) in cmdline or exe.startswith(str(folder)):
+            found.append(f"{pid}: {cmdline}")
+    return found
