@@ -163,6 +163,8 @@ class _Reader:
             total = sum(entry.values)
             if total - total != 0.0:  # an overflow ("1e999") read on the fast path: drop those lines
                 self.drop_infinite(entry, width)
+            if not entry.values:  # every line of it was dropped: no row, only the warning
+                continue
             self.out.results += len(entry.values) // width
             for j, unit in enumerate(entry.units):
                 tidied, factor = tidy_unit(unit)
