@@ -223,7 +223,8 @@ class GateRun:
                                 verdicts={}, notes=tuple(notes))
         judgement = judge(comparison, max_regression=th.max_regression, alpha=th.alpha,
                           min_improvement=th.min_improvement, units=th.units,
-                          old_label=str(old_txt), new_label=str(outputs.new))
+                          old_label=str(old_txt), new_label=str(outputs.new), test=th.test,
+                          require_power=th.require_power)
         self.notes.extend(notes)
         return BenchOutcome(outputs=outputs, old=old_built, new=new_built, comparison=comparison,
                             verdicts=judgement.verdicts, notes=tuple(notes),
