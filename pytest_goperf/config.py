@@ -46,6 +46,7 @@ class BenchConfig:
     candidate: str = "pgo"            # pgo | worktree
     worktree_copy: tuple[str, ...] = ()   # ignored inputs (testdata/...) copied into a git: baseline's worktree
     gomaxprocs_mismatch: str = "pair"     # pair (with a loud warning) | refuse: rows named X-8 vs X-2
+    reuse_baseline: bool = False          # git: reuse a cached baseline's measurements (not interleaved; warned)
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def _check_needs(thresholds: Thresholds, node: Node, service: ServiceConfig, loa
 
 def _bench(node: Node) -> BenchConfig:
     f = node.mapping(("packages", "bench", "count", "benchtime", "baseline", "candidate", "worktree_copy",
-                      "gomaxprocs_mismatch"))
+                      "gomaxprocs_mismatch", "reuse_baseline"))
     baseline = opt(f, "baseline", Node.string, "pgo-off")
     if not (baseline == "pgo-off" or baseline.startswith(("git:", "file:"))) or baseline in ("git:", "file:"):
         raise f["baseline"].error(f"must be pgo-off, git:<ref> or file:<old.txt>, got {baseline!r}")
@@ -244,6 +245,7 @@ def _bench(node: Node) -> BenchConfig:
         candidate=candidate,
         worktree_copy=copies,
         gomaxprocs_mismatch=mismatch,
+        reuse_baseline=opt(f, "reuse_baseline", Node.boolean, False),
     )
 
 
@@ -279,6 +281,15 @@ def _check_bench(cfg: GoperfConfig, top: dict[str, Node]) -> None:
             raise where.error(f"bench.count {bench.count} can never reach p <= {th.alpha}: {bench.count}+{bench.count} "
                               f"samples give at best p = 2/C({2 * bench.count},{bench.count}) = {min_p(bench.count):.3g}; "
                               f"the smallest count that can is {need}")
+    if th is not None and th.test == "paired":
+        test_key = cfg.where("thresholds.bench.test")
+        if bench.baseline.startswith("file:"):
+            raise ConfigError(f"{test_key}: ""paired needs round i of both sides measured side by side, but a file: baseline has "
+                             "no rounds of this run; use test: utest, or a git:<ref> or pgo-off baseline")
+        if 2 / 2**bench.count > th.alpha:
+            raise ConfigError(f"{test_key}: paired with bench.count {bench.count} can never reach p <= {th.alpha} (best "
+                             f"2/2^{bench.count} = {2 / 2**bench.count:.3g}); raise bench.count to at least "
+                             f"{next(n for n in range(1, 64) if 2 / 2**n <= th.alpha)}")
     if bench.worktree_copy and bench.baseline.startswith("git:"):
         for entry in bench.worktree_copy:
             if not any(cfg.service.module.glob(entry)):

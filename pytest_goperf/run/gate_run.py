@@ -269,9 +269,10 @@ class GateRun:
             notes.append(note)
         key = cache_key(sha, self.go(), self.cfg, self.cfg.bench)
         cache = self.artifacts.parent / ".cache" / f"baseline-{sha[:12]}-{key}.txt"
-        if cache.is_file():
-            note = (f"reusing cached baseline for git:{ref} ({sha[:12]}) from {cache}; "
-                    "it was not interleaved with this run's rounds; delete the file to re-measure")
+        if cache.is_file() and self.cfg.bench.reuse_baseline:  # opt-in: old measurements carry no drift protection
+            note = (f"WARNING: bench.reuse_baseline: true: reusing the measurements cached for git:{ref} "
+                    f"({sha[:12]}) in {cache}; they were not interleaved with this run's rounds, so machine drift "
+                    "since then reads as a change; remove reuse_baseline to measure both sides side by side")
             self._say(note)
             return None, cache, cache, [*notes, note], _GitBase(ref, sha, None)
         copied = copy_inputs(self.cfg.service.module, inner, self.cfg.bench.worktree_copy)
