@@ -9,6 +9,8 @@ each test instead of re-running.  No pytest import here: the plugin wraps it.
 
 from __future__ import annotations
 
+import math
+
 import dataclasses
 import re
 import shutil
@@ -20,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_goperf.run.baseline import cache_key, copy_inputs, git_worktree, plan_sides, tree_matches
-from pytest_goperf.run.rounds import BenchOutputs, run_interleaved
+from pytest_goperf.run.rounds import Adaptive, BenchOutputs, run_interleaved
 from pytest_goperf.config import GoperfConfig
 from pytest_goperf.errors import BuildError, ConfigError, GoperfError
 from pytest_goperf.gates import Verdict
@@ -194,7 +196,14 @@ class GateRun:
                 old_built = self._build(plan.old, bench=True)
             new_built = self._build(plan.new, bench=True)
             self._candidate.get(lambda: new_built)
-            outputs = run_interleaved(old_built, new_built, self.cfg.bench, self.artifacts, self._say)
+            adaptive = None
+            if self.cfg.bench.adaptive and self.cfg.thresholds.bench is not None:
+                old_src = plan.old_file or old_cached or self.artifacts / "old.txt"
+                adaptive = Adaptive(lambda: self._worst_mde(old_src, self.artifacts / "new.txt"),
+                                    self.cfg.where("bench.budget"))
+            outputs = run_interleaved(old_built, new_built, self.cfg.bench, self.artifacts, self._say, adaptive)
+            if outputs.stopped is not None:
+                notes.append(outputs.stopped)
             old_txt = self.artifacts / "old.txt"
             if plan.old_file is not None:
                 shutil.copyfile(plan.old_file, old_txt)
@@ -229,7 +238,32 @@ class GateRun:
         return BenchOutcome(outputs=outputs, old=old_built, new=new_built, comparison=comparison,
                             verdicts=judgement.verdicts, notes=tuple(notes),
                             ids=row_ids(judgement.verdicts, _module_path(self.cfg.service.module)),
-                            alerts=judgement.alerts, unjudged=judgement.unjudged(self.name))
+                            alerts=(*judgement.alerts, *([outputs.stopped] if outputs.limit_hit and outputs.stopped
+                                                         else [])),
+                            unjudged=judgement.unjudged(self.name))
+
+    def _worst_mde(self, old: Path, new: Path) -> tuple[float, float]:
+        """count: auto's stopping rule: the worst MDE over the family's rows and max_regression, in percent.
+
+        Only dispersion enters (MDEs come from median-centred noise; the family from pooled samples),
+        never the observed difference.  Rows that more rounds could bring into the family count as unbounded.
+        """
+        from pytest_goperf.bench.compare import compare
+        from pytest_goperf.bench.format import read_file
+        from pytest_goperf.gates.bench import judge
+
+        th = self.cfg.thresholds.bench
+        assert th is not None
+        comparison = compare(read_file(old), read_file(new), alpha=th.alpha, split="pkg",
+                             pair_procs=self.cfg.bench.gomaxprocs_mismatch == "pair")
+        j = judge(comparison, max_regression=th.max_regression, alpha=th.alpha, units=th.units, test=th.test)
+        worst = 0.0
+        for v in j.verdicts.values():
+            if v.figures.get("skip_reason") in ("family", "too_few"):
+                worst = math.inf
+            elif v.figures.get("rows_in_family") is not None and isinstance(v.figures.get("mde_pct"), float):
+                worst = max(worst, float(v.figures["mde_pct"] or 0.0))
+        return worst, th.max_regression * 100
 
     def _explain_baseline(self, old_file: Any, new_packages: list[str], base: _GitBase | None,
                           saved: Path | None) -> None:

@@ -163,8 +163,11 @@ def test_gate_table_has_the_mde_column_and_compare_json_carries_it(capsys: pytes
     ("bench: {count: 5}\nthresholds:\n  bench:\n    test: paired\n",
      ":4: thresholds.bench.test: paired with bench.count 5 can never reach p <= 0.05"),
     ("thresholds:\n  bench: {test: ttest}\n", "thresholds.bench.test: must be one of utest, paired"),
+    ("bench: {count: auto, min_count: 10, max_count: 8}\nthresholds: {bench: {}}\n",
+     ":1: bench.max_count: must be at least bench.min_count (10), got 8"),
+    ("bench: {min_count: 10}\nthresholds: {bench: {}}\n", ":1: bench.min_count: only applies with bench.count: auto"),
 ])
-def test_paired_config_errors_name_the_key(tmp_path: Path, yaml: str, expected: str) -> None:
+def test_paired_and_auto_config_errors_name_the_key(tmp_path: Path, yaml: str, expected: str) -> None:
     (tmp_path / "go.mod").write_text("module example.com/x\n\ngo 1.22\n")
     (tmp_path / "old.txt").write_text("BenchmarkX 1 1 ns/op\n")
     (tmp_path / "goperf.yaml").write_text(yaml)
