@@ -34,6 +34,7 @@ def test_count_auto_stops_on_the_mde_or_names_the_limit(pytester: pytest.Pyteste
     strict.stdout.fnmatch_lines([
         "*round 6/6-8 done (pgo): worst MDE *% (max_regression 0.1%), * of the budget left*",
         "*round 8/6-8 done*",
+        "sec/op * vs base * MDE",  # the gate's table carries each judged row's MDE
         "*WARNING: auto: bench.count: auto stopped after 8 rounds: bench.max_count 8 reached with the worst MDE*",
     ])
     assert "round 9" not in strict.stdout.str()
