@@ -316,10 +316,6 @@ def judge(
         if verdicts[i].passed and sens is not None and sens > max_reg * 100:
             weak.append(f"{r.benchmark} {r.unit} (MDE {_pct(sens)})")
     alerts: list[str] = []
-    if weak:
-        alerts.append(f"{len(weak)} bench row(s) passed but could not have seen a {max_reg * 100:g}% regression "
-                      f"(80% power at alpha {alpha}/{m}): {', '.join(weak[:6])}{', ...' if len(weak) > 6 else ''}; "
-                      f"{POWER_FIX}")
     if len(family) < len(pending):
         alerts.append(f"{len(pending) - len(family)} of {len(pending)} bench rows cannot be significant together "
                       f"at alpha {alpha} with these sample sizes, so they were skipped, not passed; "
@@ -330,6 +326,10 @@ def judge(
     refused = sum(1 for v in verdicts.values() if v.figures.get("skip_reason") == "refused")
     if refused:
         alerts.append(f"{refused} bench row(s) refused: they pool results from different packages or machines")
+    if weak:
+        alerts.append(f"{len(weak)} bench row(s) passed but could not have seen a {max_reg * 100:g}% regression "
+                      f"(80% power at alpha {alpha}/{m}): {', '.join(weak[:6])}{', ...' if len(weak) > 6 else ''}; "
+                      f"{POWER_FIX}")
     keyed = {row_key(rows[i]): verdicts[i] for i in range(len(rows))}
     return Judgement(keyed, tuple(row_key(r) for _, r, _ in family), k, tuple(alerts))
 
