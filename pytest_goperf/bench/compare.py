@@ -334,7 +334,11 @@ def _unit_geomean(unit: str, rows: list[Row], pkg: str | None) -> Geomean:
 
 def compare_files(old_path: str | Path, new_path: str | Path, alpha: float = 0.05, *, split: str = "pkg",
                   pair_procs: bool = False) -> Comparison:
-    """Read and compare two benchmark files (the plugin's and the CLI's entry point)."""
+    """Read and compare two benchmark files (the plugin's and the CLI's entry point).
+
+    ``compare_files("old.txt", "new.txt")`` is benchstat's comparison of two
+    ``go test -bench`` outputs, for ``assert_no_regression`` / ``assert_improvement``.
+    """
     old, new = read_pair(old_path, new_path)
     return compare(old, new, alpha, split=split, pair_procs=pair_procs)
 

@@ -477,7 +477,12 @@ def _aggregate(verdicts: dict[Key, Verdict], what: str) -> Verdict:
 
 def assert_no_regression(comparison: Comparison, max_regression: float | str = "5%", alpha: float = 0.05,
                          units: Iterable[str] | None = None) -> Verdict:
-    """Fail (``GateFailed``) if any row regressed significantly beyond ``max_regression``."""
+    """Fail (``GateFailed``) if any row regressed significantly beyond ``max_regression``.
+
+    The same judgement and row messages as ``thresholds.bench`` (Tarone + Holm over the rows)::
+
+        assert_no_regression(goperf_bench(".", bench="Parse").comparison, max_regression="5%")
+    """
     verdicts = judge(comparison, max_regression=max_regression, alpha=alpha, units=units,
                      old_label=comparison.old_name, new_label=comparison.new_name).verdicts
     return enforce(_aggregate(verdicts, "regressed"))
@@ -488,7 +493,9 @@ def assert_improvement(comparison: Comparison, min_gain: float | str = "3%", alp
     """Fail unless every judged row improved significantly by at least ``min_gain``.
 
     Regressions beyond 100 % are not the question here, so ``max_regression``
-    is disabled; use ``assert_no_regression`` for that.
+    is disabled; use ``assert_no_regression`` for that::
+
+        assert_improvement(compare_files("old.txt", "new.txt"), min_gain="3%")
     """
     verdicts = judge(comparison, max_regression=math.inf, alpha=alpha, min_improvement=min_gain, units=units,
                      old_label=comparison.old_name, new_label=comparison.new_name).verdicts

@@ -20,7 +20,13 @@ reason             what blocked
 =================  ==========================================================
 
 By default only contention is judged (mutex, rwmutex, cond): idle workers
-waiting on a channel are what a healthy service does.  Network, syscall,
+waiting on a channel are what a healthy service does.  A block whose whole
+stack is in the standard library (net/http's connection reader waiting on its
+own ``sync.Cond`` while a request finishes, for example) is the library's
+internal hand-off, not contention the service's code can fix, and it
+stretches with the machine's load; it is left out unless ``stdlib: true``.
+A stack that reaches any frame outside the standard library (your code, a
+dependency, ``main``) is judged, whoever owns the lock.  Network, syscall,
 sleep and GC waits are never judged.  ``max`` is robust to one outlier (see
 ``gates.extremes``); ``p99`` is the nearest-rank 99th percentile.
 """
@@ -34,8 +40,8 @@ from typing import TYPE_CHECKING
 
 from pytest_goperf.gates.extremes import judge_extreme
 from pytest_goperf.gates.spec import Evidence, RuntimeGate, limit
-from pytest_goperf.gates.verdict import Verdict
-from pytest_goperf.quantities import format_duration
+from pytest_goperf.gates.verdict import Verdict, enforce
+from pytest_goperf.quantities import format_duration, parse_duration
 
 if TYPE_CHECKING:
     from pytest_goperf.trace.model import Interval, Stack, StackTotal, TraceStats
@@ -45,6 +51,15 @@ DEFAULT_REASONS = ("mutex", "rwmutex", "cond")
 _NEVER = {"network": "network waits are I/O, not contention", "syscall": "syscalls are not blocks",
           "sleep": "time.Sleep is not contention"}
 _FRAMES_SHOWN = 5
+# First elements of the standard library's import paths (``go list std``; ``vendor/`` holds its
+# vendored golang.org/x code).  A module path has a dot in its first element, ``main`` is the program.
+STD_ROOTS = frozenset({
+    "archive", "bufio", "builtin", "bytes", "cmp", "compress", "container", "context", "crypto", "database",
+    "debug", "embed", "encoding", "errors", "expvar", "flag", "fmt", "go", "hash", "html", "image", "index",
+    "internal", "io", "iter", "log", "maps", "math", "mime", "net", "os", "path", "plugin", "reflect", "regexp",
+    "runtime", "slices", "sort", "strconv", "strings", "structs", "sync", "syscall", "testing", "text", "time",
+    "unicode", "unique", "unsafe", "vendor", "weak",
+})
 _STACKS_SHOWN = 3
 
 
@@ -55,6 +70,8 @@ class BlocksThreshold:
     reasons: tuple[str, ...] = limit("strings", DEFAULT_REASONS,
                                      "which blocks are judged: mutex, rwmutex, cond, waitgroup, sync, chan send, "
                                      "chan receive, select")
+    stdlib: bool = limit("boolean", False, "also judge blocks whose whole stack is in the standard library "
+                                           "(net/http's own sync.Cond hand-offs, for example)")
 
     def problems(self) -> list[tuple[str, str]]:
         out = []
@@ -68,6 +85,18 @@ class BlocksThreshold:
         if not self.reasons:
             out.append(("reasons", f"must name at least one reason of: {', '.join(REASONS)}"))
         return out
+
+
+def in_stdlib(function: str) -> bool:
+    """Whether a frame's function belongs to the standard library (``net/http.(*conn).serve``: yes)."""
+    slash = function.rfind("/")
+    package = function[: slash + 1] + function[slash + 1:].split(".", 1)[0]
+    return package.split("/", 1)[0] in STD_ROOTS
+
+
+def stdlib_internal(stack: Stack) -> bool:
+    """A block the standard library has with itself: no frame of the program or a dependency in its stack."""
+    return bool(stack) and all(in_stdlib(fn) for fn, _file, _line in stack)
 
 
 def classify(trace_reason: str, stack: Stack) -> str | None:
@@ -91,6 +120,7 @@ class Judged:
     """The blocks of the selected reasons: exact count/total/max, and the longest intervals."""
 
     count: int
+    stdlib_count: int   # blocks of these reasons left out as the standard library's own
     total_ns: int
     max_ns: int
     worst: tuple[Interval, ...]            # longest first
@@ -108,28 +138,35 @@ class Judged:
         return self.complete_above_ns, False
 
 
-def select_blocks(stats: TraceStats, reasons: Iterable[str]) -> Judged:
-    """Gather the selected reasons' blocks from ``stats`` (per-stack totals are exact)."""
+def select_blocks(stats: TraceStats, reasons: Iterable[str], *, stdlib: bool = True) -> Judged:
+    """Gather the selected reasons' blocks from ``stats`` (per-stack totals are exact).
+
+    ``stdlib=False`` leaves out blocks whose whole stack is in the standard library.
+    """
     wanted = set(reasons)
-    count = total = mx = 0
+    count = total = mx = left_out = 0
     worst: list[Interval] = []
     floor = 0
     stacks: list[tuple[str, StackTotal]] = []
     for trace_reason, summary in stats.blocks.items():
         mine = [(classify(trace_reason, st.stack), st) for st in stats.block_stacks.get(trace_reason, ())]
         picked = [(r, st) for r, st in mine if r in wanted]
+        if not stdlib:
+            left_out += sum(st.count for _r, st in picked if stdlib_internal(st.stack))
+            picked = [(r, st) for r, st in picked if not stdlib_internal(st.stack)]
         if not picked:
             continue
         stacks.extend((r, st) for r, st in picked if r is not None)
         count += sum(st.count for _r, st in picked)
         total += sum(st.total_ns for _r, st in picked)
         mx = max([mx, *(st.max_ns for _r, st in picked)])
-        worst.extend(iv for iv in summary.worst if classify(trace_reason, iv.stack) in wanted)
+        worst.extend(iv for iv in summary.worst if classify(trace_reason, iv.stack) in wanted
+                     and (stdlib or not stdlib_internal(iv.stack)))
         if len(summary.worst) < summary.count:  # the reason kept only its longest intervals
             floor = max(floor, min(iv.duration_ns for iv in summary.worst))
     worst.sort(key=lambda iv: -iv.duration_ns)
     stacks.sort(key=lambda rs: (-rs[1].total_ns, -rs[1].count))
-    return Judged(count, total, mx, tuple(worst), floor, tuple(stacks))
+    return Judged(count, left_out, total, mx, tuple(worst), floor, tuple(stacks))
 
 
 def _user_frames(stack: Stack) -> Sequence[tuple[str, str, int]]:
@@ -151,16 +188,17 @@ def _top_stacks(judged: Judged) -> str:
 
 
 def judge_blocks(stats: TraceStats, *, max: float | None = 1e-3, p99: float | None = None,  # noqa: A002
-                 reasons: Sequence[str] = DEFAULT_REASONS, trace_path: str | None = None) -> Verdict:
+                 reasons: Sequence[str] = DEFAULT_REASONS, trace_path: str | None = None,
+                 stdlib: bool = False) -> Verdict:
     """Judge the selected blocks against ``max`` (robust to one outlier) and ``p99`` (seconds)."""
     if stats.generations == 0:
         return Verdict.skip("the trace holds no events", {}, stats.warnings)
-    judged = select_blocks(stats, reasons)
+    judged = select_blocks(stats, reasons, stdlib=stdlib)
     p99_value, p99_exact = judged.p99_ns()
     figures: dict[str, float | int | str | None] = {
         "blocks_count": judged.count, "blocks_total_ns": judged.total_ns, "blocks_max_ns": judged.max_ns or None,
         "blocks_p99_ns": p99_value, "blocks_reasons": ", ".join(reasons), "blocks_max_limit_s": max,
-        "blocks_p99_limit_s": p99,
+        "blocks_p99_limit_s": p99, "blocks_stdlib_left_out": judged.stdlib_count,
     }
     warnings = list(stats.warnings)
     what = f"blocks ({', '.join(reasons)})"
@@ -180,6 +218,8 @@ def judge_blocks(stats: TraceStats, *, max: float | None = 1e-3, p99: float | No
         (broken if p99_value is not None and p99_value > p99 * 1e9 else checked).append(text)
     summary = (f"{judged.count} blocks, total {format_duration(judged.total_ns / 1e9)}, "
                f"max {format_duration(judged.max_ns / 1e9) if judged.count else 'n/a'}")
+    if judged.stdlib_count:
+        summary += f"; {judged.stdlib_count} inside the standard library left out"
     if not broken:
         return Verdict.ok(f"{what}: {'; '.join(checked) or 'no limits set'} ({summary})", figures, tuple(warnings))
     path = trace_path or stats.path or "<trace>"
@@ -190,7 +230,23 @@ def judge_blocks(stats: TraceStats, *, max: float | None = 1e-3, p99: float | No
 
 def _judge_window(evidence: Evidence, threshold: BlocksThreshold) -> Verdict:
     stats, path = evidence.trace_stats()
-    return judge_blocks(stats, max=threshold.max, p99=threshold.p99, reasons=threshold.reasons, trace_path=str(path))
+    return judge_blocks(stats, max=threshold.max, p99=threshold.p99, reasons=threshold.reasons, trace_path=str(path),
+                        stdlib=threshold.stdlib)
+
+
+def assert_blocks_below(stats: TraceStats, *, max: str | float | None = "1ms",  # noqa: A002
+                        p99: str | float | None = None, reasons: Sequence[str] = DEFAULT_REASONS,
+                        trace_path: str | None = None) -> Verdict:
+    """Python helper: the same check and message as ``thresholds.blocks``.
+
+    ``assert_blocks_below(capture.trace, max="1ms")``: no goroutine waits longer
+    than that on a contended mutex, rwmutex or cond (``reasons``) in the trace.
+    Durations in Go syntax or seconds.
+    """
+    def seconds(value: str | float | None) -> float | None:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    return enforce(judge_blocks(stats, max=seconds(max), p99=seconds(p99), reasons=reasons, trace_path=trace_path))
 
 
 GATE = RuntimeGate(key="blocks", threshold=BlocksThreshold, needs=frozenset({"trace"}), judge=_judge_window,

@@ -158,12 +158,21 @@ def assert_top_function_below(
     min_samples: int = DEFAULT_MIN_SAMPLES,
     profile_path: str | os.PathLike[str] | None = None,
 ) -> Verdict:
-    """Raise ``GateFailed`` unless the hottest non-ignored function is below ``share`` (e.g. ``"30%"``)."""
+    """Raise ``GateFailed`` unless the hottest non-ignored function is below ``share`` (e.g. ``"30%"``).
+
+    ``profile`` is a ``Profile`` (``capture.cpu``) or a profile file's path::
+
+        assert_top_function_below(capture.cpu, "30%", ignore=["runtime.*"])
+
+    Same check and message as ``thresholds.cpu``; returns the passed ``Verdict``.
+    """
     from pytest_goperf.pprof import Profile, read_profile
 
     if not isinstance(profile, Profile):
         profile_path = profile_path if profile_path is not None else profile
         profile = read_profile(profile)
+    if profile_path is None:   # a profile read from a file (a capture's .cpu) names that file
+        profile_path = profile.source
     limit_value = parse_share(share)
     return enforce(judge_cpu(profile, max_function_share=limit_value, ignore=ignore, min_samples=min_samples,
                              profile_path=profile_path))

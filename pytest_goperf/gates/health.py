@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_goperf.errors import GoperfError
 from pytest_goperf.gates.spec import Evidence, RuntimeGate, limit
 from pytest_goperf.gates.verdict import Verdict, enforce
 from pytest_goperf.quantities import format_duration, parse_rate_per_minute, parse_share
@@ -170,6 +171,8 @@ def judge_goroutines(times: Sequence[float], counts: Sequence[float], *, max_dri
     }
     allowance = (f"±{max_drift * 100:.1f}% of the median + {PER_CONNECTION}×{connections} in-flight"
                  if connections else f"±{max_drift * 100:.1f}% of the median")
+    figures["band_note"] = f"sample {worst - med:+g} within band ±{band:g} = {allowance}" if abs(worst - med) <= band \
+        else f"sample {worst - med:+g} outside band ±{band:g} = {allowance}"
     summary = (f"goroutines: median {med:g}, farthest sample {worst:g} at "
                f"+{format_duration(times[d.worst_index] - times[0])} ({worst - med:+g}; band ±{band:g} = {allowance}), "
                f"trend {d.trend.slope * 60:+.2f}/min (rises {rise:+.1f} across the window, limit {trend_limit:g})")
@@ -188,15 +191,73 @@ def judge_goroutines(times: Sequence[float], counts: Sequence[float], *, max_dri
         + (f"\n{detail}" if detail else ""), figures)
 
 
-def assert_heap_plateau(times: Sequence[float], inuse_bytes: Sequence[float], max_growth: str = "5%/min") -> Verdict:
-    """Python helper: the same check and message as ``thresholds.heap``."""
+class WindowSeries:
+    """``capture.heap`` / ``capture.goroutines``: one load window's samples, with what the YAML gate shows beside them.
+
+    ``.times`` (seconds into the window) and ``.values`` (in-use heap bytes,
+    or goroutines) are the points; the helpers judge it with the window's
+    heap profiles, goroutine dumps and load connections, as the YAML gate does.
+    """
+
+    def __init__(self, kind: str, evidence: Evidence) -> None:
+        self.kind = kind
+        self.evidence = evidence
+
+    def _points(self) -> list[tuple[float, float]]:
+        series = self.evidence.series()
+        points = series.heap_points() if self.kind == "heap" else series.goroutine_points()
+        return [(t, float(v)) for t, v in points]
+
+    @property
+    def times(self) -> list[float]:
+        return [t for t, _ in self._points()]
+
+    @property
+    def values(self) -> list[float]:
+        return [v for _, v in self._points()]
+
+    def __repr__(self) -> str:
+        try:
+            points = self._points()
+        except GoperfError as exc:  # a failed capture: say so instead of failing in repr
+            return f"WindowSeries({self.kind}: no samples: {exc})"
+        shown = (f"{_mib(v)}" if self.kind == "heap" else f"{v:.0f}" for _, v in points)
+        return (f"WindowSeries({self.kind}, {len(points)} samples in {self.evidence.artifacts / 'series.json'}: "
+                f"{', '.join(shown)})")
+
+
+def assert_heap_plateau(times: Sequence[float] | WindowSeries, inuse_bytes: Sequence[float] | str | None = None,
+                        max_growth: str = "5%/min") -> Verdict:
+    """Python helper: the same check and message as ``thresholds.heap``.
+
+    ``assert_heap_plateau(capture.heap, max_growth="5%/min")``, or with your own
+    points ``assert_heap_plateau([0, 1, 2, ...], [bytes, ...], "5%/min")``.
+    """
+    if isinstance(times, WindowSeries):
+        growth = inuse_bytes if isinstance(inuse_bytes, str) else max_growth
+        threshold = HeapThreshold(max_growth=parse_rate_per_minute(growth))
+        return enforce(_judge_heap_window(times.evidence, threshold))
+    if inuse_bytes is None or isinstance(inuse_bytes, str):
+        raise TypeError("assert_heap_plateau: give a capture's .heap, or both times and inuse_bytes")
     return enforce(judge_heap(times, inuse_bytes, max_growth=parse_rate_per_minute(max_growth)))
 
 
-def assert_goroutines_stable(times: Sequence[float], counts: Sequence[float], max_drift: str = "10%", *,
-                             connections: int = 0) -> Verdict:
-    """Python helper: the same check and message as ``thresholds.goroutines``."""
-    return enforce(judge_goroutines(times, counts, max_drift=parse_share(max_drift), connections=connections))
+def assert_goroutines_stable(times: Sequence[float] | WindowSeries, counts: Sequence[float] | str | None = None,
+                             max_drift: str = "10%", *, connections: int = 0, max_count: int | None = None) -> Verdict:
+    """Python helper: the same check and message as ``thresholds.goroutines``.
+
+    ``assert_goroutines_stable(capture.goroutines, max_drift="10%")`` (the
+    load's connections and the window's goroutine dumps come with it), or
+    ``assert_goroutines_stable(times, counts, "10%", connections=8)``.
+    """
+    if isinstance(times, WindowSeries):
+        drift = counts if isinstance(counts, str) else max_drift
+        threshold = GoroutineThreshold(max_drift=parse_share(drift), max=max_count)
+        return enforce(_judge_goroutines_window(times.evidence, threshold))
+    if counts is None or isinstance(counts, str):
+        raise TypeError("assert_goroutines_stable: give a capture's .goroutines, or both times and counts")
+    return enforce(judge_goroutines(times, counts, max_drift=parse_share(max_drift), max_count=max_count,
+                                    connections=connections))
 
 
 def _sample_errors(evidence: Evidence, what: str) -> list[str]:

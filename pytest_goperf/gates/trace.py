@@ -178,7 +178,12 @@ def assert_sched_latency_below(
     max: str | float | None = None,  # noqa: A002
     trace_path: str | None = None,
 ) -> Verdict:
-    """Fail the calling test when scheduler latency exceeds Go-duration thresholds ('200us')."""
+    """Fail the calling test when scheduler latency exceeds Go-duration thresholds ('200us').
+
+    Same check and message as ``thresholds.scheduler``::
+
+        assert_sched_latency_below(capture.trace, p99="500us")   # or analyze_trace("trace.out")
+    """
     return enforce(
         judge_scheduler(
             stats,
@@ -201,7 +206,10 @@ def assert_stw_below(
     """Fail the calling test when a GC stop-the-world pause exceeds the thresholds ('1ms').
 
     Only GC pauses count: the STW that starting a trace itself causes would
-    otherwise fail every traced run.  ``stats.stw`` has all kinds.
+    otherwise fail every traced run.  ``stats.stw`` has all kinds.  Same
+    check and message as ``thresholds.gc``::
+
+        assert_stw_below(capture.trace, max="1ms")
     """
     return enforce(judge_gc(stats, max_stw=_seconds(max, "max"), p99_stw=_seconds(p99, "p99"), trace_path=trace_path))
 

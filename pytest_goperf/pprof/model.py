@@ -10,7 +10,7 @@ thousands of times per profile; the rest are frozen dataclasses.
 from __future__ import annotations
 
 from collections.abc import Mapping as MappingABC
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from pytest_goperf.pprof.errors import SampleIndexError
@@ -105,6 +105,7 @@ class Profile:
     drop_frames: str
     keep_frames: str
     doc_link: str
+    source: str | None = field(default=None, compare=False)   # the file read_profile read, if any
 
     def stack(self, sample: Sample) -> tuple[Location, ...]:
         """The sample's locations, leaf first."""

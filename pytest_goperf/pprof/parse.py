@@ -7,6 +7,7 @@ learns whether the file is the wrong kind, cut short, or internally broken.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import os
 import zlib
@@ -24,13 +25,17 @@ _HINT = "capture it again, e.g. curl -o cpu.pprof http://HOST/debug/pprof/profil
 
 
 def read_profile(path: str | os.PathLike[str]) -> Profile:
-    """Read and parse a profile file; I/O errors become ``InputError``."""
+    """Read and parse a profile file; I/O errors become ``InputError``.
+
+    ``read_profile("cpu.pprof")`` takes what ``go test -cpuprofile`` or
+    ``/debug/pprof/profile`` wrote (gzipped or not); the ``Profile`` remembers its file.
+    """
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as exc:
         raise InputError(f"cannot read profile {os.fspath(path)}: {exc.strerror or exc}") from None
-    return parse_profile(data, source=os.fspath(path))
+    return dataclasses.replace(parse_profile(data, source=os.fspath(path)), source=os.fspath(path))
 
 
 def parse_profile(data: bytes, *, source: str = "profile") -> Profile:

@@ -62,7 +62,9 @@ _MEASURED: dict[tuple[str, str], Callable[[Figures], float | None]] = {
     ("heap", "max_growth"): _figure("growth_per_min"),
     ("goroutines", "max_drift"): _drift,
 }
-_NOTE: dict[tuple[str, str], str] = {("cpu", "max_function_share"): "hottest_function"}
+# A figure shown beside the measured value: what it refers to, or (goroutines) the band it is judged in.
+_NOTE: dict[tuple[str, str], str] = {("cpu", "max_function_share"): "hottest_function",
+                                     ("goroutines", "max_drift"): "band_note"}
 
 
 def format_limit(value: float, kind: str) -> str:

@@ -121,7 +121,9 @@ def trace_workers(size: int, workers: int | None = None) -> int:
 
 
 def analyze_file(path: str | os.PathLike[str], *, keep: int = 10, workers: int | None = None) -> TraceStats:
-    """Statistics of one execution trace file (Go 1.22+ formats).
+    """Statistics of one execution trace file (Go 1.22+ formats): ``analyze_file("trace.out")``.
+
+    (Exported as ``pytest_goperf.analyze_trace``: ``assert_stw_below(analyze_trace("trace.out"), max="1ms")``.)
 
     Generations are analysed in parallel worker processes for large traces
     (``trace_workers``); the result is exactly the sequential one.  Results

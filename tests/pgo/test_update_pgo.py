@@ -50,7 +50,9 @@ def test_update_pgo_refreshes_the_profile_from_a_load_run(pytester: pytest.Pytes
     cfg = _config("refresh-ok", module,
                   bench={"packages": ["."], "bench": "HandleRequest", "count": 6, "benchtime": "20x"},
                   pgo={"windows": 2, "duration": "4s", "rate": "max", "min_samples": 150})
-    cfg["thresholds"] = {"bench": {"max_regression": "100%"}, "pgo": {"min_samples": 150}}
+    # sec/op only: the B/op and allocs/op rows tie heavily at 20x, and a row the family cannot judge is
+    # skipped (the bench gate working), which is not what this run checks.
+    cfg["thresholds"] = {"bench": {"max_regression": "100%", "units": ["sec/op"]}, "pgo": {"min_samples": 150}}
     _write(pytester.path / "cfg", cfg)
     art = pytester.path / "art"
     result = pytester.runpytest("--goperf", "--goperf-update-pgo", "cfg/goperf.yaml", "--goperf-artifacts", str(art),
@@ -84,7 +86,7 @@ def test_update_pgo_refreshes_the_profile_from_a_load_run(pytester: pytest.Pytes
     # the same run measured what the new profile buys, with the sensitivity next to it
     result.stdout.fnmatch_lines(["*refresh-ok: PGO gain, pgo-off -> pgo (sec/op; sensitivity = *",
                                  "*HandleRequest/small-2*sensitivity*", "*geomean*"])
-    result.assert_outcomes(passed=1 + 1 + 6)
+    result.assert_outcomes(passed=1 + 1 + 2)  # update-pgo, pgo, and the two sec/op rows
 
 
 def test_update_pgo_refusals_leave_the_profile_alone(pytester: pytest.Pytester) -> None:

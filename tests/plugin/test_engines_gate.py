@@ -23,6 +23,6 @@ def test_example_gate_with_another_engine(pytester: pytest.Pytester, tool: str) 
     result.stdout.fnmatch_lines(["*goperf.yaml::go-service::latency PASSED*"])
     result.assert_outcomes(passed=1)
     data = json.loads((art / "go-service" / "load.json").read_text())
-    assert data["engine"].startswith(tool) and data["requests"] + data["dropped"] == 4 * 300
+    assert data["engine"].startswith(tool) and data["requests"] + data["dropped"] == 4 * cfg["load"]["rate"]
     if tool == "locust":
         assert data["workers"] == 2

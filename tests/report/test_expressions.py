@@ -57,7 +57,12 @@ def test_heap_and_goroutines_headlines() -> None:
     drift = judge_goroutines(times, [100, 100, 100, 100, 100, 150], max_drift=0.1)
     assert drift.failed
     text = expressions.headline("failed", "goroutines", GoroutineThreshold(max_drift=0.1), drift.figures, drift.message)
-    assert text == "drift 50.00% > 10%"
+    assert text == "drift 50.00% > 10% (sample +50 outside band ±10 = ±10.0% of the median)"
+    # a passing sample beyond max_drift of the median but inside the in-flight allowance says why it passed
+    calm = judge_goroutines(times, [100, 100, 100, 100, 100, 115], max_drift=0.1, connections=8)
+    assert calm.passed
+    assert expressions.measured("goroutines", GoroutineThreshold(max_drift=0.1), calm.figures) == \
+        "drift=15.00% (sample +15 within band ±26 = ±10.0% of the median + 2×8 in-flight)"
 
 
 def test_unbroken_failure_and_skip_use_the_message_first_line() -> None:

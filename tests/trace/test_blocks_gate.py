@@ -9,7 +9,7 @@ import pytest
 
 from pytest_goperf.config import load_config
 from pytest_goperf.errors import ConfigError
-from pytest_goperf.gates.blocks import REASONS, classify, judge_blocks, select_blocks
+from pytest_goperf.gates.blocks import REASONS, classify, in_stdlib, judge_blocks, select_blocks, stdlib_internal
 from pytest_goperf.gates.extremes import judge_extreme
 from pytest_goperf.trace import analyze_file
 from pytest_goperf.trace.model import Interval, Stack
@@ -71,12 +71,35 @@ def test_blocks_verdict_on_a_real_trace() -> None:
     stats = analyze_file(TRACES / "go1.26-cpu.trace", keep=1000)
     everything = select_blocks(stats, REASONS)
     assert everything.count > 0
-    loose = judge_blocks(stats, max=10.0, reasons=REASONS)
+    loose = judge_blocks(stats, max=10.0, reasons=REASONS, stdlib=True)
     assert loose.passed and loose.figures["blocks_count"] == everything.count
+    # By default the standard library's blocks with itself are left out, and counted as such.
+    mine = judge_blocks(stats, max=10.0, reasons=REASONS)
+    left_out = mine.figures["blocks_stdlib_left_out"]
+    assert isinstance(left_out, int) and left_out > 0
+    assert mine.figures["blocks_count"] == everything.count - left_out
+    assert "inside the standard library left out" in mine.message
+    internal = [st for reason, sts in stats.block_stacks.items() for st in sts
+                if classify(reason, st.stack) in REASONS and stdlib_internal(st.stack)]
+    assert sum(st.count for st in internal) == left_out
+    assert all(not fn.startswith(("main.", "example.com/")) for st in internal for fn, _f, _l in st.stack)
     tight = judge_blocks(stats, max=1e-9, p99=1e-9, reasons=["chan receive"], trace_path="t.out")
     assert tight.failed
     assert "Top blocking stacks" in tight.message and "go tool trace -pprof=sync t.out" in tight.message
     assert "chan receive:" in tight.message and "blocks, total" in tight.message
+
+
+def test_stdlib_frames_are_told_from_the_program_and_its_modules() -> None:
+    for fn in ("net/http.(*connReader).abortPendingRead", "sync.(*Cond).Wait", "runtime.gopark",
+               "vendor/golang.org/x/net/http2.(*Framer).ReadFrame", "internal/poll.(*FD).Read", "slices.Sort[...]"):
+        assert in_stdlib(fn), fn
+    for fn in ("main.handle", "main.main.func1", "example.com/go-service/store.(*Cache).Get",
+               "github.com/lib/pq.(*conn).query", "golang.org/x/net/http2.(*Framer).ReadFrame"):
+        assert not in_stdlib(fn), fn
+    cond_wait = (("sync.(*Cond).Wait", "cond.go", 1), ("net/http.(*connReader).abortPendingRead", "server.go", 2),
+                 ("net/http.(*conn).serve", "server.go", 3))
+    assert stdlib_internal(cond_wait)
+    assert not stdlib_internal((*cond_wait[:2], ("main.handler", "main.go", 9), cond_wait[2]))
 
 
 def _config(tmp_path: Path, load: str, blocks: str) -> Path:
