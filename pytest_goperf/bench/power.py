@@ -20,7 +20,8 @@ so the shift at which that rerun starts to reject has a closed form: the
 Walsh average of the residual log ratios (signed rank, c the critical W).
 The MDE is the 80th percentile of those shifts over the reruns -- exact for
 the resampled population, no grid search.  Common random numbers (a fixed
-seed) make it deterministic.
+seed) make it deterministic.  Past ``LARGE`` pairs per rerun the statistics
+are normal and the MDE is solved from their mean and variance instead.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from pytest_goperf.bench.utest import EXACT_LIMIT, _no_ties_cdf
 POWER = 0.8
 DRAWS = 2000
 _CELLS = 4_000_000  # cap on draws x pairs, so a 200-run row costs what a 20-run row does
+LARGE = 40_000  # pairs (or Walsh averages) per rerun above which the normal approximation is used
 
 Better = Literal["lower", "higher"]
 
@@ -81,6 +83,12 @@ def _percentile(xs: list[float]) -> float:
     return xs[math.ceil(POWER * (len(xs) - 1))]
 
 
+def _z(level: float, n1: int, n2: int) -> float:
+    """How far above 1/2 P(X - Y < s) must be for a normal U to reject at ``level`` with POWER."""
+    zsum = NormalDist().inv_cdf(1 - level / 2) + NormalDist().inv_cdf(POWER)
+    return zsum * math.sqrt((n1 + n2 + 1) / (12 * n1 * n2))
+
+
 def mde_utest(old: Sequence[float], new: Sequence[float], better: Better, level: float,
               draws: int = DRAWS, seed: int = 0) -> float | None:
     """MDE in percent for benchstat's Mann-Whitney test at ``level``; inf if no shift can reach it, None if unknown."""
@@ -97,6 +105,11 @@ def mde_utest(old: Sequence[float], new: Sequence[float], better: Better, level:
     pool = np.array([x - mo for x in lo] + [x - mn for x in ln])
     if not np.any(pool):
         return 0.0  # no noise at all: any regression shows
+    if n1 * n2 > LARGE:  # months of nightly results: U is normal; solve P(X - Y < s) for the power
+        q = 0.5 + _z(level, n1, n2)
+        rng = np.random.default_rng(seed)
+        diffs = pool[rng.integers(0, len(pool), 400_000)] - pool[rng.integers(0, len(pool), 400_000)]
+        return _to_pct(max(float(np.quantile(diffs, min(q, 1.0))), 0.0), better)
     b = max(200, min(draws, _CELLS // (n1 * n2)))
     rng = np.random.default_rng(seed)
     x = pool[rng.integers(0, len(pool), (b, n1))]
@@ -124,6 +137,12 @@ def mde_paired(old: Sequence[float], new: Sequence[float], better: Better, level
     if not np.any(e):
         return 0.0
     walsh = n * (n + 1) // 2
+    if walsh > LARGE:  # W+ is normal: solve P((E1 + E2) / 2 + s > 0) for the power
+        zsum = NormalDist().inv_cdf(1 - level / 2) + NormalDist().inv_cdf(POWER)
+        q = 0.5 + zsum * math.sqrt(n * (n + 1) * (2 * n + 1) / 24) / walsh
+        rng = np.random.default_rng(seed)
+        avg = (e[rng.integers(0, n, 400_000)] + e[rng.integers(0, n, 400_000)]) / 2
+        return _to_pct(max(-float(np.quantile(avg, max(1 - q, 0.0))), 0.0), better)
     b = max(200, min(draws, _CELLS // walsh))
     rng = np.random.default_rng(seed)
     z = e[rng.integers(0, n, (b, n))]

@@ -174,3 +174,20 @@ def test_paired_and_auto_config_errors_name_the_key(tmp_path: Path, yaml: str, e
     with pytest.raises(ConfigError, match=None) as err:
         load_config(tmp_path / "goperf.yaml")
     assert expected in str(err.value)
+
+
+@pytest.mark.parametrize(("test", "n"), [("utest", 250), ("paired", 300)])
+def test_large_samples_use_a_normal_approximation_that_agrees_with_resampling(
+        test: str, n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past LARGE pairs the MDE comes from the normal approximation: close to the resampled one, and cheap."""
+    from pytest_goperf.bench import power
+
+    rng = random.Random(7)
+    values = noise(SMALL) + noise(LARGE)
+    old = [rng.choice(values) / 8e-6 * rng.lognormvariate(0, 0.05) for _ in range(n)]
+    new = [rng.choice(values) / 8e-6 * rng.lognormvariate(0, 0.05) for _ in range(n)]
+    approx = power.mde(old, new, "lower", 0.01, test)
+    monkeypatch.setattr(power, "LARGE", 10**12)
+    resampled = power.mde(old, new, "lower", 0.01, test)
+    assert approx is not None and resampled is not None
+    assert approx == pytest.approx(resampled, rel=0.15), (approx, resampled)
