@@ -67,14 +67,21 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
         check_targets(Targets(junit=Path(args.junit)))
     comparison = compare_files(args.old, args.new, alpha=args.alpha, split=args.split)
+    judgement = None
+    if args.max_regression is not None or args.json:  # the JSON rows carry the gate's MDE per row
+        judgement = judge(comparison, max_regression=args.max_regression or 0.05, alpha=args.alpha,
+                          old_label=args.old, new_label=args.new)
     if args.json:
-        print(json.dumps(comparison.to_json(), indent=1, allow_nan=False))
+        assert judgement is not None
+        data = comparison.to_json()
+        for row, r in zip(data["rows"], comparison.rows):
+            v = judgement.verdicts.get((r.pkg or "", r.benchmark, r.unit))
+            row["mde_pct"] = v.figures.get("mde_pct") if v is not None else None
+        print(json.dumps(data, indent=1, allow_nan=False))
     else:
         sys.stdout.write(render_table(comparison))
-    judgement = None
-    if args.max_regression is not None:
-        judgement = judge(comparison, max_regression=args.max_regression, alpha=args.alpha,
-                          old_label=args.old, new_label=args.new)
+    if args.max_regression is None:
+        judgement = None
     verdicts = judgement.verdicts if judgement is not None else None
     if args.junit is not None:
         from pytest_goperf.report.compare_junit import write_compare_junit

@@ -46,6 +46,11 @@ class BenchConfig:
     candidate: str = "pgo"            # pgo | worktree
     worktree_copy: tuple[str, ...] = ()   # ignored inputs (testdata/...) copied into a git: baseline's worktree
     gomaxprocs_mismatch: str = "pair"     # pair (with a loud warning) | refuse: rows named X-8 vs X-2
+    reuse_baseline: bool = False          # git: reuse a cached baseline's measurements (not interleaved; warned)
+    adaptive: bool = False                # count: auto -- rounds until every row's MDE <= max_regression
+    min_count: int = 6                    # count: auto: first stop considered (count is min_count then)
+    max_count: int = 30                   # count: auto: the last round
+    budget: float = 300.0                 # count: auto: wall seconds for the rounds (a Go duration in YAML)
 
 
 @dataclass(frozen=True)
@@ -213,7 +218,7 @@ def _check_needs(thresholds: Thresholds, node: Node, service: ServiceConfig, loa
 
 def _bench(node: Node) -> BenchConfig:
     f = node.mapping(("packages", "bench", "count", "benchtime", "baseline", "candidate", "worktree_copy",
-                      "gomaxprocs_mismatch"))
+                      "gomaxprocs_mismatch", "reuse_baseline", "min_count", "max_count", "budget"))
     baseline = opt(f, "baseline", Node.string, "pgo-off")
     if not (baseline == "pgo-off" or baseline.startswith(("git:", "file:"))) or baseline in ("git:", "file:"):
         raise f["baseline"].error(f"must be pgo-off, git:<ref> or file:<old.txt>, got {baseline!r}")
@@ -235,15 +240,29 @@ def _bench(node: Node) -> BenchConfig:
     for entry in copies:
         if entry.startswith(("/", "~")) or ".." in Path(entry).parts or not entry.strip():
             raise f["worktree_copy"].error(f"{entry!r}: give paths or glob patterns relative to the module folder")
+    adaptive = "count" in f and f["count"].value() == "auto"
+    min_count = opt(f, "min_count", lambda n: n.integer(minimum=1), 6)
+    max_count = opt(f, "max_count", lambda n: n.integer(minimum=1), 30)
+    if adaptive and max_count < min_count:
+        raise f["max_count"].error(f"must be at least bench.min_count ({min_count}), got {max_count}")
+    if not adaptive:
+        for key in ("min_count", "max_count", "budget"):
+            if key in f:
+                raise f[key].error("only applies with bench.count: auto")
     return BenchConfig(
         packages=opt(f, "packages", Node.strings, ("./...",)),
         bench=pattern,
-        count=opt(f, "count", lambda n: n.integer(minimum=1), 6),
+        count=min_count if adaptive else opt(f, "count", lambda n: n.integer(minimum=1), 6),
         benchtime=benchtime,
         baseline=baseline,
         candidate=candidate,
         worktree_copy=copies,
         gomaxprocs_mismatch=mismatch,
+        reuse_baseline=opt(f, "reuse_baseline", Node.boolean, False),
+        adaptive=adaptive,
+        min_count=min_count,
+        max_count=max_count,
+        budget=opt(f, "budget", Node.duration, 300.0),
     )
 
 
@@ -279,6 +298,15 @@ def _check_bench(cfg: GoperfConfig, top: dict[str, Node]) -> None:
             raise where.error(f"bench.count {bench.count} can never reach p <= {th.alpha}: {bench.count}+{bench.count} "
                               f"samples give at best p = 2/C({2 * bench.count},{bench.count}) = {min_p(bench.count):.3g}; "
                               f"the smallest count that can is {need}")
+    if th is not None and th.test == "paired":
+        test_key = cfg.where("thresholds.bench.test")
+        if bench.baseline.startswith("file:"):
+            raise ConfigError(f"{test_key}: ""paired needs round i of both sides measured side by side, but a file: baseline has "
+                             "no rounds of this run; use test: utest, or a git:<ref> or pgo-off baseline")
+        if 2 / 2**bench.count > th.alpha:
+            raise ConfigError(f"{test_key}: paired with bench.count {bench.count} can never reach p <= {th.alpha} (best "
+                             f"2/2^{bench.count} = {2 / 2**bench.count:.3g}); raise bench.count to at least "
+                             f"{next(n for n in range(1, 64) if 2 / 2**n <= th.alpha)}")
     if bench.worktree_copy and bench.baseline.startswith("git:"):
         for entry in bench.worktree_copy:
             if not any(cfg.service.module.glob(entry)):

@@ -6,6 +6,8 @@ headed ``pkg: <path>``, the way benchstat starts a new table per package.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from pytest_goperf.bench.stats import Summary
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
     from pytest_goperf.bench.compare import Comparison, Geomean, Row
 
 _SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹"
+Mde = Mapping[tuple[str, str, str], "float | None"]  # (pkg or "", benchmark, unit) -> MDE percent
 
 
 def _mark(n: int) -> str:
@@ -42,7 +45,12 @@ def vs_base(r: Row, alpha: float) -> str:
     return f"{delta} ({p}{n})"
 
 
-def _block(comparison: Comparison, g: Geomean, rows: list[Row]) -> str:
+def _mde_cell(r: Row, mde: Mde) -> str:
+    x = mde.get((r.pkg or "", r.benchmark, r.unit))
+    return "" if x is None else ("∞" if math.isinf(x) else f"{x:.1f}%")
+
+
+def _block(comparison: Comparison, g: Geomean, rows: list[Row], mde: Mde | None = None) -> str:
     notes: dict[str, int] = {}
 
     def marks(ws: tuple[str, ...] | list[str]) -> str:
@@ -53,33 +61,38 @@ def _block(comparison: Comparison, g: Geomean, rows: list[Row]) -> str:
             out.append(_mark(notes[w]))
         return (" " + " ".join(out)) if out else ""
 
-    table = [[g.unit, comparison.old_name, comparison.new_name, "vs base"]]
+    table = [[g.unit, comparison.old_name, comparison.new_name, "vs base"] + (["MDE"] if mde is not None else [])]
     for r in rows:
-        table.append([r.benchmark, _cell(r.old, r.unit), _cell(r.new, r.unit), vs_base(r, comparison.alpha) + marks(r.warnings)])
+        table.append([r.benchmark, _cell(r.old, r.unit), _cell(r.new, r.unit), vs_base(r, comparison.alpha) + marks(r.warnings)]
+                     + ([_mde_cell(r, mde)] if mde is not None else []))
     if len(rows) > 1:
         gm_old = scale(g.old, g.unit) if g.old is not None else ""
         gm_new = scale(g.new, g.unit) if g.new is not None else ""
         paired = any(r.old is not None and r.new is not None for r in rows)
         gm_delta = f"{g.delta_pct:+.2f}%" if g.delta_pct is not None else ("?" if paired else "")
-        table.append(["geomean", gm_old, gm_new, gm_delta + marks(g.warnings)])
-    widths = [max(len(row[i]) for row in table) for i in range(3)]
+        table.append(["geomean", gm_old, gm_new, gm_delta + marks(g.warnings)] + ([""] if mde is not None else []))
+    last = len(table[0]) - 1
+    widths = [max(len(row[i]) for row in table) for i in range(last)]
     lines = [
-        "  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)).rstrip()
+        "  ".join(cell.ljust(widths[i]) if i < last else cell for i, cell in enumerate(row)).rstrip()
         for row in table
     ]
     lines.extend(f"{_mark(n)} {w}" for w, n in notes.items())
     return "\n".join(lines)
 
 
-def render_table(comparison: Comparison) -> str:
-    """A benchstat-like text table; rows grouped under ``pkg:`` headers when several packages are compared."""
+def render_table(comparison: Comparison, mde: Mde | None = None) -> str:
+    """A benchstat-like text table; rows grouped under ``pkg:`` headers when several packages are compared.
+
+    ``mde`` (the gate's table only) adds a last column: each judged row's minimum detectable effect.
+    """
     pooled = comparison.split == "none"
     headed = not pooled and len(comparison.packages) > 1
     blocks: list[str] = []
     last_pkg: object = object()
     for g in comparison.geomeans:
         rows = [r for r in comparison.rows if r.unit == g.unit and (pooled or r.pkg == g.pkg)]
-        block = _block(comparison, g, rows)
+        block = _block(comparison, g, rows, mde)
         if headed and g.pkg != last_pkg:
             block = f"pkg: {g.pkg or '(none)'}\n{block}"
             last_pkg = g.pkg

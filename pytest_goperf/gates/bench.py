@@ -16,6 +16,12 @@ with the reason the output gives (a failed or missing benchmark, a package
 new in the candidate); a benchmark that *fails in the candidate* fails its
 rows.  Rows pooling samples that benchstat would call "vary in pkg / goos /
 goarch / cpu" are refused, never judged.
+
+Every judged row carries its minimum detectable effect (``mde_pct``, see
+bench/power.py) at the level Holm applies to it; a row that passes while its
+MDE exceeds ``max_regression`` is reported as underpowered (an alert, or a
+failure with ``require_power``).  ``test: paired`` decides on the exact
+signed-rank test of round i of both sides (bench/signrank.py) instead.
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ from dataclasses import dataclass
 
 from pytest_goperf.bench.compare import Comparison, Row, base_name, vs_base
 from pytest_goperf.bench.family import count_for_family, holm, min_attainable_p, tarone
+from pytest_goperf.bench.power import FIX as POWER_FIX
+from pytest_goperf.bench.power import fmt_mde as _pct
+from pytest_goperf.bench.power import mde
+from pytest_goperf.bench.signrank import paired_floor, signed_rank
 from pytest_goperf.bench.stats import Summary
 from pytest_goperf.bench.units import scale
 from pytest_goperf.bench.utest import attainable_min_p, min_count_for_alpha
@@ -38,6 +48,7 @@ from pytest_goperf.quantities import parse_share
 Key = tuple[str, str, str]  # (pkg or "", benchmark, unit)
 NEVER_POOLED = ("pkg", "goos", "goarch", "cpu")
 _ALLOC_UNITS = ("B/op", "allocs/op")
+TESTS = ("utest", "paired")
 
 
 @dataclass(frozen=True)
@@ -48,11 +59,17 @@ class BenchThreshold:
     alpha: float = limit("number", 0.05, "significance level of the family (Tarone + Holm), between 0 and 1")
     min_improvement: float | None = limit("share", None, "every judged row must improve significantly by this much")
     units: tuple[str, ...] | None = limit("strings", None, "units to judge (sec/op, B/op, allocs/op, ...); default all")
+    test: str = limit("string", "utest", "utest (benchstat's Mann-Whitney U) or paired (exact Wilcoxon signed-rank "
+                      "on per-round log ratios; needs interleaved rounds, not a file: baseline)")
+    require_power: bool = limit("boolean", False, "fail a row whose minimum detectable effect (80 % power) "
+                                "exceeds max_regression instead of warning")
 
     def problems(self) -> list[tuple[str, str]]:
         """(key, message) for values that parse but make no sense."""
         if not 0 < self.alpha < 1:
             return [("alpha", f"must be between 0 and 1, got {self.alpha}")]
+        if self.test not in TESTS:
+            return [("test", f"must be one of {', '.join(TESTS)}, got {self.test!r}")]
         return []
 
 
@@ -180,7 +197,7 @@ def _figures(r: Row, alpha: float, max_reg: float) -> dict[str, Figure]:
         "pkg": r.pkg, "old": r.old.center if r.old else None, "new": r.new.center if r.new else None,
         "delta_pct": r.delta_pct, "from_zero": r.from_zero, "p_value": r.p_value, "p_holm": None,
         "rows_in_family": None, "n_old": r.old.n if r.old else 0, "n_new": r.new.n if r.new else 0,
-        "max_regression_pct": max_reg * 100, "alpha": alpha,
+        "max_regression_pct": max_reg * 100, "alpha": alpha, "mde_pct": None,
     }
 
 
@@ -241,11 +258,18 @@ def judge(
     units: Iterable[str] | None = None,
     old_label: str = "old.txt",
     new_label: str = "new.txt",
+    test: str = "utest",
+    require_power: bool = False,
 ) -> Judgement:
     """Verdicts for every row of ``comparison`` in the units filter, with the family they were judged in.
 
-    ``max_regression`` and ``min_improvement`` are fractions (0.05) or shares ("5%").
+    ``max_regression`` and ``min_improvement`` are fractions (0.05) or shares ("5%").  ``test`` is
+    ``utest`` (benchstat's Mann-Whitney) or ``paired`` (signed rank on round i of both sides).
+    Every judged row gets its minimum detectable effect (``mde_pct``); a row that would pass although
+    its MDE exceeds ``max_regression`` is said aloud in ``alerts``, or fails with ``require_power``.
     """
+    if test not in TESTS:
+        raise ConfigError(f"bench threshold: test must be one of {', '.join(TESTS)}, got {test!r}")
     max_reg = _share(max_regression)
     assert max_reg is not None
     min_imp = _share(min_improvement)
@@ -259,14 +283,20 @@ def judge(
         if early is not None:
             verdicts[i] = early
             continue
-        floor = 0.0 if r.exact else attainable_min_p(r.old_values, r.new_values)
+        if test == "paired" and not r.exact and len(r.old_values) != len(r.new_values):
+            verdicts[i] = Verdict.skip(
+                f"{r.benchmark} {r.unit}: not judged: test: paired needs one result per round on each side, got "
+                f"{len(r.old_values)} and {len(r.new_values)} (a round failed?)", {**fig, "skip_reason": "unpaired"},
+                tuple(r.warnings))
+            continue
+        floor = 0.0 if r.exact else _floor(r, test)
         if floor > alpha:
             verdicts[i] = _never_significant(r, floor, alpha, fig)
             continue
         pending.append((i, r, floor))
     k, chosen = tarone([f for _, _, f in pending], alpha)
     family = [pending[j] for j in chosen]
-    adjusted = holm([_decision_p(r) for _, r, _ in family])
+    adjusted = holm([_decision_p(r, test) for _, r, _ in family])
     m = len(family)
     need = count_for_family(len(pending), alpha)
     for j, (i, r, floor) in enumerate(pending):
@@ -278,8 +308,13 @@ def judge(
                 f"{r.new.n if r.new else 0} samples). " + _family_advice(r, need),
                 {**_figures(r, alpha, max_reg), "p_min": floor, "tarone_k": k, "skip_reason": "family"},
                 tuple(r.warnings))
+    weak: list[str] = []
     for (i, r, floor), p_holm in zip(family, adjusted):
-        verdicts[i] = _judge(r, p_holm, m, k, floor, alpha, max_reg, min_imp, old_label, new_label)
+        sens = _mde(r, alpha / m, test)
+        verdicts[i] = _judge(r, p_holm, m, k, floor, alpha, max_reg, min_imp, old_label, new_label,
+                             Sensitivity(test, sens, require_power))
+        if verdicts[i].passed and sens is not None and sens > max_reg * 100:
+            weak.append(f"{r.benchmark} {r.unit} (MDE {_pct(sens)})")
     alerts: list[str] = []
     if len(family) < len(pending):
         alerts.append(f"{len(pending) - len(family)} of {len(pending)} bench rows cannot be significant together "
@@ -291,20 +326,58 @@ def judge(
     refused = sum(1 for v in verdicts.values() if v.figures.get("skip_reason") == "refused")
     if refused:
         alerts.append(f"{refused} bench row(s) refused: they pool results from different packages or machines")
+    if weak:
+        alerts.append(f"{len(weak)} bench row(s) passed but could not have seen a {max_reg * 100:g}% regression "
+                      f"(80% power at alpha {alpha}/{m}): {', '.join(weak[:6])}{', ...' if len(weak) > 6 else ''}; "
+                      f"{POWER_FIX}")
     keyed = {row_key(rows[i]): verdicts[i] for i in range(len(rows))}
     return Judgement(keyed, tuple(row_key(r) for _, r, _ in family), k, tuple(alerts))
 
 
 def judge_rows(comparison: Comparison, *, max_regression: float | str = 0.05, alpha: float = 0.05,
                min_improvement: float | str | None = None, units: Iterable[str] | None = None,
-               old_label: str = "old.txt", new_label: str = "new.txt") -> dict[Key, Verdict]:
+               old_label: str = "old.txt", new_label: str = "new.txt", test: str = "utest",
+               require_power: bool = False) -> dict[Key, Verdict]:
     """One verdict per (pkg, benchmark, unit) row; see ``judge``."""
     return judge(comparison, max_regression=max_regression, alpha=alpha, min_improvement=min_improvement,
-                 units=units, old_label=old_label, new_label=new_label).verdicts
+                 units=units, old_label=old_label, new_label=new_label, test=test,
+                 require_power=require_power).verdicts
 
 
-def _decision_p(r: Row) -> float:
-    """benchstat's p, unless it is an artifact of asymmetric ties (then the sound one); 0 for assume=exact."""
+def _floor(r: Row, test: str) -> float:
+    """The smallest p the row's test could give on its pooled values (Tarone's screen)."""
+    if test == "paired":
+        return paired_floor(r.old_values, r.new_values)
+    return attainable_min_p(r.old_values, r.new_values)
+
+
+def _mde(r: Row, level: float, test: str) -> float | None:
+    """The row's MDE in percent at ``level`` (0 for assume=exact rows: any difference is real)."""
+    if r.exact:
+        return 0.0
+    if r.better is None:
+        return None
+    return mde(r.old_values, r.new_values, r.better, level, test)
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """How a judged row's MDE enters its verdict."""
+
+    test: str
+    mde_pct: float | None
+    require: bool
+
+
+def _decision_p(r: Row, test: str = "utest") -> float:
+    """benchstat's p, unless it is an artifact of asymmetric ties (then the sound one); 0 for assume=exact.
+
+    With ``test="paired"`` the exact signed-rank p on round i of both sides.
+    """
+    if r.exact:
+        return 0.0
+    if test == "paired":
+        return signed_rank(r.old_values, r.new_values).p
     if r.p_sound is not None:
         return r.p_sound
     assert r.p_value is not None
@@ -329,12 +402,14 @@ def _never_significant(r: Row, floor: float, alpha: float, fig: dict[str, Figure
 
 
 def _judge(r: Row, p_holm: float, m: int, k: int, floor: float, alpha: float, max_reg: float,
-           min_imp: float | None, old_label: str, new_label: str) -> Verdict:
-    figures = {**_figures(r, alpha, max_reg), "p_holm": p_holm, "rows_in_family": m, "tarone_k": k, "p_min": floor}
+           min_imp: float | None, old_label: str, new_label: str, sens: Sensitivity) -> Verdict:
+    mde_fig = None if sens.mde_pct is None or math.isinf(sens.mde_pct) else sens.mde_pct
+    figures = {**_figures(r, alpha, max_reg), "p_holm": p_holm, "rows_in_family": m, "tarone_k": k, "p_min": floor,
+               "mde_pct": mde_fig, "test": sens.test}
     title = f"{r.benchmark} {r.unit}"
     warnings = list(r.warnings)
     assert r.old is not None and r.new is not None and r.p_value is not None
-    if _decision_p(r) != r.p_value:
+    if sens.test == "utest" and _decision_p(r) != r.p_value:
         warnings.append(f"benchstat's p={r.p_value:.3g} comes from asymmetric ties (min(U1, U2) outside the "
                         f"U distribution); the gate uses the exact two-sided p={r.p_sound:.3g}")
     worse = r.worse_pct
@@ -342,6 +417,13 @@ def _judge(r: Row, p_holm: float, m: int, k: int, floor: float, alpha: float, ma
     significant = p_holm <= alpha
     row_text = _describe(r, alpha, old_label, new_label)
     pinfo = f"p={r.p_value:.3g}, Holm-adjusted {p_holm:.3g} over {m} row(s), alpha {alpha}"
+    if sens.test == "paired" and not r.exact:
+        p_pair = _decision_p(r, "paired")
+        figures["p_paired"] = p_pair
+        pinfo = (f"paired signed-rank p={p_pair:.3g} over {len(r.old_values)} rounds, Holm-adjusted {p_holm:.3g} "
+                 f"over {m} row(s), alpha {alpha}")
+    if sens.mde_pct is not None:
+        pinfo += f", MDE {_pct(sens.mde_pct)}"
     if r.exact:
         pinfo = f"assume=exact: any difference is real; {pinfo}"
     change = (f"from {_number(r.old.center, r.unit)} to {_amount(r.new.center, r.unit)}" if math.isinf(worse)
@@ -365,6 +447,14 @@ def _judge(r: Row, p_holm: float, m: int, k: int, floor: float, alpha: float, ma
             return Verdict.fail(msg, figures, tuple(warnings))
     state = "significant" if significant else "not significant"
     shown = change if math.isinf(worse) else f"{worse:+.2f}% worse-direction change"
+    if sens.mde_pct is not None and sens.mde_pct > max_reg * 100:
+        blind = (f"{title}: underpowered: the smallest regression this row detects with 80% power at alpha "
+                 f"{alpha}/{m} (its MDE) is {_pct(sens.mde_pct)}, above max_regression {max_reg * 100:g}%, so "
+                 f"passing says little; {POWER_FIX.split('; ')[0]}")
+        if sens.require:
+            return Verdict.fail(f"{blind} (thresholds.bench.require_power: true)\n{row_text}\n{pinfo}", figures,
+                                tuple(warnings))
+        warnings.append(blind)
     return Verdict.ok(f"{title}: {shown}, {state} ({pinfo})", figures, tuple(warnings))
 
 

@@ -120,7 +120,8 @@ def bench_data(outcome: Any) -> dict[str, Any]:
 
     c = outcome.comparison
     data = c.to_json()
-    return {"old": c.old_name, "new": c.new_name, "alpha": c.alpha, "table": render_table(c),
+    mde = {k: v.figures.get("mde_pct") for k, v in outcome.verdicts.items()} if outcome.verdicts else None
+    return {"old": c.old_name, "new": c.new_name, "alpha": c.alpha, "table": render_table(c, mde),
             "rows": [r for r in data["rows"] if _finite_row(r)], "geomeans": data["geomeans"],
             "old_file": str(outcome.outputs.old) if outcome.outputs.old else None,
             "new_file": str(outcome.outputs.new)}

@@ -9,6 +9,8 @@ each test instead of re-running.  No pytest import here: the plugin wraps it.
 
 from __future__ import annotations
 
+import math
+
 import dataclasses
 import re
 import shutil
@@ -20,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_goperf.run.baseline import cache_key, copy_inputs, git_worktree, plan_sides, tree_matches
-from pytest_goperf.run.rounds import BenchOutputs, run_interleaved
+from pytest_goperf.run.rounds import Adaptive, BenchOutputs, run_interleaved
 from pytest_goperf.config import GoperfConfig
 from pytest_goperf.errors import BuildError, ConfigError, GoperfError
 from pytest_goperf.gates import Verdict
@@ -215,7 +217,14 @@ class GateRun:
                 old_built = self._build(plan.old, bench=True)
             new_built = self._build(plan.new, bench=True)
             self._candidate.get(lambda: new_built)
-            outputs = run_interleaved(old_built, new_built, self.cfg.bench, self.artifacts, self._say)
+            adaptive = None
+            if self.cfg.bench.adaptive and self.cfg.thresholds.bench is not None:
+                old_src = plan.old_file or old_cached or self.artifacts / "old.txt"
+                adaptive = Adaptive(lambda: self._worst_mde(old_src, self.artifacts / "new.txt"),
+                                    self.cfg.where("bench.budget"))
+            outputs = run_interleaved(old_built, new_built, self.cfg.bench, self.artifacts, self._say, adaptive)
+            if outputs.stopped is not None:
+                notes.append(outputs.stopped)
             old_txt = self.artifacts / "old.txt"
             if plan.old_file is not None:
                 shutil.copyfile(plan.old_file, old_txt)
@@ -244,7 +253,8 @@ class GateRun:
                                 verdicts={}, notes=tuple(notes))
         judgement = judge(comparison, max_regression=th.max_regression, alpha=th.alpha,
                           min_improvement=th.min_improvement, units=th.units,
-                          old_label=str(old_txt), new_label=str(outputs.new))
+                          old_label=str(old_txt), new_label=str(outputs.new), test=th.test,
+                          require_power=th.require_power)
         self.notes.extend(notes)
         unjudged = judgement.unjudged(self.name)
         if unjudged is not None and not judgement.verdicts:  # no row at all: failed benchmarks say why
@@ -253,7 +263,32 @@ class GateRun:
         return BenchOutcome(outputs=outputs, old=old_built, new=new_built, comparison=comparison,
                             verdicts=judgement.verdicts, notes=tuple(notes),
                             ids=row_ids(judgement.verdicts, _module_path(self.cfg.service.module)),
-                            alerts=judgement.alerts, unjudged=unjudged)
+                            alerts=(*judgement.alerts, *([outputs.stopped] if outputs.limit_hit and outputs.stopped
+                                                         else [])),
+                            unjudged=unjudged)
+
+    def _worst_mde(self, old: Path, new: Path) -> tuple[float, float]:
+        """count: auto's stopping rule: the worst MDE over the family's rows and max_regression, in percent.
+
+        Only dispersion enters (MDEs come from median-centred noise; the family from pooled samples),
+        never the observed difference.  Rows that more rounds could bring into the family count as unbounded.
+        """
+        from pytest_goperf.bench.compare import compare
+        from pytest_goperf.bench.format import read_file
+        from pytest_goperf.gates.bench import judge
+
+        th = self.cfg.thresholds.bench
+        assert th is not None
+        comparison = compare(read_file(old), read_file(new), alpha=th.alpha, split="pkg",
+                             pair_procs=self.cfg.bench.gomaxprocs_mismatch == "pair")
+        j = judge(comparison, max_regression=th.max_regression, alpha=th.alpha, units=th.units, test=th.test)
+        worst = 0.0
+        for v in j.verdicts.values():
+            if v.figures.get("skip_reason") in ("family", "too_few"):
+                worst = math.inf
+            elif v.figures.get("rows_in_family") is not None and isinstance(v.figures.get("mde_pct"), float):
+                worst = max(worst, float(v.figures["mde_pct"] or 0.0))
+        return worst, th.max_regression * 100
 
     def _explain_baseline(self, old_file: Any, new_packages: list[str], base: _GitBase | None,
                           saved: Path | None) -> None:
@@ -293,9 +328,10 @@ class GateRun:
             notes.append(note)
         key = cache_key(sha, self.go(), self.cfg, self.cfg.bench)
         cache = self.artifacts.parent / ".cache" / f"baseline-{sha[:12]}-{key}.txt"
-        if cache.is_file():
-            note = (f"reusing cached baseline for git:{ref} ({sha[:12]}) from {cache}; "
-                    "it was not interleaved with this run's rounds; delete the file to re-measure")
+        if cache.is_file() and self.cfg.bench.reuse_baseline:  # opt-in: old measurements carry no drift protection
+            note = (f"WARNING: bench.reuse_baseline: true: reusing the measurements cached for git:{ref} "
+                    f"({sha[:12]}) in {cache}; they were not interleaved with this run's rounds, so machine drift "
+                    "since then reads as a change; remove reuse_baseline to measure both sides side by side")
             self._say(note)
             return None, cache, cache, [*notes, note], _GitBase(ref, sha, None)
         copied = copy_inputs(self.cfg.service.module, inner, self.cfg.bench.worktree_copy)

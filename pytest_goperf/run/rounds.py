@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_goperf.config import BenchConfig
-from pytest_goperf.errors import BenchError
+from pytest_goperf.errors import BenchError, ConfigError
 from pytest_goperf.go.build import BuiltSide, TestBinary
 from pytest_goperf.go.process import kill_group
 
@@ -36,6 +37,21 @@ class BenchOutputs:
     old: Path | None      # None when the baseline is a file given by the user (then copied)
     new: Path
     rounds: int
+    stopped: str | None = None   # count: auto: why the rounds stopped
+    limit_hit: bool = False      # count: auto: a limit (max_count, budget), not the MDE, stopped them
+
+
+@dataclass(frozen=True)
+class Adaptive:
+    """``count: auto``: after each round from ``min_count`` on, ``worst`` says whether to go on.
+
+    ``worst()`` returns (the worst judged row's MDE in percent, the threshold it must reach); it
+    may look only at dispersion, never at the observed difference, so stopping early cannot pick
+    a favourable moment and the false-alarm rate stays at alpha.
+    """
+
+    worst: Callable[[], tuple[float, float]]
+    budget_key: str  # where bench.budget is set, for the error when min_count rounds cannot fit
 
 
 def bench_args(bench: BenchConfig) -> list[str]:
@@ -75,8 +91,13 @@ def run_interleaved(
     bench: BenchConfig,
     out_dir: Path,
     progress: Callable[[str], None] = lambda _msg: None,
+    adaptive: Adaptive | None = None,
 ) -> BenchOutputs:
-    """Run ``bench.count`` rounds per side (A B A B ...) and write old.txt / new.txt."""
+    """Run ``bench.count`` rounds per side (A B A B ...) and write old.txt / new.txt.
+
+    With ``adaptive`` (``count: auto``) rounds go on past ``bench.min_count`` until the worst MDE
+    reaches its threshold, ``bench.max_count`` rounds ran, or the next round would overrun ``bench.budget``.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     new_txt = out_dir / "new.txt"
     old_txt = out_dir / "old.txt" if old is not None else None
@@ -88,7 +109,12 @@ def run_interleaved(
     for path in (old_txt, new_txt):
         if path is not None:
             path.write_text("", encoding="utf-8")
-    for round_no in range(1, bench.count + 1):
+    last = bench.max_count if adaptive is not None else bench.count
+    start = time.monotonic()
+    stopped: str | None = None
+    limit_hit = False
+    round_no = 0
+    for round_no in range(1, last + 1):
         seen_benchmarks = False
         for old_bin, new_bin in pairs:
             for side, binary, path in ((old, old_bin, old_txt), (new, new_bin, new_txt)):
@@ -104,5 +130,34 @@ def run_interleaved(
                 f"bench.bench regexp {bench.bench!r} matched no benchmark in {pkgs}; "
                 f"list the benchmarks with 'go test -list=. {' '.join(bench.packages)}' and fix bench.bench"
             )
-        progress(f"round {round_no}/{bench.count} done ({old.side.label + ' + ' if old else ''}{new.side.label})")
-    return BenchOutputs(old=old_txt, new=new_txt, rounds=bench.count)
+        sides = f"{old.side.label + ' + ' if old else ''}{new.side.label}"
+        if adaptive is None:
+            progress(f"round {round_no}/{bench.count} done ({sides})")
+            continue
+        spent = time.monotonic() - start
+        per_round = spent / round_no
+        if round_no == 1 and per_round * bench.min_count > bench.budget:
+            raise ConfigError(f"{adaptive.budget_key}: {bench.budget:g}s cannot hold bench.min_count "
+                              f"{bench.min_count} rounds: one round pair took {per_round:.1f}s, so they need about "
+                              f"{per_round * bench.min_count:.0f}s; raise bench.budget, or lower bench.benchtime "
+                              "or bench.min_count")
+        if round_no < bench.min_count:
+            progress(f"round {round_no}/{bench.min_count}-{bench.max_count} done ({sides}), "
+                     f"{bench.budget - spent:.0f}s of the budget left")
+            continue
+        worst, threshold = adaptive.worst()
+        shown = "unbounded" if worst == float("inf") else f"{worst:.1f}%"
+        progress(f"round {round_no}/{bench.min_count}-{bench.max_count} done ({sides}): worst MDE {shown} "
+                 f"(max_regression {threshold:g}%), {bench.budget - spent:.0f}s of the budget left")
+        if worst <= threshold:
+            stopped = f"every judged row's MDE is at or below max_regression {threshold:g}% (worst {shown})"
+            break
+        if round_no == bench.max_count:
+            stopped, limit_hit = f"bench.max_count {bench.max_count} reached with the worst MDE {shown}", True
+        elif spent + per_round > bench.budget:
+            stopped, limit_hit = (f"bench.budget {bench.budget:g}s would be overrun by another round "
+                                  f"(about {per_round:.1f}s each) with the worst MDE {shown}"), True
+            break
+    if stopped is not None:
+        stopped = f"bench.count: auto stopped after {round_no} rounds: {stopped}"
+    return BenchOutputs(old=old_txt, new=new_txt, rounds=round_no, stopped=stopped, limit_hit=limit_hit)

@@ -69,17 +69,25 @@ def test_git_head_vs_worktree(pytester: pytest.Pytester, repo: Path) -> None:
     unchanged.assert_outcomes(passed=1)
     unchanged.stdout.fnmatch_lines(["*no changes against git:HEAD*A/A*"])
 
-    # 2. an uncommitted 3x slowdown against the cached HEAD baseline: caught
+    # 2. an uncommitted 3x slowdown against HEAD, re-measured (never the cached measurements): caught
     process.write_text(process.read_text().replace("func handleProcess(", "func handleProcessFast("))
     (repo / "svc" / "slowdown.go").write_text(SLOWDOWN)
     slowed = run()
     slowed.assert_outcomes(failed=1)
     slowed.stdout.fnmatch_lines([
-        "*reusing cached baseline for git:HEAD*",
+        "*building git-HEAD*",
         "*HandleRequest/large-2 sec/op regressed by *% (lower is better), threshold 5.00%*",
     ])
+    assert "reusing" not in slowed.stdout.str()
     assert "handleProcessFast" in process.read_text()  # the user's checkout is untouched
     assert not list((repo.parent / "art" / "shop").glob("worktrees/git-*"))
+
+    # 3. reusing old measurements is an explicit opt-in, warned about on every use
+    yaml = repo / "svc" / "goperf.yaml"
+    yaml.write_text(yaml.read_text().replace("candidate: worktree}", "candidate: worktree, reuse_baseline: true}"))
+    reused = run()
+    reused.assert_outcomes(failed=1)
+    reused.stdout.fnmatch_lines(["*WARNING: bench.reuse_baseline: true: reusing the measurements cached for git:HEAD*"])
 
 
 def test_unknown_ref_is_a_clear_error(pytester: pytest.Pytester, repo: Path) -> None:
