@@ -90,14 +90,15 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     for name, units in sorted(noise.items()):
         rel = sorted(units["sec/op"])
-        print(f"noise {name} sec/op: n={len(rel)}, 10-90% range {rel[len(rel) // 10]:.3f}..{rel[9 * len(rel) // 10]:.3f} of median")
+        lo, hi = rel[len(rel) // 10], rel[9 * len(rel) // 10]
+        print(f"noise {name} sec/op: n={len(rel)}, 10-90% range {lo:.3f}..{hi:.3f} of median")
     rows = args.benchmarks * 3
     print(f"\nservice = {args.benchmarks} benchmarks x 3 units = {rows} rows; alpha 0.05, Tarone + Holm; {args.trials} trials")
     print(f"{'count':>5}  {'A/A FWER (0%)':>14}  {'A/A FWER (5%)':>14}  {'detect 5% (0%)':>15}  {'detect 5% (5%)':>15}"
           f"  {'detect 10% (0%)':>16}  {'detect 10% (5%)':>16}")
     for count in (int(c) for c in args.counts.split(",")):
         # Common random numbers: every column sees the same draws, so columns compare cleanly.
-        def col(slow: float, max_reg: float, target_only: bool) -> float:
+        def col(slow: float, max_reg: float, target_only: bool, count: int = count) -> float:
             return rate(random.Random(args.seed * 1000 + count), noise, args.trials, args.benchmarks, count,
                         slow, max_reg, target_only)
 

@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'count':>5} {'test':>6} {'A/A FWER':>9} {'det 5%':>7} {'det 10%':>8} {'det 20%':>8} {'median MDE':>11}")
     for count in args.counts.split(","):
         for test in args.tests.split(","):
-            def col(slow: float) -> list[tuple[bool, bool, float | None]]:
+            def col(slow: float, count: int = count, test: str = test) -> list[tuple[bool, bool, float | None]]:
                 rng = random.Random(f"{args.seed}-{count}")  # common random numbers across columns and tests
                 return [trial(rng, noise, count, slow, test) for _ in range(args.trials)]
 

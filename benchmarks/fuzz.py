@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-k", default="", help="pytest -k expression to run some properties only")
     args = ap.parse_args(argv)
     env = dict(os.environ, GOPERF_FUZZ_EXAMPLES=str(args.examples), GOPERF_FUZZ_DEADLINE=str(args.deadline))
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics", "-o", "addopts=", "--timeout=0", "tests/fuzz"]
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics",
+           "-o", "addopts=", "--timeout=0", "tests/fuzz"]
     if args.k:
         cmd += ["-k", args.k]
     start = time.monotonic()

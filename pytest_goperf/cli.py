@@ -35,7 +35,8 @@ def _add_compare(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("old", help="baseline benchmark output (old.txt)")
     p.add_argument("new", help="candidate benchmark output (new.txt)")
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
-    p.add_argument("--max-regression", default=None, help="exit 1 when a row is worse by more than this (e.g. 5%%) and significant "
+    p.add_argument("--max-regression", default=None,
+                   help="exit 1 when a row is worse by more than this (e.g. 5%%) and significant "
                    "after Holm correction over all rows, as the bench gate decides")
     p.add_argument("--split", choices=("pkg", "none"), default="pkg",
                    help="pkg (default, as benchstat): one row per package when packages share a benchmark name; "

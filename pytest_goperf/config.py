@@ -168,7 +168,8 @@ def load_config(path: str | Path) -> GoperfConfig:
         )
     top = Node(root, path, "").mapping(("service", "bench", "load", "thresholds", "pgo"))
     if "thresholds" not in top:
-        raise ConfigError(f"{path}: no 'thresholds' section: nothing would be gated; add e.g. thresholds: {{bench: {{max_regression: 5%}}}}")
+        raise ConfigError(f"{path}: no 'thresholds' section: nothing would be gated; "
+                          "add e.g. thresholds: {bench: {max_regression: 5%}}")
     service = parse_service(top.get("service"), path)
     bench = _bench(top["bench"]) if "bench" in top else BenchConfig()
     load = _load(top["load"], path.parent) if "load" in top else None

@@ -1,4 +1,6 @@
-"""What ``goperf_bench`` does, and what it shares with ``goperf_capture`` (python_capture.py): the YAML gate's bench rounds and load window, from Python.
+"""What ``goperf_bench`` does, and what it shares with ``goperf_capture`` (python_capture.py).
+
+The YAML gate's bench rounds and load window, from Python.
 
 Both turn their keyword arguments into the goperf.yaml a YAML user would
 write, saved in the test's artifacts folder (``goperf_bench.yaml``,

@@ -22,6 +22,20 @@ from typing import Any
 import pytest
 
 
+def _matcher(names: list[str], assigned: dict[str, bool]) -> Any:
+    """-k's matcher for one assignment of the unknown words: a word in a known name is true."""
+
+    def matcher(word: str, /, **_kw: Any) -> bool:
+        w = word.lower()
+        if any(w in n for n in names):
+            return True
+        if w not in assigned:
+            raise _Branch(w)
+        return assigned[w]
+
+    return matcher
+
+
 class _Branch(Exception):
     def __init__(self, word: str) -> None:
         super().__init__(word)
@@ -46,17 +60,8 @@ def keyword_may_match(expression: str, known_names: Iterable[str]) -> bool:
     pending: list[dict[str, bool]] = [{}]
     while pending:
         assigned = pending.pop()
-
-        def matcher(word: str, /, **_kw: Any) -> bool:
-            w = word.lower()
-            if any(w in n for n in names):
-                return True
-            if w not in assigned:
-                raise _Branch(w)
-            return assigned[w]
-
         try:
-            if expr.evaluate(matcher):
+            if expr.evaluate(_matcher(names, assigned)):
                 return True
         except _Branch as branch:
             pending.append({**assigned, branch.word: False})

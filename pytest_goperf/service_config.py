@@ -101,7 +101,9 @@ def has_debug_endpoints(service: ServiceConfig) -> bool:
 def debug_plan(service: ServiceConfig) -> str:
     """Where pprof will come from, in words, for errors and docs."""
     if service.attach is not None:
-        return f"attach.debug_url {service.attach.debug_url}" if service.attach.debug_url else "nowhere (attach without debug_url)"
+        if service.attach.debug_url:
+            return f"attach.debug_url {service.attach.debug_url}"
+        return "nowhere (attach without debug_url)"
     texts = service.texts() + [t.read_text(errors="replace") for _, t in service.files if t.is_file()]
     if placeholders.uses_debug(texts):
         return "the separate listener on {debug_addr}"
@@ -260,7 +262,7 @@ def _url(node: Node, what: str) -> str:
     url = node.string().rstrip("/")
     parts = urlsplit(url)
     try:
-        parts.port
+        _ = parts.port  # urlsplit checks the port only when it is read
     except ValueError:
         raise node.error(f"{url!r} has a bad port") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -329,6 +331,7 @@ def check_module(service: ServiceConfig, node: Node | None, path: Path) -> None:
             if getattr(k, "value", None) == "module":
                 where = f"{path}:{int(v.start_mark.line) + 1}: service.module"
     if not service.module.is_dir():
-        raise ConfigError(f"{where}: module folder {service.module} does not exist; set service.module to the folder with go.mod (relative to the YAML file)")
+        raise ConfigError(f"{where}: module folder {service.module} does not exist; "
+                          "set service.module to the folder with go.mod (relative to the YAML file)")
     if not (service.module / "go.mod").is_file():
         raise ConfigError(f"{where}: {service.module} has no go.mod; set service.module to the folder that holds go.mod")

@@ -344,6 +344,6 @@ def compare_files(old_path: str | Path, new_path: str | Path, alpha: float = 0.0
 
 
 # The text table lives in its own module; re-exported here, where callers have always found it.
-from pytest_goperf.bench.table import render_table, vs_base
+from pytest_goperf.bench.table import render_table, vs_base  # noqa: E402  (table imports this module)
 
 __all__ = ["Comparison", "Geomean", "Row", "base_name", "compare", "compare_files", "render_table", "vs_base"]

@@ -128,7 +128,8 @@ def judge_cpu(
     if n < min_samples:
         return Verdict.fail(
             f"too few CPU samples: {n} of the service's own, need {min_samples} for a share within "
-            f"±{_Z95 * math.sqrt(0.25 / min_samples) * 100:.1f} points (95 %){apart}: raise the load or the window (load.rate, load.duration), or lower "
+            f"±{_Z95 * math.sqrt(0.25 / min_samples) * 100:.1f} points (95 %){apart}: "
+            "raise the load or the window (load.rate, load.duration), or lower "
             f"thresholds.cpu.min_samples", figures, tuple(warnings))
     hottest = next((r for r in t.rows if not matches_any(r.function, patterns)), None)
     limit_text = f"{max_function_share * 100:.2f}%"

@@ -64,7 +64,8 @@ def _few_or_failed(what: str, n: int, need: int, errors: Sequence[str]) -> Verdi
         return Verdict.fail(f"{what}: {len(errors)} of the window's samples failed, {n} succeeded (need {need}): "
                             f"{errors[0]}{more}", {"samples": n, "failed_samples": len(errors)})
     return Verdict.skip(f"{what}: only {n} {what} samples in the window, need {need}; lengthen load.duration or "
-                        "shorten load.sample_every (none are taken while the trace records, nor for 1 s after it)", {"samples": n})
+                        "shorten load.sample_every (none are taken while the trace records, nor for 1 s after it)",
+                        {"samples": n})
 
 
 def judge_heap(times: Sequence[float], inuse_bytes: Sequence[float], *, max_growth: float,

@@ -26,7 +26,8 @@ class PgoThreshold:
     max_stale_share: float = limit("share", 0.10, "share of the profile's samples in or under functions the binary no longer has")
     min_samples: int = limit("integer", 1000, "CPU samples the profile must hold (1,000 = 10 CPU-seconds at 100 Hz)")
     max_runtime_share: float = limit("share", 0.50, "weight on stacks entirely inside the Go runtime (scheduler, idle, GC)")
-    require_same_toolchain: bool = limit("boolean", True, "fail when the profiled binary's Go release differs from the building one")
+    require_same_toolchain: bool = limit("boolean", True,
+                                         "fail when the profiled binary's Go release differs from the building one")
     require_decisions: bool = limit("boolean", True, "fail when the profile makes the compiler inline or devirtualize nothing")
 
     def problems(self) -> list[tuple[str, str]]:

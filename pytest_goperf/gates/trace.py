@@ -77,21 +77,21 @@ def _judge(
     broken: list[str] = []
     checked: list[str] = []
     listing = ""
-    for name, limit in limits.items():
+    for name, limit_s in limits.items():
         value = summary.percentile(name)
         figures[f"{prefix}_{name}_ns"] = value
-        if limit is None:
+        if limit_s is None:
             continue
-        figures[f"{prefix}_{name}_limit_s"] = limit
+        figures[f"{prefix}_{name}_limit_s"] = limit_s
         if name == "max":  # robust to one outlier: gates.extremes
             cut = min(iv.duration_ns for iv in summary.worst) if 0 < len(summary.worst) < summary.count else 0
-            ok, text, listing = judge_extreme(summary.worst, value, limit, cut, what=event)
-            figures[f"{prefix}_over_max"] = sum(1 for iv in summary.worst if iv.duration_ns > limit * 1e9)
+            ok, text, listing = judge_extreme(summary.worst, value, limit_s, cut, what=event)
+            figures[f"{prefix}_over_max"] = sum(1 for iv in summary.worst if iv.duration_ns > limit_s * 1e9)
             (checked if ok else broken).append(text)
             continue
-        text = f"{name} {_fmt_ns(value)} (limit {format_duration(limit)})"
+        text = f"{name} {_fmt_ns(value)} (limit_s {format_duration(limit_s)})"
         checked.append(text)
-        if value is not None and value > limit * 1e9:
+        if value is not None and value > limit_s * 1e9:
             broken.append(text)
     if not broken:
         summary_text = ", ".join(checked) if checked else "no thresholds set"

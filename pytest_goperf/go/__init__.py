@@ -1,1 +1,4 @@
-"""Go itself: toolchain discovery, builds with PGO evidence, service processes, ports, process groups (docs/design.md#architecture)."""
+"""Go itself: toolchain discovery, builds with PGO evidence, service processes, ports, process groups.
+
+See docs/design.md#architecture.
+"""

@@ -34,7 +34,8 @@ class ProfileChange:
 
     def lines(self) -> list[str]:
         """Plain text for the terminal."""
-        size = f"{self.old_size:,} -> {self.new_size:,} bytes" if self.old_size is not None else f"new file, {self.new_size:,} bytes"
+        size = (f"{self.old_size:,} -> {self.new_size:,} bytes" if self.old_size is not None
+                else f"new file, {self.new_size:,} bytes")
         samples = (f"{self.old_samples:,} -> {self.new_samples:,} samples" if self.old_samples is not None
                    else f"{self.new_samples:,} samples")
         moved = f"; {self.moved_share * 100:.1f}% of the weight moved" if self.moved_share is not None else ""

@@ -39,7 +39,8 @@ def refresh_markdown(change: ProfileChange, source: str, go_label: str, evidence
         "|---|---|",
         f"| size | {size} |",
         f"| CPU samples | {samples} |",
-        f"| weight that moved | {f'{change.moved_share * 100:.1f}%' if change.moved_share is not None else 'n/a (no comparable previous profile)'} |",
+        "| weight that moved | " + (f"{change.moved_share * 100:.1f}%" if change.moved_share is not None
+                                     else "n/a (no comparable previous profile)") + " |",
         f"| Go of the profiled binary | {go_label} |",
     ]
     if evidence is not None and evidence.decisions is not None:

@@ -179,7 +179,7 @@ def fetch(url: str, dest: Path, *, timeout: float, seconds: float | None = None,
             raise CaptureError(f"GET {url}: the answer was cut off {resp.length} bytes short")
         os.replace(tmp, dest)
         return dest
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise CaptureError(f"GET {url}: no answer after waiting {timeout:g}s") from None
     except socket.gaierror as exc:
         raise CaptureError(f"GET {url}: cannot resolve the host ({exc}); check the debug URL") from None

@@ -39,7 +39,7 @@ def latency_percentiles_chart(svc: ServiceRecord) -> str | None:
     if not total:
         return None
     xs, ys, cum = [], [], 0
-    for lo, hi, n in buckets:
+    for _lo, hi, n in buckets:
         if n:
             cum += n
             q = min(cum / total, 1 - 1 / (10 * total))

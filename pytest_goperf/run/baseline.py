@@ -98,7 +98,8 @@ def _workspace(top: Path, tree: Path, module: Path, gowork: str, ref: str) -> st
         return "off"
     if not _inside(source, top):
         raise BenchError(f"bench.baseline git:{ref}: service.gowork uses {source}, which is outside the repository "
-                         f"{top}; the baseline tree cannot map its 'use' paths. Put go.work in the repository or set service.gowork: off")
+                         f"{top}; the baseline tree cannot map its 'use' paths. "
+                         "Put go.work in the repository or set service.gowork: off")
     dest = tree / source.resolve().relative_to(top.resolve())
     if not dest.is_file():  # not committed: copy the checkout's (gitignored) go.work into the baseline tree
         dest.parent.mkdir(parents=True, exist_ok=True)

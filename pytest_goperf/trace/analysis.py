@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytest_goperf.trace import events as ev
 from pytest_goperf.trace.events import (
     EV_GC_BEGIN,
     EV_GC_END,

@@ -295,7 +295,10 @@ class TraceStats:
         return out
 
     def _block_json(self, reason: str, summary: Summary) -> dict[str, Any]:
-        """The summary keys of docs/design.md#cli-and-json-contracts, plus whether Go counts the reason as sync and its top 10 stacks."""
+        """The summary keys of docs/design.md#cli-and-json-contracts.
+
+        Plus whether Go counts the reason as sync, and its top 10 stacks.
+        """
         stacks = self.block_stacks.get(reason, summary.top_stacks)
         return {**summary.to_json(), "sync": is_sync_reason(reason), "stacks": [s.to_json() for s in stacks[:10]]}
 

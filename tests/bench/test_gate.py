@@ -22,7 +22,8 @@ def bench_text(rows: dict[str, list[float]], unit: str = "ns/op", header: str = 
 
 
 def make(old: dict[str, list[float]], new: dict[str, list[float]], unit: str = "ns/op", header: str = "") -> Comparison:
-    return compare(parse_text(bench_text(old, unit, header), "old.txt"), parse_text(bench_text(new, unit, header), "new.txt"), 0.05)
+    return compare(parse_text(bench_text(old, unit, header), "old.txt"),
+                   parse_text(bench_text(new, unit, header), "new.txt"), 0.05)
 
 
 def spread(center: float, n: int = 10, seed: int = 1) -> list[float]:

@@ -203,7 +203,7 @@ def _samples() -> list[tuple[list[float], list[float]]]:
         for levels in (3, 10, 0):  # 0 = continuous (no ties)
             shift = rng.choice([0, 0.5, 2])
 
-            def draw(n: int, s: float) -> list[float]:
+            def draw(n: int, s: float, levels: int = levels) -> list[float]:
                 if levels:
                     return [float(rng.randrange(levels) + (s if s == 2 else 0)) for _ in range(n)]
                 return [rng.gauss(100 + s, 1.5) for _ in range(n)]
@@ -214,7 +214,8 @@ def _samples() -> list[tuple[list[float], list[float]]]:
         levels = rng.choice([2, 4, 8, 30, 0])
         scale = rng.choice([1e-9, 1.0, 1e6])
         shift = rng.choice([0.0, 0.3, 1.0])
-        gen = (lambda s: float(rng.randrange(levels)) + s) if levels else (lambda s: rng.gauss(10 + s, 1))
+        def gen(s: float, levels: int = levels) -> float:
+            return float(rng.randrange(levels)) + s if levels else rng.gauss(10 + s, 1)
         pairs.append(([gen(0.0) * scale for _ in range(n1)], [gen(shift) * scale for _ in range(n2)]))
     pairs.append(([7.0] * 6, [7.0] * 6))
     pairs.append(([7.0] * 30, [7.0] * 30))

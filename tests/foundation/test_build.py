@@ -175,7 +175,8 @@ def test_interleaved_rounds_write_identical_configuration(example_sides: dict[st
     assert out.old is not None
     old, new = out.old.read_text(), out.new.read_text()
     assert old.count("BenchmarkHandleRequest/small") == 2 == new.count("BenchmarkHandleRequest/small")
-    config = lambda text: [ln for ln in text.splitlines() if ln.split(":")[0] in ("goos", "goarch", "pkg", "cpu")]
+    def config(text: str) -> list[str]:
+        return [ln for ln in text.splitlines() if ln.split(":")[0] in ("goos", "goarch", "pkg", "cpu")]
     assert config(old) == config(new)
     assert "B/op" in old and "allocs/op" in old
     assert lines == ["round 1/2 done (pgo-off + pgo)", "round 2/2 done (pgo-off + pgo)"]

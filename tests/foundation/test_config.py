@@ -52,7 +52,8 @@ thresholds:
     [
         ("- a\n- b\n", "must be a mapping"),
         ("", "empty file"),
-        ("thresholds: {bench: {max_regresion: 5%}}\n", ":1: unknown key 'thresholds.bench.max_regresion'; did you mean 'max_regression'?"),
+        ("thresholds: {bench: {max_regresion: 5%}}\n",
+         ":1: unknown key 'thresholds.bench.max_regresion'; did you mean 'max_regression'?"),
         ("thresholds:\n  bench: {alpha: 2}\n", ":2: thresholds.bench.alpha: must be between 0 and 1"),
         ("bench: {count: many}\nthresholds: {bench: {}}\n", ":1: bench.count: expected a whole number"),
         ("bench: {baseline: svn:HEAD}\nthresholds: {bench: {}}\n", "must be pgo-off, git:<ref> or file:<old.txt>"),

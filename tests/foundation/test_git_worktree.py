@@ -26,7 +26,8 @@ thresholds:
   bench: {{max_regression: 90%, units: [sec/op]}}
 """
 
-USES_LIB = 'package main\n\nimport "example.com/lib"\n\n// libName comes from a module only the workspace provides.\nvar libName = lib.Name\n'
+USES_LIB = ('package main\n\nimport "example.com/lib"\n\n'
+            '// libName comes from a module only the workspace provides.\nvar libName = lib.Name\n')
 
 
 def git(repo: Path, *args: str) -> str:

@@ -27,7 +27,7 @@ def _quote(value: str) -> str:
 
 
 def _render(path: str, settings: list[tuple[str, str]]) -> str:
-    lines = [f"/tmp/bin/svc: go1.26.0", f"\tpath\t{path}", f"\tmod\t{path}\t(devel)\t",
+    lines = ["/tmp/bin/svc: go1.26.0", f"\tpath\t{path}", f"\tmod\t{path}\t(devel)\t",
              "\tdep\tgolang.org/x/net\tv0.1.0\th1:abc="]
     lines += [f"\tbuild\t{k}={_quote(v)}" for k, v in settings]
     return "\n".join(lines) + "\n"

@@ -60,7 +60,8 @@ def repo(tmp_path: Path) -> Path:
 
 def test_git_head_vs_worktree(pytester: pytest.Pytester, repo: Path) -> None:
     art = str(repo.parent / "art")
-    run = lambda: pytester.runpytest("--goperf", str(repo / "svc" / "goperf.yaml"), "--goperf-artifacts", art, "-rA")
+    def run() -> pytest.RunResult:
+        return pytester.runpytest("--goperf", str(repo / "svc" / "goperf.yaml"), "--goperf-artifacts", art, "-rA")
     process = repo / "svc" / "process.go"
 
     # 1. the tree as committed, measured interleaved against HEAD: an A/A run that passes

@@ -52,7 +52,8 @@ def test_json_holds_every_verdict_with_its_figures(example_run: Run) -> None:
         assert g["outcome"] == truth["outcome"], nodeid
         assert g["message"] == truth["message"]
         for name, value in truth["figures"].items():
-            assert g["figures"][name] == (value if value is None or _numeric(value) or isinstance(value, (str, bool)) else None), \
+            kept = value is None or _numeric(value) or isinstance(value, (str, bool))
+            assert g["figures"][name] == (value if kept else None), \
                 (nodeid, name, value)
         assert g["expression"] and g["headline"] and g["time_s"] > 0
     assert data["totals"]["failed"] == sum(v["outcome"] == "failed" for v in example_run.verdicts.values())

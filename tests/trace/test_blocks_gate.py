@@ -115,7 +115,8 @@ def test_unknown_reason_and_missing_trace_are_config_errors(tmp_path: Path) -> N
         load_config(_config(tmp_path, "trace: 5s", "{reasons: [mutx]}"))
     with pytest.raises(ConfigError, match=r"'network' \(network waits are I/O, not contention\)"):
         load_config(_config(tmp_path, "trace: 5s", "{reasons: [mutex, network]}"))
-    with pytest.raises(ConfigError, match=r"goperf.yaml:3: thresholds.blocks: this gate reads the execution trace, but load.trace is 0s"):
+    with pytest.raises(ConfigError, match=r"goperf.yaml:3: thresholds.blocks: this gate reads the execution trace, "
+                                          r"but load.trace is 0s"):
         load_config(_config(tmp_path, "trace: 0s", "{max: 1ms}"))
     cfg = load_config(_config(tmp_path, "trace: 5s", "{max: 2ms, reasons: [mutex, chan send]}"))
     assert cfg.thresholds.runtime["blocks"].reasons == ("mutex", "chan send")
@@ -126,5 +127,6 @@ def test_short_window_for_the_trend_tests_is_a_config_error(tmp_path: Path) -> N
     path = tmp_path / "goperf.yaml"
     path.write_text("load: {requests: [{path: /}], duration: 5s, trace: 2s}\nthresholds:\n  goroutines: {}\n")
     with pytest.raises(ConfigError, match=r"goperf.yaml:3: .*the goroutines trend test needs at least 6 samples, but "
-                                          r"load.duration 5s with sample_every 1s gives 2 \(none are taken while the trace records, nor for 1 s after it\)"):
+                                          r"load.duration 5s with sample_every 1s gives 2 \(none are taken while the trace "
+                                          r"records, nor for 1 s after it\)"):
         load_config(path)

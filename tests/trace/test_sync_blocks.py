@@ -73,7 +73,7 @@ def syncblock_trace(go: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("name", COMMITTED)
 def test_sync_stacks_match_go_committed(go: str, name: str) -> None:
-    assert_sync_parity(go, TRACES / name) >= 0
+    assert assert_sync_parity(go, TRACES / name) >= 0
 
 
 def test_sync_stacks_match_go_live(go: str, live_trace: Path) -> None:
