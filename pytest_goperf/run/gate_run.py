@@ -18,11 +18,12 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from pytest_goperf.run.baseline import cache_key, copy_inputs, git_worktree, plan_sides, tree_matches
 from pytest_goperf.run.rounds import Adaptive, BenchOutputs, run_interleaved
+from pytest_goperf.bench.compare import Comparison
 from pytest_goperf.config import GoperfConfig
 from pytest_goperf.errors import BuildError, ConfigError, GoperfError
 from pytest_goperf.gates import Verdict
@@ -60,12 +61,15 @@ def _failed_benchmarks(service: str, sides: tuple[tuple[str, Path, Any], ...]) -
                         "(go test -bench on the package shows the same failure):\n" + "\n".join(lines[:12]) + more)
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class BenchOutcome:
     outputs: BenchOutputs
     old: BuiltSide | None
     new: BuiltSide
-    comparison: Any                       # pytest_goperf.bench.compare.Comparison
+    comparison: Comparison
     verdicts: dict[tuple[str, str, str], Verdict]   # (pkg, benchmark, unit)
     notes: tuple[str, ...]
     ids: dict[tuple[str, str, str], str] = dataclasses.field(default_factory=dict)  # test id inside bench[...]
@@ -80,30 +84,28 @@ class _GitBase:
     packages: frozenset[str] | None       # test packages at the base commit (None: cached, not built)
 
 
-class _Once:
+class _Once(Generic[T]):
     """Compute a value once; remember an exception and raise it again for every later caller."""
 
     def __init__(self) -> None:
-        self._done = False
-        self._value: Any = None
+        self._result: tuple[T] | None = None      # a 1-tuple once computed, so None can be a value
         self._error: BaseException | None = None
 
     @property
-    def value(self) -> Any:
+    def value(self) -> T | None:
         """The value if it was computed without error, else None (never computes)."""
-        return self._value if self._done and self._error is None else None
+        return self._result[0] if self._result is not None else None
 
-    def get(self, compute: Callable[[], Any]) -> Any:
-        if not self._done:
+    def get(self, compute: Callable[[], T]) -> T:
+        if self._result is None and self._error is None:
             try:
-                self._value = compute()
+                self._result = (compute(),)
             except GoperfError as exc:
                 self._error = exc
-            finally:
-                self._done = True
         if self._error is not None:
             raise self._error
-        return self._value
+        assert self._result is not None
+        return self._result[0]
 
 
 class GateRun:
@@ -113,12 +115,12 @@ class GateRun:
         self.cfg = cfg
         self.artifacts = artifacts
         self.progress = progress
-        self._bench = _Once()
-        self._window = _Once()
-        self._candidate = _Once()
+        self._bench: _Once[BenchOutcome] = _Once()
+        self._window: _Once[WindowResult] = _Once()
+        self._candidate: _Once[BuiltSide] = _Once()
         self._evidence: WindowEvidence | None = None
-        self._pgo = _Once()                       # PGO diagnostics' evidence (run/pgo_run.py)
-        self._pgo_refresh = _Once()               # --goperf-update-pgo (run/pgo_refresh.py)
+        self._pgo: _Once[Any] = _Once()                       # PGO diagnostics' evidence (run/pgo_run.py)
+        self._pgo_refresh: _Once[Any] = _Once()               # --goperf-update-pgo (run/pgo_refresh.py)
         self.pgo_pre: Any = None                  # the profile read before the first PGO build
         self.notes: list[str] = []
         self.warnings: list[str] = []   # for every runtime verdict (JUnit properties) as well as the summary
