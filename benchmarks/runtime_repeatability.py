@@ -82,10 +82,14 @@ def fmt(value: float | None, how: str) -> str:
 
 
 def props(tc: ET.Element) -> dict[str, float]:
+    """A testcase's numeric figures: the ``key=value`` lines of its ``<system-out>`` (xunit2 has no properties)."""
     out: dict[str, float] = {}
-    for p in tc.iter("property"):
+    pairs = [(p.get("name", ""), p.get("value", "")) for p in tc.iter("property")]
+    for node in tc.iter("system-out"):
+        pairs += [tuple(line.split("=", 1)) for line in (node.text or "").splitlines() if "=" in line]  # type: ignore[misc]
+    for name, value in pairs:
         try:
-            out[p.get("name", "")] = float(p.get("value", ""))
+            out[name] = float(value)
         except ValueError:
             pass
     return out
