@@ -2,7 +2,7 @@
 
 One pytest --goperf run holds six services: the example as it is and with
 each fault switch on, all under the example's own thresholds and load shape
-(500 req/s over 8 connections; a 10 s window here instead of 30 s).
+(500 req/s over 8 connections; a 12 s window here instead of 30 s).
 """
 
 from __future__ import annotations
@@ -35,8 +35,15 @@ def _yaml(name: str, flag: str | None) -> str:
         cfg["service"]["args"] = [*cfg["service"]["args"], flag]
     del cfg["bench"]
     del cfg["thresholds"]["bench"]
-    cfg["load"].update(warmup="1s", duration="10s", trace="3s", sample_every="500ms")
-    cfg["thresholds"]["cpu"]["min_samples"] = 20  # 10 s instead of 30 s: the faults, not the sample count, are tested here
+    # 12 s with a 2 s trace and a sample every 400 ms: about 20 heap samples outside the trace, enough for the
+    # trend after the warm-up to be significant (10 s, 3 s and 500 ms left 6, and -pool-oversize passed once)
+    cfg["load"].update(warmup="1s", duration="12s", trace="2s", sample_every="400ms")
+    cfg["thresholds"]["cpu"]["min_samples"] = 20  # 12 s instead of 30 s: the faults, not the sample count, are tested here
+    if name == "pool-oversize":
+        # Its leak grows with uptime, and so do the in-flight buffers around it: at 8 connections the in-flight
+        # wander hid a 13 MiB rise in 12 s (the heap gate's wander rule, docs/load.md). 2 connections keep the
+        # leak and shrink the wander; a 30 s window at the example's shape shows it too.
+        cfg["load"].update(connections=2, rate=250)
     return yaml.safe_dump(cfg)
 
 
@@ -84,4 +91,4 @@ def test_each_fault_fails_its_gate(pytester: pytest.Pytester) -> None:
     assert "main.withContention" in failures[("contend", "blocks")]
     assert failures[("hot", "cpu")].startswith("cpu: main.hotSpot takes ")
     outcomes = result.parseoutcomes()
-    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 7 * len(FAULTS)
+    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 8 * len(FAULTS)  # pgo and 7 runtime gates each
