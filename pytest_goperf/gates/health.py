@@ -76,7 +76,7 @@ def judge_heap(times: Sequence[float], inuse_bytes: Sequence[float], *, max_grow
     With 95 % confidence: the lower bound of the Theil-Sen slope's interval
     must be above the limit.  And the rise across the judged segment must be
     larger than the heap's own wander around its trend (the range of the
-    residuals): requests in flight and pooled buffers move a 1.6 MiB heap by
+    residuals, one outlier each way left out): requests in flight and pooled buffers move a 1.6 MiB heap by
     0.5 MiB from one sample to the next, which is not a leak.
     """
     from pytest_goperf.health.trend import MIN_TREND_SAMPLES, plateau_start, theil_sen
@@ -117,9 +117,15 @@ def judge_heap(times: Sequence[float], inuse_bytes: Sequence[float], *, max_grow
 
 
 def _wander(times: Sequence[float], values: Sequence[float], slope: float) -> float:
-    """How far the heap strays around its trend line: the range of the residuals (bytes)."""
-    detrended = [v - slope * t for t, v in zip(times, values)]
-    return max(detrended) - min(detrended)
+    """How far the heap strays around its trend line: the range of the residuals (bytes).
+
+    From 8 residuals on, the highest and the lowest are left out: one burst
+    in the last sample must not widen the wander enough to hide a leak.
+    """
+    detrended = sorted(v - slope * t for t, v in zip(times, values))
+    if len(detrended) >= 8:
+        detrended = detrended[1:-1]
+    return detrended[-1] - detrended[0]
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ FAULTS = {
 ALSO = {
     "leak-goroutines": {"heap"},  # each parked goroutine keeps its response buffer alive
     "contend": {"latency"},     # requests queue behind the lock: the p99 grows by the queue
-    "hot": {"latency", "scheduler"},  # 0.3 ms more CPU per request on 2 cores: queueing and runnable waits
+    "hot": {"latency", "scheduler"},  # 1 ms more CPU per request on 2 cores: queueing and runnable waits
 }
 
 
