@@ -68,9 +68,16 @@ def _run_until(folder: Path, marker: str, signum: int, *, second: bool = False) 
         rest, _ = proc.communicate(timeout=90)
         return proc.returncode, "".join(seen) + rest, time.monotonic() - sent
     finally:
-        if proc.poll() is None:
+        if proc.poll() is None:  # only when the run went wrong: pytest did not stop by itself
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+            # A pytest killed here cannot stop what it started (services run in their own session):
+            # a failing run must not leave them behind for the rest of the suite.
+            for line in processes_under(folder):
+                try:
+                    os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
+                except OSError:
+                    pass
 
 
 @pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
