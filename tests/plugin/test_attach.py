@@ -19,7 +19,7 @@ load:
   trace: 1s
 thresholds:
   cpu: {{max_function_share: 100%, min_samples: 1}}  # a 3 s window: plumbing, not a share to trust
-  latency: {{p99: 2s, max_error_rate: 0%}}
+  latency: {{p99: 2s, max_error_rate: 1%}}  # a loaded runner may drop an open-model slot
 """
 
 
