@@ -15,7 +15,8 @@ load:
   warmup: 200ms
   duration: 3s
   rate: 400
-  requests: [{{method: POST, path: /api/process, body: '{{"items":["a"]}}'}}]
+  # 64 items per request: enough CPU that 3 s of profile always holds samples (1 item gave 0 once, quiet runner)
+  requests: [{{method: POST, path: /api/process, body: '{{"items":[{items}]}}'}}]
   trace: 1s
 thresholds:
   cpu: {{max_function_share: 100%, min_samples: 1}}  # a 3 s window: plumbing, not a share to trust
@@ -28,7 +29,8 @@ def test_attach_gates_a_running_service(pytester: pytest.Pytester, example_sides
     assert binary is not None
     with ServiceProcess(binary, args=["-addr={addr}", "-debug-addr={debug_addr}"], env={},
                         log_path=pytester.path / "svc.log") as svc:
-        (pytester.path / "goperf.yaml").write_text(YAML.format(url=svc.url, debug_url=svc.debug_url))
+        (pytester.path / "goperf.yaml").write_text(YAML.format(url=svc.url, debug_url=svc.debug_url,
+                                                                   items=",".join(f"\"item-{i}\"" for i in range(64))))
         art = pytester.path / "art"
         result = pytester.runpytest("--goperf", "goperf.yaml", "--goperf-artifacts", str(art), "-v")
         assert svc.returncode is None  # still running: attach mode never stops it
