@@ -52,19 +52,3 @@ def split_sections(out: str) -> dict[str, str]:
         elif key is not None:
             sections[key] += line + "\n"
     return sections
-
-
-def processes_under(folder: Path) -> list[str]:
-    """Live processes whose executable or command line lives under ``folder`` (services, generators, tests)."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            cmdline = (Path("/proc") / pid / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            exe = os.readlink(f"/proc/{pid}/exe")
-        except OSError:
-            continue
-        if str(folder) in cmdline or exe.startswith(str(folder)):
-            found.append(f"{pid}: {cmdline}")
-    return found

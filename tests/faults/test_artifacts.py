@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import processes_under, run_goperf
+from tests.faults.harness import run_goperf
+from tests.helpers import processes_under
 from tests.helpers import EXAMPLE
 
 YAML = (f"service: {{name: svc, module: {EXAMPLE}}}\n"

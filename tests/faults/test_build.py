@@ -13,7 +13,8 @@ import re
 
 import pytest
 
-from tests.faults.harness import DATA, Session, processes_under, run_goperf
+from tests.faults.harness import DATA, Session, run_goperf
+from tests.helpers import processes_under
 from tests.helpers import EXAMPLE
 
 GATE = "thresholds: {bench: {max_regression: 5%}}\n"

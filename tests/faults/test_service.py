@@ -15,7 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.faults.harness import DATA, Session, processes_under, run_goperf
+from tests.faults.harness import DATA, Session, run_goperf
+from tests.helpers import processes_under
 
 SERVICE = DATA / "service"
 LATENCY = "{latency: {p99: 1s}}"

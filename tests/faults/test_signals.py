@@ -12,14 +12,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import processes_under
-from tests.helpers import EXAMPLE
+from tests.helpers import EXAMPLE, interruptible_pytest, processes_under
 
 YAML = f"""\
 service: {{name: sig, module: {EXAMPLE}}}
@@ -42,13 +40,9 @@ PHASES = {"build": ("building pgo-off", YAML), "rounds": ("round 1/40 done", YAM
 
 def _run_until(folder: Path, marker: str, signum: int, *, second: bool = False) -> tuple[int, str, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    # SIGINT back to Python's default first: a CI job started in the background inherits SIGINT
-    # ignored, and Python then never turns it into KeyboardInterrupt.
-    runner = ("import signal, sys, pytest; signal.signal(signal.SIGINT, signal.default_int_handler); "
-              "sys.exit(pytest.console_main())")
-    proc = subprocess.Popen([sys.executable, "-c", runner, "-p", "no:cacheprovider", "-o", "addopts=", "--goperf",
+    proc = subprocess.Popen(interruptible_pytest("-p", "no:cacheprovider", "-o", "addopts=", "--goperf",
                              "goperf.yaml", "--goperf-artifacts", "art", "--goperf-json", "out/results.json",
-                             "--junitxml", "out/junit.xml"], cwd=folder, env=env, stdout=subprocess.PIPE,
+                             "--junitxml", "out/junit.xml"), cwd=folder, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     seen: list[str] = []
     try:

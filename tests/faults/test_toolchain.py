@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.faults.harness import processes_under, run_goperf
+from tests.faults.harness import run_goperf
+from tests.helpers import processes_under
 from tests.helpers import EXAMPLE
 
 YAML = (f"service: {{name: svc, module: {EXAMPLE}}}\n"

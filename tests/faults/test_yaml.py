@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import DATA, Session, processes_under, run_goperf
+from tests.faults.harness import DATA, Session, run_goperf
+from tests.helpers import processes_under
 from tests.helpers import EXAMPLE
 
 BENCH = "bench: {packages: [.], bench: HandleRequest/small, count: 6, benchtime: 1x}\n"

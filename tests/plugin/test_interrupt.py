@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from ..helpers import EXAMPLE
+from ..helpers import EXAMPLE, interruptible_pytest, processes_under
 
 YAML = f"""\
 service: {{name: interrupted, module: {EXAMPLE}}}
@@ -24,31 +23,11 @@ thresholds:
 """
 
 
-def processes_under(folder: Path) -> list[str]:
-    """Command lines of live processes whose executable or arguments live under ``folder``."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            cmdline = (Path("/proc") / pid / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            exe = os.readlink(f"/proc/{pid}/exe")
-        except OSError:
-            continue
-        if str(folder) in cmdline or exe.startswith(str(folder)):
-            found.append(f"{pid}: {cmdline}")
-    return found
-
-
 def test_ctrl_c_mid_load_stops_everything(tmp_path: Path) -> None:
     (tmp_path / "goperf.yaml").write_text(YAML)
     art = tmp_path / "art"
-    # SIGINT back to Python's default first: a CI job started in the background
-    # inherits it as ignored, and Ctrl-C must raise KeyboardInterrupt as in a terminal.
-    runner = ("import signal, sys, pytest; signal.signal(signal.SIGINT, signal.default_int_handler); "
-              "sys.exit(pytest.main(sys.argv[1:]))")
     proc = subprocess.Popen(
-        [sys.executable, "-c", runner, "--goperf", "goperf.yaml", "--goperf-artifacts", str(art), "-p", "no:cacheprovider"],
+        interruptible_pytest("--goperf", "goperf.yaml", "--goperf-artifacts", str(art), "-p", "no:cacheprovider"),
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     seen: list[str] = []

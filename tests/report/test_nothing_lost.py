@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ..helpers import EXAMPLE
+from ..helpers import EXAMPLE, interruptible_pytest
 from .conftest import run_pytest
 
 BENCH_ONLY = """\
@@ -82,11 +82,9 @@ def test_html_without_matplotlib_names_the_install_command(tmp_path: Path) -> No
 
 def test_ctrl_c_mid_window_still_writes_what_finished(tmp_path: Path) -> None:
     (tmp_path / "goperf.yaml").write_text(INTERRUPTED)
-    runner = ("import signal, sys, pytest; signal.signal(signal.SIGINT, signal.default_int_handler); "
-              "sys.exit(pytest.main(sys.argv[1:]))")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    proc = subprocess.Popen([sys.executable, "-c", runner, "-p", "no:cacheprovider", "--goperf", "goperf.yaml",
-                             "--goperf-artifacts", "art", *REPORTS], cwd=tmp_path, env=env,
+    proc = subprocess.Popen(interruptible_pytest("-p", "no:cacheprovider", "--goperf", "goperf.yaml",
+                             "--goperf-artifacts", "art", *REPORTS), cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     seen: list[str] = []
     try:
