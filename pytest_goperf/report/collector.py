@@ -82,10 +82,11 @@ class Collector:
         """One of pytest's setup/call/teardown reports for ``test``."""
         pending = self._pending.get(test.nodeid)
         if pending is None:
+            threshold = test.cfg.thresholds.of(test.gate)
             rec = GateRecord(nodeid=test.nodeid, gate=test.gate, row=row_name(test.key, test.nodeid),
                              outcome="passed", headline="", message="",
-                             expression=expressions.expression(test.gate, _threshold(test.cfg, test.gate)),
-                             limits={c.key: c.limit for c in expressions.checks(test.gate, _threshold(test.cfg, test.gate), {})},
+                             expression=expressions.expression(test.gate, threshold),
+                             limits={c.key: c.limit for c in expressions.checks(test.gate, threshold, {})},
                              line=test.cfg.lines.get(f"thresholds.{test.gate}"))
             pending = self._pending[test.nodeid] = _Pending(rec)
             self.service(test.cfg.path, test.cfg.service.name).gates.append(rec)
@@ -105,7 +106,7 @@ class Collector:
     def _judged(self, rec: GateRecord, test: ItemInfo) -> None:
         v = test.verdict
         assert v is not None
-        threshold = _threshold(test.cfg, test.gate)
+        threshold = test.cfg.thresholds.of(test.gate)
         unit = test.key[-1] if test.key else None
         rec.outcome = v.outcome.value
         rec.message = v.message
@@ -169,10 +170,6 @@ def row_name(key: tuple[str, ...] | None, nodeid: str = "") -> str | None:
     if test.startswith("bench[") and test.endswith("]"):
         return test[len("bench["):-1]
     return " ".join(str(k) for k in key[1:] if k)
-
-
-def _threshold(cfg: GoperfConfig, gate: str) -> Any:
-    return cfg.thresholds.of(gate)
 
 
 def _add_evidence(svc: ServiceRecord, run: GateRun, charts: bool) -> None:
