@@ -7,9 +7,9 @@ with absolute paths).  Each run is ``python -m pytest --goperf FILE
 --junitxml=...`` in a fresh artifacts folder, as CI runs it.  Before and
 after each run it takes stock of:
 
-- processes: any process still alive afterwards whose command line names the
-  run's artifacts folder (a service, a load generator, a test binary) or the
-  run itself, and any new child of this script;
+- processes: any process still alive afterwards whose executable or command
+  line lies in the run's artifacts folder (a service, a load generator, a
+  test binary): ``tests.helpers.processes_under``;
 - threads and open file descriptors of this script (a leak in the plugin's
   process shows in the next run's pytest, not here, so the figure to read is
   the processes);
@@ -38,18 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import example_config  # noqa: E402  (the repository root first)
-
-
-def _pids() -> dict[int, str]:
-    out: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                out[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-    return out
+from tests.helpers import example_config, processes_under  # noqa: E402  (the repository root first)
 
 
 def _temp_entries() -> set[str]:
@@ -107,7 +96,7 @@ def main() -> None:
         for i in range(a.n):
             art = tmp / f"art-{i}"
             xml = tmp / f"run-{i}.xml"
-            before_pids, before_tmp = set(_pids()), _temp_entries()
+            before_tmp = _temp_entries()
             load = os.getloadavg()[0]
             t0 = time.monotonic()
             subprocess.run([sys.executable, "-m", "pytest", "--goperf", str(path), f"--junitxml={xml}", "-q",
@@ -115,9 +104,7 @@ def main() -> None:
                            capture_output=True, text=True, check=False, cwd=tmp)
             walls.append(time.monotonic() - t0)
             time.sleep(1.0)  # anything still alive a second after pytest returned is a leak
-            left = {pid: cmd for pid, cmd in _pids().items()
-                    if pid not in before_pids and (str(art) in cmd or str(path) in cmd)}
-            leaks += [f"run {i + 1}: process {pid} left: {cmd[:160]}" for pid, cmd in left.items()]
+            leaks += [f"run {i + 1}: process left: {line[:160]}" for line in processes_under(art)]
             leaks += [f"run {i + 1}: temp entry left: {name}" for name in sorted(_temp_entries() - before_tmp)]
             got = _outcomes(xml) if xml.exists() else {"(no JUnit written)": ("failed", "")}
             for test, (outcome, message) in got.items():
