@@ -12,12 +12,17 @@ package main
 //	-contend          one global mutex held across each request's work and a 1 ms wait
 //	                  (fails thresholds.blocks)
 //	-hot              one function burns most of the CPU (fails thresholds.cpu)
+//	-slow-stw         a background goroutine copies 128 MiB buffers, half of the time: a copy
+//	                  is one memmove the runtime cannot preempt, so every GC's
+//	                  stop-the-world waits for it to finish (fails thresholds.gc)
 
 import (
 	"bytes"
 	"flag"
+	"log"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -27,6 +32,7 @@ var (
 	poolOversize   = flag.Bool("pool-oversize", false, "fault: pool response buffers without a capacity guard")
 	contend        = flag.Bool("contend", false, "fault: hold one global mutex across each request's work")
 	hot            = flag.Bool("hot", false, "fault: one function takes most of the CPU")
+	slowSTW        = flag.Bool("slow-stw", false, "fault: non-preemptible copies delay every stop-the-world")
 )
 
 var (
@@ -110,4 +116,23 @@ func hotSpot(seed uint64) {
 		h = (h ^ uint64(i)) * 1099511628211
 	}
 	hotSink.Store(h)
+}
+
+// copyForever is the -slow-stw fault: a large copy is a single runtime memmove
+// with no preemption point, so a stop-the-world that starts during one waits
+// for all of it (the "time to safe point" part of the pause).  It copies half
+// of the time and sleeps the other half, so it costs half a core.  The buffers
+// are mapped outside the Go heap so that they do not change how often GC runs.
+func copyForever() {
+	const size = 128 << 20
+	src, err1 := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	dst, err2 := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err1 != nil || err2 != nil {
+		log.Fatalf("-slow-stw: mmap: %v %v", err1, err2)
+	}
+	for {
+		start := time.Now()
+		copy(dst, src)
+		time.Sleep(time.Since(start))
+	}
 }

@@ -24,6 +24,9 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "API listen address")
 	debugAddr := flag.String("debug-addr", "127.0.0.1:6060", "pprof listen address (loopback); empty disables it")
 	flag.Parse()
+	if *slowSTW {
+		go copyForever()
+	}
 
 	api := &http.Server{
 		Addr:              *addr,

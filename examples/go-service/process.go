@@ -60,7 +60,7 @@ func (sumScorer) Score(seed uint64, data []byte) uint64 {
 // scorers is indexed by currency; almost all traffic uses the first one.
 var scorers = map[string]Scorer{"EUR": fnvScorer{}, "USD": fnvScorer{}, "XTS": sumScorer{}}
 
-const scoreRounds = 64
+const scoreRounds = 16
 
 func scoreItem(s Scorer, item string) uint64 {
 	data := []byte(item)

@@ -9,11 +9,14 @@ only wildcard, ``re:`` for a regexp).  Two guards keep it from judging noise:
   through ``net/http/pprof``, ``runtime/pprof``, ``runtime/trace``: gzip of a
   heap profile, the profile writer) are left out of the shares and reported
   apart.  They are the plugin's cost, not the service's.
-- Below ``min_samples`` the share is too uncertain to judge and the test fails
-  with "too few CPU samples".  The default, 385, is the sample count at which
-  a share's 95 % binomial error is at most ±5 points whatever the share
-  (1.96² · 0.5 · 0.5 / 0.05² = 384.2).  At pprof's 100 Hz that is 3.85 s of
-  CPU in the window.
+- The share is a binomial proportion of samples, so the verdict carries its
+  95 % Wilson interval.  When the interval lies wholly on one side of the
+  limit the verdict is decided, however few the samples (8 % of 341 samples
+  is 5.7-11.3 %: clearly under 30 %).  When it straddles the limit, the share
+  is decided by its value only from ``min_samples`` on (385 by default: the
+  count at which any share is known within +-5 points,
+  1.96^2 * 0.5 * 0.5 / 0.05^2 = 384.2); below that the test fails with "too
+  few CPU samples" and the count that would decide it.
 
 A failure shows the top 10 so the reader sees the neighbourhood, and names
 the file to open in pprof's UI.
@@ -56,13 +59,32 @@ class CpuThreshold:
     max_function_share: float = limit("share", 0.30, "the hottest non-ignored function's flat share may not exceed this")
     ignore: tuple[str, ...] = limit("strings", (), "function patterns left out of the ranking: runtime.*, re:^main\\.")
     min_samples: int = limit("integer", DEFAULT_MIN_SAMPLES,
-                             "fewer CPU samples (pprof's own left out) fail the test: the share is too uncertain")
+                             "samples (pprof's own left out) needed to judge a share whose 95 % interval "
+                             "straddles the limit; fewer fail the test as too uncertain")
 
     def problems(self) -> list[tuple[str, str]]:
         out = [("ignore", p) for p in pattern_problems(self.ignore)]
         if self.min_samples < 1:
             out.append(("min_samples", f"must be at least 1, got {self.min_samples}"))
         return out
+
+
+def wilson_interval(hits: int, n: int, z: float = _Z95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion ``hits / n`` (95 % by default)."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def samples_to_decide(share: float, limit_share: float, z: float = _Z95) -> int:
+    """About how many samples put a share's 95 % interval clear of the limit (normal approximation)."""
+    gap = abs(share - limit_share)
+    if gap == 0:
+        return DEFAULT_MIN_SAMPLES
+    return math.ceil(z * z * max(share * (1 - share), 1e-6) / (gap * gap))
 
 
 def _table(t: Top, ignore: Sequence[FunctionPattern], rows: int = 10) -> str:
@@ -125,30 +147,37 @@ def judge_cpu(
     if t.total == 0 or n == 0:
         return Verdict.fail(f"too few CPU samples: 0 of the service's own in the profile, need {min_samples}{apart}: "
                             "raise the load or the window (was the service idle?)", figures, tuple(warnings))
-    if n < min_samples:
-        return Verdict.fail(
-            f"too few CPU samples: {n} of the service's own, need {min_samples} for a share within "
-            f"±{_Z95 * math.sqrt(0.25 / min_samples) * 100:.1f} points (95 %){apart}: "
-            "raise the load or the window (load.rate, load.duration), or lower "
-            f"thresholds.cpu.min_samples", figures, tuple(warnings))
     hottest = next((r for r in t.rows if not matches_any(r.function, patterns)), None)
     limit_text = f"{max_function_share * 100:.2f}%"
     if hottest is None:
         return Verdict.skip(f"every function in the profile is ignored by {list(ignore)}; nothing to judge",
                             figures, tuple(warnings))
     share = hottest.flat / t.total
-    figures.update(hottest_function=hottest.function, hottest_flat_share=share, sample_type=t.sample_type)
+    # The interval is over samples: a share of the value total in sample units.
+    low, high = wilson_interval(round(share * n), n)
+    figures.update(hottest_function=hottest.function, hottest_flat_share=share, sample_type=t.sample_type,
+                   share_low=low, share_high=high)
+    interval = f"95 % interval {low * 100:.1f}-{high * 100:.1f}% over {n} samples"
+    if low <= max_function_share < high and n < min_samples:
+        need = max(samples_to_decide(share, max_function_share), n + 1)
+        figures["samples_to_decide"] = min(need, min_samples)
+        return Verdict.fail(
+            f"too few CPU samples: {hottest.function} takes {share * 100:.1f}% ({interval}), too close to the "
+            f"limit of {limit_text} to tell; about {min(need, min_samples)} samples would decide it "
+            f"(thresholds.cpu.min_samples: {min_samples}){apart}: raise the load or the window "
+            "(load.rate, load.duration)", figures, tuple(warnings))
     if share > max_function_share:
         msg = (
             f"cpu: {hottest.function} takes {share * 100:.2f}% of CPU time (flat), above the limit of {limit_text}"
             + (f" (ignoring {', '.join(ignore)})" if ignore else "")
+            + f"; {interval}"
             + f"\ntop 10 of {t.sample_type} ({n} samples, {t.total} {t.unit} total{apart}):\n{_table(t, patterns)}\n"
             f"open the profile: {where}"
         )
         return Verdict.fail(msg, figures, tuple(warnings))
     return Verdict.ok(
         f"cpu: hottest function {hottest.function} takes {share * 100:.2f}% (flat), within {limit_text} "
-        f"({n} samples{apart})", figures, tuple(warnings))
+        f"({interval}{apart})", figures, tuple(warnings))
 
 
 def assert_top_function_below(

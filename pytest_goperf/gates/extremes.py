@@ -1,20 +1,29 @@
 """What ``max`` means for the trace gates (GC ``max_stw``, scheduler ``max``, blocks ``max``).
 
-Why not the single worst event: on a shared VM one pause that the
-hypervisor preempted can be several times longer than every other, and a
-verdict that hangs on it flakes.  So a ``max`` limit holds when
+Why not the single worst event: on a shared VM a pause that the hypervisor
+preempted (CPU steal) or that waited for a core the load generator held can
+be several times longer than every other.  Measured on a quiet 2-core
+runner, the healthy example had 0 to 3 of its ~120 GC pauses per 5 s trace
+over 1 ms (up to 11.5 ms), while a service that really holds the world
+stopped (``-slow-stw``: a goroutine in long non-preemptible copies) puts most
+of its pauses over it.  A verdict about the *service* therefore asks whether
+events over the limit *recur*, not whether one happened:
 
-- no event is longer than ``HARD_FACTOR`` (2) times the limit, and
-- at most ``TOLERATED`` (1) event is longer than the limit.
+- ``k`` events of ``n`` are longer than the limit;
+- the limit breaks when ``k >= 2`` and a one-sided exact binomial test
+  rejects "at most ``MACHINE_RATE`` (1 %) of events are over the limit"
+  at ``ALPHA`` (0.05).
 
-"max: 1ms" therefore still fails on any pause over 2 ms, and on two pauses
-over 1 ms; one pause between 1 and 2 ms is reported and tolerated.  The
-message lists every event over the limit either way.
+So ``max: 1ms`` over 8 pauses fails on 2 pauses over 1 ms; over 120 pauses
+on 4; over 1000 on 16.  A single event never decides, however long: it is
+listed, and the verdict says how many would have failed (its sensitivity).
+The message lists every event over the limit either way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from pytest_goperf.quantities import format_duration
@@ -22,13 +31,30 @@ from pytest_goperf.quantities import format_duration
 if TYPE_CHECKING:
     from pytest_goperf.trace.model import Interval
 
-TOLERATED = 1
-HARD_FACTOR = 2.0
+MACHINE_RATE = 0.01   # share of events over the limit a busy machine alone may cause
+ALPHA = 0.05
+MIN_RECURRING = 2     # one event is never a recurrence
 _LISTED = 30
 
 
 def _fmt(ns: int) -> str:
     return format_duration(ns / 1e9)
+
+
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p)."""
+    from scipy.stats import binom
+
+    return float(binom.sf(k - 1, n, p))
+
+
+@lru_cache(maxsize=4096)
+def failing_count(n: int) -> int:
+    """The fewest events over the limit, of ``n``, that break it (the verdict's sensitivity)."""
+    k = max(MIN_RECURRING, int(n * MACHINE_RATE))   # below the mean the tail is over 1/2
+    while k <= n and binomial_tail(k, n, MACHINE_RATE) >= ALPHA:
+        k += 1
+    return k
 
 
 def describe_event(iv: Interval) -> str:
@@ -42,31 +68,35 @@ def describe_event(iv: Interval) -> str:
 
 
 def judge_extreme(worst: Sequence[Interval], max_ns: int | None, limit_s: float, complete_above_ns: int = 0,
-                  *, what: str = "event") -> tuple[bool, str, str]:
+                  *, what: str = "event", events: int | None = None) -> tuple[bool, str, str]:
     """(holds, one-line summary, listing of every event over the limit) for a ``max`` limit.
 
     ``worst`` are the longest events, longest first; every event longer than
-    ``complete_above_ns`` is among them (0: all events are).
+    ``complete_above_ns`` is among them (0: all events are).  ``events`` is
+    how many events there were in all (default: ``len(worst)``).
     """
+    n = len(worst) if events is None else max(events, len(worst))
     limit_ns = limit_s * 1e9
     over = [iv for iv in worst if iv.duration_ns > limit_ns]
     more = complete_above_ns > limit_ns and len(over) == len(worst)   # the list may have been cut
     count = f"at least {len(over)}" if more else str(len(over))
     shown = "n/a" if max_ns is None else _fmt(max_ns)
-    hard = [iv for iv in over if iv.duration_ns > HARD_FACTOR * limit_ns]
+    limit_text = format_duration(limit_s)
+    need = failing_count(n)
     listing = ""
     if over:
-        lines = [f"{what.capitalize()}s over the max of {format_duration(limit_s)} ({count}):"]
+        lines = [f"{what.capitalize()}s over the max of {limit_text} ({count} of {n}):"]
         lines += [describe_event(iv) for iv in over[:_LISTED]]
         if len(over) > _LISTED:
             lines.append(f"  ... and {len(over) - _LISTED}{' or more' if more else ''} more")
         listing = "\n".join(lines)
+    sensitivity = (f"fails from {need} of {n} {what}s over it" if need <= n
+                   else f"{n} {what}{'' if n == 1 else 's'} cannot show a recurrence")
     if not over:
-        return True, f"max {shown} (limit {format_duration(limit_s)})", listing
-    if hard:
-        return False, (f"max {shown} is over {HARD_FACTOR:g}x the limit of {format_duration(limit_s)} "
-                       f"({len(hard)} {what}s over {format_duration(HARD_FACTOR * limit_s)})"), listing
-    if len(over) > TOLERATED or more:
-        return False, f"{count} {what}s over the max of {format_duration(limit_s)} (max {shown})", listing
-    return True, (f"max {shown}: one {what} over the limit of {format_duration(limit_s)}, under "
-                  f"{HARD_FACTOR:g}x, tolerated as a single outlier"), listing
+        return True, f"max {shown} (limit {limit_text}; {sensitivity})", listing
+    if len(over) >= need or more:
+        p = binomial_tail(len(over), n, MACHINE_RATE)
+        return False, (f"{count} of {n} {what}s over the max of {limit_text} (max {shown}): recurring, "
+                       f"more than the {MACHINE_RATE * 100:g} % a busy machine explains (p={p:.2g})"), listing
+    return True, (f"max {shown}: {len(over)} of {n} {what}s over the limit of {limit_text}, "
+                  f"tolerated as isolated ({sensitivity})"), listing

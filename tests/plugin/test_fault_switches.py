@@ -1,6 +1,6 @@
 """Each fault switch of examples/go-service fails its gate; the healthy service passes every gate at the same load.
 
-One pytest --goperf run holds six services: the example as it is and with
+One pytest --goperf run holds seven services: the example as it is and with
 each fault switch on, all under the example's own thresholds and load shape
 (500 req/s over 8 connections; a 12 s window here instead of 30 s).
 """
@@ -19,12 +19,14 @@ FAULTS = {
     "pool-oversize": ("-pool-oversize", {"heap"}),
     "contend": ("-contend", {"blocks"}),
     "hot": ("-hot", {"cpu"}),
+    "slow-stw": ("-slow-stw", {"gc"}),
 }
 # What a fault may legitimately trip besides its own gate (and why), as docs/load.md says.
 ALSO = {
     "leak-goroutines": {"heap"},  # each parked goroutine keeps its response buffer alive
     "contend": {"latency"},     # requests queue behind the lock: the p99 grows by the queue
     "hot": {"latency", "scheduler"},  # 1 ms more CPU per request on 2 cores: queueing and runnable waits
+    "slow-stw": {"latency", "scheduler"},  # half a core in copies, and every stop-the-world stalls all goroutines
 }
 
 
@@ -90,5 +92,6 @@ def test_each_fault_fails_its_gate(pytester: pytest.Pytester) -> None:
         "bytes.growSlice" in failures[("pool-oversize", "heap")]
     assert "main.withContention" in failures[("contend", "blocks")]
     assert failures[("hot", "cpu")].startswith("cpu: main.hotSpot takes ")
+    assert "recurring" in failures[("slow-stw", "gc")]
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 8 * len(FAULTS)  # pgo and 7 runtime gates each

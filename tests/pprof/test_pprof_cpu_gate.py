@@ -26,10 +26,15 @@ def test_gate_passes_on_example_service(service_profiles: dict[str, Path]) -> No
     share = verdict.figures["hottest_flat_share"]
     assert isinstance(share, float) and 0 < share <= 0.30
     assert_top_function_below(path, "30%", ignore=SERVICE_IGNORE, min_samples=20)
-    # The story on a real service: a lightly loaded one has too few samples to judge a share,
-    # and says so instead of calling 2 of 3 samples "50 %".
+    # At the default min_samples a light profile is still decided when its share is far from the limit:
+    # the 95 % interval of the hottest share lies wholly under 30 %.
     light = judge_cpu(read_profile(path), max_function_share=0.30, ignore=SERVICE_IGNORE)
-    assert light.failed and light.message.startswith("too few CPU samples: "), light.message
+    assert light.passed and float(light.figures["share_high"] or 1) < 0.30, light.message
+    assert "95 % interval" in light.message
+    # ... and not when the limit falls inside that interval: too few samples, with the count that would decide.
+    close = judge_cpu(read_profile(path), max_function_share=share * 1.2, ignore=SERVICE_IGNORE)
+    assert close.failed and close.message.startswith("too few CPU samples: "), close.message
+    assert "samples would decide it" in close.message
 
 
 @pytest.mark.slow
@@ -90,7 +95,8 @@ def test_too_few_samples_fail_and_pprof_handlers_are_left_out(build_profile: Cal
     }))
     v = judge_cpu(few, max_function_share=0.30)
     assert v.failed
-    assert v.message.startswith("too few CPU samples: 1 of the service's own, need 385")
+    assert v.message.startswith("too few CPU samples: bytes.Index takes 100.0% (95 % interval 20.7-100.0% over 1 "
+                                "samples)"), v.message
     assert "2 samples in the plugin's own captures" in v.message and "raise the load or the window" in v.message
     assert v.figures["capture_samples"] == 2
     # Lowered min_samples: judged, and the gzip work is not the hottest function.
@@ -104,6 +110,31 @@ def test_too_few_samples_fail_and_pprof_handlers_are_left_out(build_profile: Cal
     v = judge_cpu(many, max_function_share=0.34)
     assert v.passed and abs(float(v.figures["hottest_flat_share"] or 0) - 1 / 3) < 1e-9, v.message
     assert v.figures["samples"] == 450 and "600 samples in the plugin's own captures" in v.message
+
+
+def test_share_interval_matches_scipy_and_decides_far_from_the_limit(build_profile: Callable[..., bytes]) -> None:
+    from scipy.stats import binomtest
+
+    from pytest_goperf.gates.cpu import wilson_interval
+
+    for hits, n in ((0, 5), (2, 3), (27, 341), (120, 385), (999, 1000)):
+        ours = wilson_interval(hits, n)
+        ref = binomtest(hits, n).proportion_ci(0.95, "wilson")
+        assert ours == pytest.approx((ref.low, ref.high), abs=1e-7), (hits, n)
+    # 27 of 341 samples (8 %, the example's Score after the change) is decided under 30 % below min_samples;
+    # 120 of 341 (35 %, interval 30.3-40.4 %) is decided over it; 110 of 341 (32 %) straddles it: too few.
+    for hot, outcome in ((27, "passed"), (120, "failed"), (110, "too few")):
+        rest = 341 - hot
+        filler = {(f"main.f{i}",): min(20, rest - 20 * i) for i in range((rest + 19) // 20)}
+        prof = parse_profile(_cpu_profile(build_profile, {("main.hot",): hot, **filler}))
+        v = judge_cpu(prof, max_function_share=0.30)
+        if outcome == "too few":
+            assert v.failed and v.message.startswith("too few CPU samples"), v.message
+        else:
+            assert v.outcome.value == outcome and v.figures["hottest_function"] == "main.hot", v.message
+    # At min_samples and beyond, a share near the limit is decided by its value, as before.
+    prof = parse_profile(_cpu_profile(build_profile, {("main.hot",): 120, **{(f"main.f{i}",): 20 for i in range(14)}}))
+    assert judge_cpu(prof, max_function_share=0.31).passed
 
 
 def test_min_samples_default_is_the_binomial_bound() -> None:
