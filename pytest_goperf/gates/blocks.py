@@ -38,7 +38,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pytest_goperf.gates.extremes import failing_count, judge_extreme
+from pytest_goperf.gates.extremes import failing_count, judge_extreme, machine_rate
+from pytest_goperf.trace.frames import in_stdlib
 from pytest_goperf.gates.spec import Evidence, RuntimeGate, limit
 from pytest_goperf.gates.verdict import Verdict, enforce
 from pytest_goperf.quantities import format_duration, parse_duration
@@ -51,15 +52,6 @@ DEFAULT_REASONS = ("mutex", "rwmutex", "cond")
 _NEVER = {"network": "network waits are I/O, not contention", "syscall": "syscalls are not blocks",
           "sleep": "time.Sleep is not contention"}
 _FRAMES_SHOWN = 5
-# First elements of the standard library's import paths (``go list std``; ``vendor/`` holds its
-# vendored golang.org/x code).  A module path has a dot in its first element, ``main`` is the program.
-STD_ROOTS = frozenset({
-    "archive", "bufio", "builtin", "bytes", "cmp", "compress", "container", "context", "crypto", "database",
-    "debug", "embed", "encoding", "errors", "expvar", "flag", "fmt", "go", "hash", "html", "image", "index",
-    "internal", "io", "iter", "log", "maps", "math", "mime", "net", "os", "path", "plugin", "reflect", "regexp",
-    "runtime", "slices", "sort", "strconv", "strings", "structs", "sync", "syscall", "testing", "text", "time",
-    "unicode", "unique", "unsafe", "vendor", "weak",
-})
 _STACKS_SHOWN = 3
 
 
@@ -85,13 +77,6 @@ class BlocksThreshold:
         if not self.reasons:
             out.append(("reasons", f"must name at least one reason of: {', '.join(REASONS)}"))
         return out
-
-
-def in_stdlib(function: str) -> bool:
-    """Whether a frame's function belongs to the standard library (``net/http.(*conn).serve``: yes)."""
-    slash = function.rfind("/")
-    package = function[: slash + 1] + function[slash + 1:].split(".", 1)[0]
-    return package.split("/", 1)[0] in STD_ROOTS
 
 
 def stdlib_internal(stack: Stack) -> bool:
@@ -189,7 +174,7 @@ def _top_stacks(judged: Judged) -> str:
 
 def judge_blocks(stats: TraceStats, *, max: float | None = 1e-3, p99: float | None = None,  # noqa: A002
                  reasons: Sequence[str] = DEFAULT_REASONS, trace_path: str | None = None,
-                 stdlib: bool = False) -> Verdict:
+                 stdlib: bool = False, stall_share: float = 0.0) -> Verdict:
     """Judge the selected blocks against ``max`` (recurring events, not one: gates.extremes) and ``p99`` (seconds)."""
     if stats.generations == 0:
         return Verdict.skip("the trace holds no events", {}, stats.warnings)
@@ -207,9 +192,9 @@ def judge_blocks(stats: TraceStats, *, max: float | None = 1e-3, p99: float | No
     details: list[str] = []
     if max is not None:
         ok, text, listing = judge_extreme(judged.worst, judged.max_ns, max, judged.complete_above_ns, what="block",
-                                          events=judged.count)
+                                          events=judged.count, stall_share=stall_share)
         figures["blocks_over_max"] = sum(1 for iv in judged.worst if iv.duration_ns > max * 1e9)
-        figures["blocks_over_max_failing"] = failing_count(judged.count)
+        figures["blocks_over_max_failing"] = failing_count(judged.count, machine_rate(stall_share))
         (checked if ok else broken).append(text)
         if listing:
             details.append(listing)
@@ -233,7 +218,7 @@ def judge_blocks(stats: TraceStats, *, max: float | None = 1e-3, p99: float | No
 def _judge_window(evidence: Evidence, threshold: BlocksThreshold) -> Verdict:
     stats, path = evidence.trace_stats()
     return judge_blocks(stats, max=threshold.max, p99=threshold.p99, reasons=threshold.reasons, trace_path=str(path),
-                        stdlib=threshold.stdlib)
+                        stdlib=threshold.stdlib, stall_share=evidence.stall_share())
 
 
 def assert_blocks_below(stats: TraceStats, *, max: str | float | None = "1ms",  # noqa: A002

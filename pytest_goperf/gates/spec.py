@@ -63,6 +63,10 @@ class Evidence(Protocol):
 
     def series(self) -> Series: ...
 
+    def stall_share(self) -> float:
+        """The window's ``MachineNoise.stall_share``: 0 when it measured no CPU steal (or nothing)."""
+        ...
+
 
 @dataclass(frozen=True)
 class RuntimeGate(Generic[T]):

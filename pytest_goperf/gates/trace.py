@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pytest_goperf.gates.extremes import failing_count, judge_extreme
+from pytest_goperf.gates.extremes import failing_count, judge_extreme, judge_percentile, machine_rate
 from pytest_goperf.gates.spec import Evidence, RuntimeGate, limit
 from pytest_goperf.gates.verdict import Verdict, enforce
 from pytest_goperf.quantities import format_duration, parse_duration
@@ -72,6 +72,7 @@ def _judge(
     verb: str,
     prefix: str,
     event: str = "interval",
+    stall_share: float = 0.0,
 ) -> tuple[bool, str, dict[str, float | int | str | None]]:
     figures: dict[str, float | int | str | None] = {f"{prefix}_count": summary.count}
     broken: list[str] = []
@@ -85,15 +86,16 @@ def _judge(
         figures[f"{prefix}_{name}_limit_s"] = limit_s
         if name == "max":  # recurring events, not one: gates.extremes
             cut = min(iv.duration_ns for iv in summary.worst) if 0 < len(summary.worst) < summary.count else 0
-            ok, text, listing = judge_extreme(summary.worst, value, limit_s, cut, what=event, events=summary.count)
+            ok, text, listing = judge_extreme(summary.worst, value, limit_s, cut, what=event, events=summary.count,
+                                              stall_share=stall_share)
             figures[f"{prefix}_over_max"] = sum(1 for iv in summary.worst if iv.duration_ns > limit_s * 1e9)
-            figures[f"{prefix}_over_max_failing"] = failing_count(summary.count)
+            figures[f"{prefix}_over_max_failing"] = failing_count(summary.count, machine_rate(stall_share))
             (checked if ok else broken).append(text)
             continue
-        text = f"{name} {_fmt_ns(value)} (limit_s {format_duration(limit_s)})"
-        checked.append(text)
-        if value is not None and value > limit_s * 1e9:
-            broken.append(text)
+        over = summary.count_over(limit_s * 1e9)
+        figures[f"{prefix}_over_{name}"] = over
+        ok, text = judge_percentile(over, summary.count, float(name[1:]), value, limit_s, stall_share)
+        (checked if ok else broken).append(text)
     if not broken:
         summary_text = ", ".join(checked) if checked else "no thresholds set"
         return True, f"{what}: {summary_text} over {summary.count} intervals" + (f"\n{listing}" if listing else ""), figures
@@ -115,8 +117,12 @@ def judge_scheduler(
     p99: float | None = None,
     max: float | None = None,  # noqa: A002 - the YAML key is 'max'
     trace_path: str | None = None,
+    stall_share: float = 0.0,
 ) -> Verdict:
-    """Scheduler latency (time Runnable before running) against thresholds in seconds."""
+    """Scheduler latency (time Runnable before running) against thresholds in seconds.
+
+    ``stall_share``: the window's ``MachineNoise.stall_share`` (``gates.extremes``).
+    """
     s = stats.sched_latency
     if s.count == 0:
         return Verdict.skip("no scheduler-latency intervals in the trace (is it empty or too short?)",
@@ -130,6 +136,7 @@ def judge_scheduler(
         "made runnable at",
         "sched",
         "wait",
+        stall_share,
     )
     return (Verdict.ok if ok else Verdict.fail)(msg, fig, stats.warnings)
 
@@ -140,6 +147,7 @@ def judge_gc(
     max_stw: float | None = None,
     p99_stw: float | None = None,
     trace_path: str | None = None,
+    stall_share: float = 0.0,
 ) -> Verdict:
     """GC stop-the-world pauses against thresholds in seconds; no pause at all passes."""
     s = stats.gc_stw
@@ -154,9 +162,29 @@ def judge_gc(
         "stopped at",
         "gc_stw",
         "pause",
+        stall_share,
     )
     fig["gc_count"] = stats.gc_count
+    if not ok and max_stw is not None:
+        msg += _waited_for(s.worst, max_stw)
     return (Verdict.ok if ok else Verdict.fail)(msg, fig, stats.warnings)
+
+
+def _waited_for(worst: tuple[Interval, ...], limit_s: float) -> str:
+    """Where the pauses over the limit waited for a goroutine to stop (time to safe point), most often first."""
+    over = [iv for iv in worst if iv.duration_ns > limit_s * 1e9]
+    places: dict[str, int] = {}
+    for iv in over:
+        _, sep, rest = iv.what.partition("; waited ")
+        if sep and " to stop in " in rest:
+            where = rest.split(" to stop in ", 1)[1]
+            places[where] = places.get(where, 0) + 1
+    if not places:
+        return ""
+    where, n = max(places.items(), key=lambda kv: kv[1])
+    return (f"\n{n} of the {len(over)} pauses over the limit were mostly waiting for a goroutine to stop, in {where}: "
+            "code that runs long without a preemption point (a large copy or clear, an assembly loop) "
+            "holds every stop-the-world until it returns.")
 
 
 def _seconds(value: str | float | None, name: str) -> float | None:
@@ -218,12 +246,13 @@ def assert_stw_below(
 def _judge_scheduler_window(evidence: Evidence, threshold: SchedulerThreshold) -> Verdict:
     stats, path = evidence.trace_stats()
     return judge_scheduler(stats, p50=threshold.p50, p90=threshold.p90, p99=threshold.p99, max=threshold.max,
-                           trace_path=str(path))
+                           trace_path=str(path), stall_share=evidence.stall_share())
 
 
 def _judge_gc_window(evidence: Evidence, threshold: GcThreshold) -> Verdict:
     stats, path = evidence.trace_stats()
-    return judge_gc(stats, max_stw=threshold.max_stw, p99_stw=threshold.p99_stw, trace_path=str(path))
+    return judge_gc(stats, max_stw=threshold.max_stw, p99_stw=threshold.p99_stw, trace_path=str(path),
+                    stall_share=evidence.stall_share())
 
 
 SCHEDULER_GATE = RuntimeGate(key="scheduler", threshold=SchedulerThreshold, needs=frozenset({"trace"}),

@@ -59,6 +59,18 @@ class MachineNoise:
             return f"other processes used {self.other_cores:.2f} cores (>= {OTHER_BLAME:g})"
         return None
 
+    @property
+    def stall_share(self) -> float:
+        """The share of moments at which some CPU was being stolen: 1 - (1 - steal)^cpus (0 without steal).
+
+        A stop-the-world needs every CPU the service runs on, so a pause
+        stretches when any of them is stolen; the trace gates tolerate this
+        share of events over a limit (``gates.extremes``).
+        """
+        if not self.steal:
+            return 0.0
+        return 1.0 - (1.0 - min(self.steal, 1.0)) ** max(self.cpus, 1)
+
     def describe(self) -> str:
         def pct(v: float | None) -> str:
             return "n/a" if v is None else f"{v * 100:.1f}%"
@@ -69,7 +81,7 @@ class MachineNoise:
 
     def figures(self) -> dict[str, float | None]:
         return {"machine_steal": self.steal, "machine_cpu_pressure": self.pressure,
-                "machine_other_cores": self.other_cores}
+                "machine_other_cores": self.other_cores, "machine_stall_share": self.stall_share}
 
 
 def _jiffies() -> tuple[int, ...] | None:

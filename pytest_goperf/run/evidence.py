@@ -42,6 +42,9 @@ class WindowEvidence:
     def load_skipped(self) -> str | None:
         return self.window.load_skipped
 
+    def stall_share(self) -> float:
+        return 0.0 if self.window.noise is None else self.window.noise.stall_share
+
     def cpu_profile(self) -> tuple[Profile, Path]:
         if self._profile is None:
             from pytest_goperf.pprof import read_profile

@@ -30,6 +30,8 @@ from pytest_goperf.trace.events import (
     EV_STW_END,
     EV_SYNC,
 )
+from pytest_goperf.quantities import format_duration
+from pytest_goperf.trace.frames import program_frame
 from pytest_goperf.trace.generation import Generation
 from pytest_goperf.trace.model import Accumulator, Stack, TraceStats, is_sync_reason
 from pytest_goperf.trace.order import Chunk
@@ -61,6 +63,10 @@ class Analyzer:
         self._blocked: dict[int, tuple[int, str, int]] = {}  # g -> (since, reason, stack)
         self._syscall: dict[int, int] = {}  # g -> stack of its syscall
         self._stw_open: dict[int, tuple[int, str, int]] = {}
+        # The last goroutine to give up its P while a stop-the-world that began in this generation
+        # was stopping the others: (time, goroutine, stack).  The one the pause waited for.
+        self._stw_stopper: tuple[int, int, int] | None = None
+        self._gen_start = 0
         self._gc_open: int | None = None
         self.stacks: list[Stack] = [()]
         self._stack_ids: dict[Stack, int] = {(): 0}
@@ -113,6 +119,7 @@ class Analyzer:
         blocks = self.blocks
         t_run, t_blk, t_sys, t_stw = self.touched
         miss = self.misses.append
+        stw_open = self._stw_open
         for times, evs in chunks:
             if not times:
                 continue
@@ -150,16 +157,20 @@ class Analyzer:
                 elif typ == EV_GO_BLOCK:
                     sk = cache.get(v[s + 3])
                     why = strcache.get(v[s + 2])
-                    blocked[ctx_g] = (
+                    blocked[ctx_g] = b = (
                         t,
                         (self._string(v[s + 2]) or NO_REASON) if why is None else why or NO_REASON,
                         stack(v[s + 3]) if sk is None else sk,
                     )
                     t_blk.add(ctx_g)
+                    if stw_open:
+                        self._stopped(t, ctx_g, b[2])
                 elif typ == EV_GO_STOP:
                     sk = cache.get(v[s + 3])
-                    runnable[ctx_g] = (t, stack(v[s + 3]) if sk is None else sk, self._string(v[s + 2]) or PREEMPTED)
+                    runnable[ctx_g] = r = (t, stack(v[s + 3]) if sk is None else sk, self._string(v[s + 2]) or PREEMPTED)
                     t_run.add(ctx_g)
+                    if stw_open:
+                        self._stopped(t, ctx_g, r[1])
                 elif typ == EV_GO_CREATE:
                     runnable[v[s + 2]] = (t, stack(v[s + 4]), CREATED)
                     t_run.add(v[s + 2])
@@ -183,8 +194,9 @@ class Analyzer:
                     runnable[g] = (t, 0, SWITCHED)
                     t_run.add(g)
                 elif typ == EV_STW_BEGIN:
-                    self._stw_open[ctx_g] = (t, self._string(v[s + 2]), stack(v[s + 3]))
+                    stw_open[ctx_g] = (t, self._string(v[s + 2]), stack(v[s + 3]))
                     t_stw.add(ctx_g)
+                    self._stw_stopper = None
                 elif typ == EV_STW_END:
                     self._stw_done(t, ctx_g)
                 elif typ == EV_GC_BEGIN:
@@ -213,6 +225,22 @@ class Analyzer:
         t_sys.add(g)
         return 0 if sk is None else sk
 
+    def _stopped(self, t: int, g: int, sk: int) -> None:
+        """A goroutine gave up its P while a stop-the-world was open: remember the last one."""
+        if g not in self._stw_open and any(b[0] >= self._gen_start for b in self._stw_open.values()):
+            self._stw_stopper = (t, g, sk)
+
+    def _stw_what(self, t: int, g: int, s: tuple[int, str, int]) -> str:
+        """The STW kind, and which goroutine it waited for where the wait was most of the pause."""
+        stopper = self._stw_stopper
+        if stopper is None or stopper[0] < s[0] or stopper[1] == g or s[0] < self._gen_start:
+            return s[1]
+        waited = stopper[0] - s[0]
+        if 2 * waited < t - s[0]:
+            return s[1]  # the pause was mostly its own work, not waiting for a goroutine to stop
+        return (f"{s[1]}; waited {format_duration(waited / 1e9)} for goroutine {stopper[1]} to stop"
+                f"{program_frame(self.stacks[stopper[2]])}")
+
     def _stw_done(self, t: int, g: int) -> None:
         s = self._stw_open.pop(g, None)
         if s is not None:
@@ -225,7 +253,8 @@ class Analyzer:
         acc = self.stw.get(s[1])
         if acc is None:
             acc = self.stw[s[1]] = Accumulator(self.keep)
-        acc.add(t - s[0], s[0], g, s[1], s[2])
+        acc.add(t - s[0], s[0], g, self._stw_what(t, g, s), s[2])
+        self._stw_stopper = None
 
     def _accumulators(self) -> list[Accumulator]:
         return [self.sched, self.gc_mark, *self.stw.values(), *self.blocks.values()]
@@ -251,6 +280,8 @@ class Analyzer:
         self.gc_touched = False
         self.misses.clear()
         self.placeholders.clear()
+        self._stw_stopper = None
+        self._gen_start = t
         self.generations += 1
         if self.first_ts is None:
             self.first_ts = t

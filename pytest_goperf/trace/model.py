@@ -92,6 +92,16 @@ class Summary:
     total: int = 0
     worst: tuple[Interval, ...] = ()
     top_stacks: tuple[StackTotal, ...] = ()
+    # The exact distribution (distinct durations, sorted, and their counts): not part of the JSON.
+    values: Any = field(default=None, compare=False, repr=False)
+    counts: Any = field(default=None, compare=False, repr=False)
+
+    def count_over(self, ns: float) -> int:
+        """How many intervals are longer than ``ns``."""
+        if self.values is None or self.count == 0:
+            return sum(1 for iv in self.worst if iv.duration_ns > ns)
+        i = int(np.searchsorted(self.values, ns, side="right"))
+        return int(self.counts[i:].sum())
 
     def to_json(self) -> dict[str, int | None]:
         """Exactly the keys of docs/design.md#cli-and-json-contracts."""
@@ -234,6 +244,8 @@ class Accumulator:
             total=self.total,
             worst=worst,
             top_stacks=tops,
+            values=v,
+            counts=c,
         )
 
 

@@ -216,7 +216,9 @@ class Stitcher:
                 remap[i] = a._syscall.get(w.placeholders[i], 0)
             else:
                 remap[i] = self._intern(frames)
-        # Close the intervals that began before this generation.
+        # Close the intervals that began before this generation (an STW that spans generations
+        # names no goroutine it waited for, as in a serial read).
+        a._stw_stopper = None
         for kind, g, t in w.misses:
             if kind == MISS_RUN:
                 r = a._runnable.get(g)

@@ -92,6 +92,6 @@ def test_each_fault_fails_its_gate(pytester: pytest.Pytester) -> None:
         "bytes.growSlice" in failures[("pool-oversize", "heap")]
     assert "main.withContention" in failures[("contend", "blocks")]
     assert failures[("hot", "cpu")].startswith("cpu: main.hotSpot takes ")
-    assert "recurring" in failures[("slow-stw", "gc")]
+    assert "recurring" in failures[("slow-stw", "gc")] and "main.copyForever" in failures[("slow-stw", "gc")]
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 8 * len(FAULTS)  # pgo and 7 runtime gates each

@@ -67,3 +67,47 @@ def test_empty_trace_is_skipped_not_passed(tmp_path: object) -> None:
     empty = analyze_stream(io.BytesIO(b"go 1.26 trace\x00\x00\x00"))
     assert judge_scheduler(empty, p99=1e-3).skipped
     assert judge_gc(empty, max_stw=1e-3).skipped
+
+
+SLOW_STW = str(TRACES / "go1.26-slowstw.trace")
+
+
+def test_gc_gate_names_the_goroutine_a_pause_waited_for() -> None:
+    """The -slow-stw fault's trace: recurring long pauses, most waiting for main.copyForever to stop."""
+    slow = analyze_file(SLOW_STW, keep=1000)
+    bad = judge_gc(slow, max_stw=1e-3, trace_path=SLOW_STW)
+    assert bad.failed and bad.figures["gc_stw_over_max"] == 25
+    assert bad.figures["gc_stw_over_max_failing"] == _scipy_failing(112, 0.01) == 4
+    assert "25 of 112 pauses over the max of 1ms" in bad.message and "recurring" in bad.message
+    assert "for goroutine 20 to stop in main.copyForever" in bad.message
+    assert "of the 25 pauses over the limit were mostly waiting for a goroutine to stop, in main.copyForever" \
+        in bad.message
+    # The same pauses on a window whose CPUs were stolen 33 % of the time (18 % steal on 2 CPUs): 25 of 112
+    # (22 %) is what the machine explains, and the verdict says so; the sensitivity follows the rate.
+    busy = judge_gc(slow, max_stw=1e-3, stall_share=0.33)
+    assert busy.passed and "this window's CPU steal explains" in busy.message, busy.message
+    assert busy.figures["gc_stw_over_max_failing"] == _scipy_failing(112, 0.33)
+
+
+def _scipy_failing(n: int, rate: float) -> int:
+    """The fewest of n events over a limit that scipy's binomial test calls more than ``rate`` (k >= 2)."""
+    from scipy.stats import binomtest
+
+    return next(k for k in range(2, n + 1) if binomtest(k, n, rate, alternative="greater").pvalue < 0.05)
+
+
+def test_percentile_limits_tolerate_only_the_measured_stall_share(stats: TraceStats) -> None:
+    s = stats.sched_latency
+    assert s.p99 is not None and s.p90 is not None
+    limit = (s.p90 + s.p99) / 2 / 1e9  # between 1 % and 10 % of waits over it
+    over = s.count_over(limit * 1e9)
+    assert over == sum(1 for v in _durations(stats) if v > limit * 1e9)
+    quiet = judge_scheduler(stats, p99=limit)
+    assert quiet.failed and quiet.figures["sched_over_p99"] == over
+    assert judge_scheduler(stats, p99=limit, stall_share=0.5).passed
+    assert judge_scheduler(stats, p99=limit, stall_share=0.0001).failed
+
+
+def _durations(stats: TraceStats) -> list[int]:
+    s = stats.sched_latency
+    return [int(v) for v, c in zip(s.values, s.counts) for _ in range(int(c))]

@@ -15,6 +15,10 @@ so the trace holds CPU-sample batches) and, from Go 1.23,
 older than 1.22 records ``go<V>-v1.trace`` only: the unsupported old format.
 Traces are kept under 200 KB.  (Go 1.27 still writes the ``go 1.26 trace``
 format; go1.27-* traces were recorded with TRACE_KINDS=work,multigen.)  ``TRACE_KINDS=cpu,work`` re-records only those.
+
+``go1.26-slowstw.trace`` (780 KB, not made here) is the 5 s trace of a
+``pytest --goperf`` run of examples/go-service with ``-slow-stw`` at 500 req/s:
+112 GC pauses, 25 of them over 1 ms, most waiting for ``main.copyForever``.
 """
 
 from __future__ import annotations
