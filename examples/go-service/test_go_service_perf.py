@@ -60,15 +60,16 @@ def test_latency_per_endpoint(service, goperf_capture):
 @pytest.mark.goperf
 def test_runtime_under_load(service, goperf_capture):
     """The trace, CPU and health gates of goperf.yaml over one short window."""
-    capture = goperf_capture(service, warmup="1s", duration="6s", rate=300, requests=[SMALL, LARGE],
-                             trace="1s", sample_every="500ms")
+    # 12 s with a sample every 400 ms: about 25 heap samples outside the trace. With 8 (6 s, 500 ms) the last
+    # three samples catching two large requests in flight (+87 KiB on a 1.6 MiB heap) once read as a leak.
+    capture = goperf_capture(service, warmup="1s", duration="12s", rate=300, requests=[SMALL, LARGE],
+                             trace="1s", sample_every="400ms")
     print(capture)
     # 10x goperf.yaml's limits: this short window also runs in the project's CI, on shared 2-core
     # runners where one stolen time slice stretches the worst pause (docs/load.md).
     assert_sched_latency_below(capture.trace, p99="5ms")
     assert_stw_below(capture.trace, max="10ms")
     assert_blocks_below(capture.trace, max="10ms")
-    assert_top_function_below(capture.cpu, "30%", ignore=["runtime.*", "internal/runtime/*", "syscall.*"],
-                              min_samples=50)
+    assert_top_function_below(capture.cpu, "30%", ignore=["runtime.*", "internal/runtime/*", "syscall.*"])
     assert_heap_plateau(capture.heap, max_growth="5%/min")
     assert_goroutines_stable(capture.goroutines, max_drift="10%")
