@@ -66,6 +66,8 @@ def pool_yaml() -> dict:
                       "env": {"GOMAXPROCS": "2"}, "ready": {"path": "/healthz", "timeout": "30s"}}
     cfg["load"]["requests"] = [{"path": "/work"}]
     cfg["load"]["connections"] = 4
+    cfg["thresholds"].pop("pgo", None)  # no default.pgo: the pgo check is the example's, not a runtime gate
+    cfg.pop("pgo", None)
     return cfg
 
 
