@@ -39,10 +39,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pytest_goperf.gates.extremes import failing_count, judge_extreme, machine_rate
-from pytest_goperf.trace.frames import in_stdlib
 from pytest_goperf.gates.spec import Evidence, RuntimeGate, limit
 from pytest_goperf.gates.verdict import Verdict, enforce
 from pytest_goperf.quantities import format_duration, parse_duration
+from pytest_goperf.trace.frames import in_stdlib
 
 if TYPE_CHECKING:
     from pytest_goperf.trace.model import Interval, Stack, StackTotal, TraceStats

@@ -172,12 +172,13 @@ def judge_gc(
 
 def _waited_for(worst: tuple[Interval, ...], limit_s: float) -> str:
     """Where the pauses over the limit waited for a goroutine to stop (time to safe point), most often first."""
+    from pytest_goperf.trace.model import waited_place  # numpy: not at plugin start-up
+
     over = [iv for iv in worst if iv.duration_ns > limit_s * 1e9]
     places: dict[str, int] = {}
     for iv in over:
-        _, sep, rest = iv.what.partition("; waited ")
-        if sep and " to stop in " in rest:
-            where = rest.split(" to stop in ", 1)[1]
+        where = waited_place(iv.what)
+        if where is not None:
             places[where] = places.get(where, 0) + 1
     if not places:
         return ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pytest_goperf.quantities import format_duration
 from pytest_goperf.trace.events import (
     EV_GC_BEGIN,
     EV_GC_END,
@@ -30,10 +31,9 @@ from pytest_goperf.trace.events import (
     EV_STW_END,
     EV_SYNC,
 )
-from pytest_goperf.quantities import format_duration
 from pytest_goperf.trace.frames import program_frame
 from pytest_goperf.trace.generation import Generation
-from pytest_goperf.trace.model import Accumulator, Stack, TraceStats, is_sync_reason
+from pytest_goperf.trace.model import Accumulator, Stack, TraceStats, is_sync_reason, waited_what
 from pytest_goperf.trace.order import Chunk
 
 NO_REASON = "(no reason)"
@@ -238,8 +238,7 @@ class Analyzer:
         waited = stopper[0] - s[0]
         if 2 * waited < t - s[0]:
             return s[1]  # the pause was mostly its own work, not waiting for a goroutine to stop
-        return (f"{s[1]}; waited {format_duration(waited / 1e9)} for goroutine {stopper[1]} to stop"
-                f"{program_frame(self.stacks[stopper[2]])}")
+        return waited_what(s[1], format_duration(waited / 1e9), stopper[1], program_frame(self.stacks[stopper[2]]))
 
     def _stw_done(self, t: int, g: int) -> None:
         s = self._stw_open.pop(g, None)

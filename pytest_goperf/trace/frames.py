@@ -28,11 +28,11 @@ def in_stdlib(function: str) -> bool:
 
 
 def program_frame(stack: Stack) -> str:
-    """" in fn file:line" of the stack's first frame outside the standard library, else outside the runtime."""
+    """"fn file:line" of the stack's first frame outside the standard library, else outside the runtime."""
     for fn, fl, line in stack:
         if not in_stdlib(fn):
-            return f" in {fn} {fl}:{line}"
+            return f"{fn} {fl}:{line}"
     for fn, fl, line in stack:
         if not fn.startswith(("runtime.", "internal/")):
-            return f" in {fn} {fl}:{line}"
+            return f"{fn} {fl}:{line}"
     return ""

@@ -48,6 +48,22 @@ class Interval:
         }
 
 
+# A stop-the-world interval's ``what`` when most of the pause waited for one goroutine to stop
+# (time to safe point): "GC sweep termination; waited 4.1ms for goroutine 20 to stop in main.f x.go:9".
+_WAITED, _STOP_IN = "; waited ", " to stop in "
+
+
+def waited_what(kind: str, waited: str, goroutine: int, where: str) -> str:
+    """The ``what`` of a pause that waited ``waited`` for ``goroutine`` (``where``: "fn file:line" or "")."""
+    return f"{kind}{_WAITED}{waited} for goroutine {goroutine} to stop" + (f" in {where}" if where else "")
+
+
+def waited_place(what: str) -> str | None:
+    """Where a pause's ``what`` says it waited for a goroutine to stop ("fn file:line"), or None."""
+    _, sep, rest = what.partition(_WAITED)
+    return rest.split(_STOP_IN, 1)[1] if sep and _STOP_IN in rest else None
+
+
 @dataclass(frozen=True)
 class StackTotal:
     """Time attributed to one stack: how often, how long in total and at most."""
