@@ -80,6 +80,7 @@ class LoadConfig:
     threads: int = 1                  # generator event loops (one OS thread each)
     http2: bool = False               # HTTP/2: over TLS by ALPN, h2c (prior knowledge) on http:// URLs
     tool: str = "builtin"             # builtin | vegeta | locust
+    arrivals: str = "jittered"        # open model: jittered (each slot uniform in its interval) | constant
     vegeta: VegetaConfig = field(default_factory=lambda: VegetaConfig())
     locust: LocustConfig = field(default_factory=lambda: LocustConfig())
 
@@ -348,7 +349,7 @@ def _request(node: Node, base: Path) -> RequestSpec:
 def _load(node: Node, base: Path) -> LoadConfig:
     f = node.mapping(("warmup", "duration", "rate", "connections", "requests", "sample_every", "trace",
                       "timeout", "command", "result", "expect_status", "follow_redirects", "threads", "http2",
-                      "tool", "vegeta", "locust"))
+                      "tool", "vegeta", "locust", "arrivals"))
     requests: tuple[RequestSpec, ...] = LoadConfig.requests
     if "requests" in f:
         rn = f["requests"]
@@ -371,6 +372,7 @@ def _load(node: Node, base: Path) -> LoadConfig:
         threads=opt(f, "threads", lambda n: n.integer(minimum=1), 1),
         http2=opt(f, "http2", Node.boolean, False),
         tool=opt(f, "tool", Node.string, "builtin"),
+        arrivals=opt(f, "arrivals", Node.string, "jittered"),
         vegeta=_vegeta(f["vegeta"], base) if "vegeta" in f else VegetaConfig(),
         locust=_locust(f["locust"], base) if "locust" in f else LocustConfig(),
     )
@@ -387,6 +389,7 @@ def _load(node: Node, base: Path) -> LoadConfig:
 
 
 TOOLS = ("builtin", "vegeta", "locust")
+ARRIVALS = ("jittered", "constant")
 
 
 def _check_tool(cfg: LoadConfig, f: dict[str, Node]) -> None:
@@ -396,6 +399,11 @@ def _check_tool(cfg: LoadConfig, f: dict[str, Node]) -> None:
                               "(other tools, k6 for example, run through load.command)")
     if cfg.command and "tool" in f:
         raise f["tool"].error("give either load.tool or load.command (your own tool), not both")
+    if cfg.arrivals not in ARRIVALS:
+        raise f["arrivals"].error(f"must be one of {', '.join(ARRIVALS)}, got {cfg.arrivals!r}")
+    if "arrivals" in f and (cfg.tool != "builtin" or cfg.command):
+        raise f["arrivals"].error("applies to the builtin generator (vegeta paces constantly, locust waits as its "
+                                  "locustfile says, load.command as your tool does)")
     for other in ("vegeta", "locust"):
         if other in f and cfg.tool != other:
             raise f[other].error(f"load.{other} applies to load.tool: {other} (load.tool is {cfg.tool})")

@@ -124,6 +124,7 @@ def _config_json(target_url: str, load: LoadConfig, allowed: Sequence[str],
             "threads": load.threads, "warmup_s": load.warmup, "duration_s": load.duration,
             "timeout_s": load.timeout, "expect_status": list(load.expect_status),
             "follow_redirects": load.follow_redirects, "requests": requests, "http2": load.http2,
+            "arrivals": load.arrivals,
             "tls": tls_json(tls)}
 
 

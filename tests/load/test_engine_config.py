@@ -37,6 +37,8 @@ load:
     assert not tls.insecure_skip_verify
     assert load is not None and load.http2 and load.tool == "vegeta" and load.vegeta.attackers == 2
     assert load.vegeta.results == (tmp_path / "other-host.bin",)
+    assert load.arrivals == "jittered"
+    assert load_config(write(tmp_path, "load:\n  arrivals: constant\n")).load.arrivals == "constant"
     locust = load_config(write(tmp_path, "load:\n  tool: locust\n  locust: {workers: 2, locustfile: load.py}\n")).load
     assert locust is not None and locust.locust.workers == 2 and locust.locust.locustfile == tmp_path / "load.py"
     plain = load_config(write(tmp_path, "load: {rate: 10}\n")).load
@@ -61,6 +63,8 @@ load:
     ("load:\n  vegeta: {attackers: 2}\n", ":2: load.vegeta: load.vegeta applies to load.tool: vegeta"),
     ("load:\n  tool: vegeta\n  command: [k6, run]\n", ":2: load.tool: give either load.tool or load.command"),
     ("load:\n  tool: locust\n  locust: {workers: 0}\n", ":3: load.locust.workers: must be at least 1"),
+    ("load:\n  arrivals: poisson\n", ":2: load.arrivals: must be one of jittered, constant, got 'poisson'"),
+    ("load:\n  tool: vegeta\n  arrivals: constant\n", ":3: load.arrivals: applies to the builtin generator"),
 ])
 def test_bad_engine_and_tls_options(tmp_path: Path, text: str, expected: str) -> None:
     path = write(tmp_path, text)

@@ -131,7 +131,7 @@ func (l *loop) event(ev *syscall.EpollEvent, now int64) {
 
 func (l *loop) feedingOver(now int64) bool {
 	r := l.r
-	return r.stopped.Load() || now >= r.endNs || (r.open && l.exhausted && l.pending < 0)
+	return r.stopped.Load() || now >= r.feedEndNs() || (r.open && l.exhausted && l.pending < 0)
 }
 
 // feed starts every request that is due and returns the ns until the next

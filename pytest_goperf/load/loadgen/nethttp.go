@@ -280,7 +280,7 @@ func (w *netWorker) run() {
 	freeSince := r.now()
 	for {
 		now := r.now()
-		if r.stopped.Load() || now >= r.endNs {
+		if r.stopped.Load() || now >= r.feedEndNs() {
 			return
 		}
 		if !r.open {
@@ -298,7 +298,7 @@ func (w *netWorker) run() {
 		for now = r.now(); now < at; now = r.now() { // the last stretch polled, as the epoll engine does
 			runtime.Gosched()
 		}
-		if r.stopped.Load() || now >= r.endNs {
+		if r.stopped.Load() || now >= r.feedEndNs() {
 			return // never sent: counted as dropped
 		}
 		if now-at > r.timeoutNs {

@@ -17,7 +17,7 @@ Traces are kept under 200 KB.  (Go 1.27 still writes the ``go 1.26 trace``
 format; go1.27-* traces were recorded with TRACE_KINDS=work,multigen.)  ``TRACE_KINDS=cpu,work`` re-records only those.
 
 ``go1.26-slowstw.trace`` (780 KB, not made here) is the 5 s trace of a
-``pytest --goperf`` run of examples/go-service with ``-slow-stw`` at 500 req/s:
+``pytest --goperf`` run of examples/go-service with ``-slow-stw`` (when it copied half of the time) at 500 req/s:
 112 GC pauses, 25 of them over 1 ms, most waiting for ``main.copyForever``.
 """
 
