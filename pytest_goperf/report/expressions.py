@@ -61,7 +61,11 @@ _MEASURED: dict[tuple[str, str], Callable[[Figures], float | None]] = {
     ("cpu", "max_function_share"): _figure("hottest_flat_share"),
     ("heap", "max_growth"): _figure("growth_per_min"),
     ("goroutines", "max_drift"): _drift,
+    ("cpu", "min_samples"): _figure("samples"),   # the figures also echo the configured min_samples
 }
+# Limits shown with their measured value that never break on it alone: cpu's min_samples applies only when the
+# share's interval straddles max_function_share (the verdict's message then says so).
+_SHOWN_ONLY = {("cpu", "min_samples")}
 # A figure shown beside the measured value: what it refers to, or (goroutines) the band it is judged in.
 _NOTE: dict[tuple[str, str], str] = {("cpu", "max_function_share"): "hottest_function",
                                      ("goroutines", "max_drift"): "band_note"}
@@ -104,6 +108,7 @@ class Check:
     kind: str
     measured: float | None
     note: str = ""            # e.g. the function behind a CPU share
+    decides: bool = True      # False: shown, but the verdict alone says whether it broke (_SHOWN_ONLY)
 
     @property
     def expression(self) -> str:
@@ -111,7 +116,7 @@ class Check:
 
     @property
     def broken(self) -> bool:
-        if self.measured is None:
+        if self.measured is None or not self.decides:
             return False
         return self.measured > self.limit if self.op == "≤" else self.measured < self.limit
 
@@ -170,7 +175,8 @@ def checks(gate: str, threshold: Any, figures: Figures, unit: str | None = None)
         note = str(figures.get(note_key) or "") if note_key else ""
         if gate == "bench" and kind == "share":
             kind = "signed_share"       # a bench change reads +21.30% / -3.93%
-        out.append(Check(f.name, label, op, float(value), str(kind), _measured(gate, f.name, figures, unit), note))
+        out.append(Check(f.name, label, op, float(value), str(kind), _measured(gate, f.name, figures, unit), note,
+                         (gate, f.name) not in _SHOWN_ONLY))
     return out
 
 

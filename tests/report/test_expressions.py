@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from pytest_goperf.gates.cpu import CpuThreshold
 from pytest_goperf.gates.health import (
     GoroutineThreshold,
     HeapThreshold,
@@ -85,3 +86,15 @@ def test_a_new_gate_shows_up_by_naming_its_figure_like_its_field() -> None:
     assert expressions.measured("queue", t, figures) == "depth=130 throughput=20"
     assert expressions.headline("failed", "queue", t, figures, "msg") == "depth 130 > 100 (+30%); throughput 20 < 50 (-60%)"
     assert [f.name for f in dataclasses.fields(t)] == ["max_depth", "min_throughput", "mode"]
+
+
+def test_a_minimum_shows_the_measured_count_not_the_configured_one() -> None:
+    """The cpu verdict's figures echo min_samples; the summary shows the samples it had ("samples=20" was the limit)."""
+    t = CpuThreshold(max_function_share=0.3, min_samples=20)
+    figures = {"samples": 1042, "min_samples": 20, "hottest_flat_share": 0.1, "hottest_function": "main.f"}
+    assert expressions.measured("cpu", t, figures) == "function share=10.00% (main.f) samples=1042"
+    # a share decided over few samples fails on the share alone; too few to decide is the message's own line
+    few = {**figures, "samples": 12, "hottest_flat_share": 0.9}
+    assert expressions.headline("failed", "cpu", t, few, "cpu: ...") == "function share 90.00% > 30% (main.f)"
+    assert expressions.headline("failed", "cpu", t, {**few, "hottest_flat_share": 0.3}, "too few CPU samples: 12") == \
+        "too few CPU samples: 12"
