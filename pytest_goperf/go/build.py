@@ -133,17 +133,20 @@ def _stream(cmd: list[str], cwd: Path, env: dict[str, str], progress: Callable[[
     assert proc.stdout is not None and proc.stderr is not None
     chunks: list[str] = []
     reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()) if proc.stdout else None, daemon=True)
-    reader.start()
     expired = threading.Event()
 
     def kill() -> None:
         expired.set()
         proc.kill()
 
+    # A daemon, started inside the try: a Ctrl-C or SIGTERM that lands in Thread.start() (which waits for the
+    # thread) must still kill go, and must not leave a timer that keeps Python from exiting for BUILD_TIMEOUT.
     timer = threading.Timer(BUILD_TIMEOUT, kill)
-    timer.start()
+    timer.daemon = True
     err: list[str] = []
     try:
+        reader.start()
+        timer.start()
         for line in proc.stderr:
             err.append(line)
             if line.startswith("go: downloading "):
