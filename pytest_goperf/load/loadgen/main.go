@@ -275,10 +275,8 @@ func (r *run) claimSlot(now int64) (int64, bool) {
 			return 0, false
 		}
 		first := cur
-		if stale := now - r.timeoutNs; stale > 0 {
-			if j := r.slotsBefore(stale); j > first {
-				first = j
-			}
+		if stale := now - r.timeoutNs; stale > 0 && r.slotAt(cur) < stale { // only when cur is stale: one hash per claim
+			first = r.slotsBefore(stale)
 		}
 		if first >= r.total {
 			if r.next.CompareAndSwap(cur, r.total) {

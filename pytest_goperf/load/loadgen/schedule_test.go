@@ -54,3 +54,19 @@ func TestJitteredPhasesAreUniformAgainstTheTick(t *testing.T) {
 		}
 	}
 }
+
+// A claim skips exactly the slots already more than timeout late, jittered or not.
+func TestClaimSkipsOnlyStaleSlots(t *testing.T) {
+	for _, arrivals := range []string{"jittered", "constant"} {
+		r := openRun(500, arrivals)
+		r.timeoutNs = 1e9
+		now := int64(3_000_000_001) // slots due before 2.000000001 s are stale
+		slot, ok := r.claimSlot(now)
+		if !ok || r.slotAt(slot) < now-r.timeoutNs || slot > 0 && r.slotAt(slot-1) >= now-r.timeoutNs {
+			t.Errorf("%s: claimed slot %d due at %d", arrivals, slot, r.slotAt(slot))
+		}
+		if next, _ := r.claimSlot(now); next != slot+1 {
+			t.Errorf("%s: next claim %d after %d", arrivals, next, slot)
+		}
+	}
+}
