@@ -45,6 +45,7 @@ class GoperfState:
     write: Callable[[str], None]
     runs: dict[Path, GateRun] = field(default_factory=dict)
     update_pgo: bool = False          # --goperf-update-pgo: refresh default.pgo before the builds
+    timings: bool = False             # --goperf-timings: wall time per phase in the summary (always at -v)
     shard: Shard | None = None               # --goperf-shard K/N
     shard_files: list[str] = field(default_factory=list)   # the goperf.yaml files this shard measures
     shard_others: int = 0                    # goperf.yaml files left to the other shards
@@ -80,7 +81,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--goperf-update-pgo", action="store_true", default=None,
                     help="refresh each service's default.pgo from a CPU profile of its pgo-off build under the "
                          "configured load, before the builds (ini: goperf_update_pgo)")
+    group.addoption("--goperf-timings", action="store_true", default=None,
+                    help="print each service's wall time per phase (builds, rounds, window, analysis) and its "
+                         "ratio to the measuring time; always shown at -v (ini: goperf_timings)")
     parser.addini("goperf", type="bool", default=False, help="same as --goperf")
+    parser.addini("goperf_timings", type="bool", default=False, help="same as --goperf-timings")
     parser.addini("goperf_update_pgo", type="bool", default=False, help="same as --goperf-update-pgo")
     parser.addini("goperf_artifacts", default="",
                   help="same as --goperf-artifacts; a relative path is relative to the ini file's folder")
@@ -109,7 +114,11 @@ def pytest_configure(config: pytest.Config) -> None:
     update_pgo = config.getoption("goperf_update_pgo")
     if update_pgo is None:
         update_pgo = bool(config.getini("goperf_update_pgo"))
-    state = GoperfState(enabled=bool(enabled), artifacts=artifacts, write=write, update_pgo=bool(update_pgo))
+    timings = config.getoption("goperf_timings")
+    if timings is None:
+        timings = bool(config.getini("goperf_timings"))
+    state = GoperfState(enabled=bool(enabled), artifacts=artifacts, write=write, update_pgo=bool(update_pgo),
+                        timings=bool(timings))
     config.stash[state_key] = state
 
 

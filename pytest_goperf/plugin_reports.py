@@ -189,6 +189,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     reports = state.reports
     write_summary(terminalreporter, state.runs.values(), reports.results if reports else None,
                   config.getoption("verbose"), written=reports.written if reports else (),
-                  annotations=reports.annotations if reports else ())
+                  annotations=reports.annotations if reports else (), timings=state.timings)
     for problem in reports.problems if reports else ():
         terminalreporter.write_line(problem, red=True)

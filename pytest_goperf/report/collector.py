@@ -149,6 +149,7 @@ class Collector:
             svc = self.service(path, run.name)
             svc.artifacts = str(run.artifacts) if run.artifacts.exists() else None
             svc.notes = list(run.notes)
+            svc.timings = run.timings.to_json() if run.timings.phases else None
             _add_evidence(svc, run, charts)
         for svc in self.services.values():
             _share_time(svc)

@@ -94,6 +94,7 @@ class ServiceRecord:
     bench: dict[str, Any] | None = None           # {"old", "new", "alpha", "table", "comparison"}
     charts: dict[str, Any] = field(default_factory=dict)
     collect_s: float = 0.0                        # collection time (the bench rounds run there)
+    timings: dict[str, Any] | None = None         # wall time per phase (run/timings.py PhaseTimings.to_json)
 
     @property
     def duration_s(self) -> float:
@@ -115,7 +116,7 @@ class ServiceRecord:
         return {
             "name": self.name, "config": self.config, "artifacts": self.artifacts, "outcome": self.outcome,
             "error": self.error, "duration_s": round(self.duration_s, 6), "collect_s": round(self.collect_s, 6),
-            "notes": list(self.notes), "bench": self.bench, "charts": self.charts,
+            "notes": list(self.notes), "bench": self.bench, "charts": self.charts, "timings": self.timings,
             "gates": [g.to_json() for g in self.gates],
         }
 
@@ -124,7 +125,7 @@ class ServiceRecord:
         return cls(name=str(d["name"]), config=str(d["config"]), artifacts=d.get("artifacts"),
                    gates=[GateRecord.from_json(g) for g in d.get("gates", [])], notes=list(d.get("notes", [])),
                    error=d.get("error"), bench=d.get("bench"), charts=dict(d.get("charts") or {}),
-                   collect_s=float(d.get("collect_s", 0.0)))
+                   collect_s=float(d.get("collect_s", 0.0)), timings=d.get("timings"))
 
 
 @dataclass

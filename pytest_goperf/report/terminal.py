@@ -44,8 +44,11 @@ def service_lines(svc: ServiceRecord, only_failed: bool = False) -> list[str]:
 
 
 def write_summary(terminalreporter: Any, runs: Iterable[GateRun], results: RunRecord | None, verbose: int,
-                  written: Sequence[str] = (), annotations: Sequence[str] = ()) -> None:
-    """The whole section; nothing when goperf judged nothing and built nothing."""
+                  written: Sequence[str] = (), annotations: Sequence[str] = (), timings: bool = False) -> None:
+    """The whole section; nothing when goperf judged nothing and built nothing.
+
+    ``timings`` (``--goperf-timings``, or any ``-v``) adds each service's wall time per phase.
+    """
     runs = list(runs)
     services = results.services if results is not None else []
     if not services and not (results and results.shard) and not any(run.artifacts.exists() for run in runs):
@@ -71,6 +74,9 @@ def write_summary(terminalreporter: Any, runs: Iterable[GateRun], results: RunRe
         run = by_name.get(svc.name)
         if not quiet:
             _details(tr, svc, run)
+            if run is not None and (timings or verbose > 0):
+                for line in run.timings.lines(svc.name):
+                    tr.write_line(line)
         bench = run.bench_if_done() if run is not None else None
         for alert in bench.alerts if bench is not None else ():  # said even under -q: a family too big, ...
             tr.write_line(f"  WARNING: {svc.name}: {alert}", yellow=True, bold=True)

@@ -9,11 +9,11 @@ each test instead of re-running.  No pytest import here: the plugin wraps it.
 
 from __future__ import annotations
 
-import math
-
 import dataclasses
+import math
 import re
 import shutil
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -36,6 +36,7 @@ from pytest_goperf.load.vegeta import install_vegeta
 from pytest_goperf.go.service import AttachedService, ServiceProcess, service_for
 from pytest_goperf.go.toolchain import GoToolchain, find_go
 from pytest_goperf.run.evidence import WindowEvidence, with_noise
+from pytest_goperf.run.timings import PhaseTimings
 from pytest_goperf.run.window import WindowResult, run_window
 
 
@@ -124,6 +125,7 @@ class GateRun:
         self.pgo_pre: Any = None                  # the profile read before the first PGO build
         self.notes: list[str] = []
         self.warnings: list[str] = []   # for every runtime verdict (JUnit properties) as well as the summary
+        self.timings = PhaseTimings()   # wall time per phase (--goperf-timings, the JSON report)
 
     # --- shared pieces -----------------------------------------------------
 
@@ -138,7 +140,10 @@ class GateRun:
         return self.cfg.service.attach is None and bool(t.runtime)
 
     def go(self) -> GoToolchain:
-        return find_go()
+        if find_go.cache_info().currsize:
+            return find_go()
+        with self.timings.phase("toolchain"):
+            return find_go()
 
     def _say(self, message: str) -> None:
         self.progress(f"goperf {self.name}: {message}")
@@ -148,13 +153,14 @@ class GateRun:
 
         pgo_run.before_side(self, side)
         self._say(f"building {side.label}" + (" (service + test binaries)" if bench and self.needs_service else ""))
-        built = build_side(
-            self.go().with_env(self.cfg.service.build_env), side, self.artifacts / _folder(side.label),
-            service_name=self.name, build_flags=self.cfg.service.build_flags,
-            bench_packages=(list(self.cfg.bench.packages) if packages is None else packages) if bench else None,
-            build_service=self.needs_service,
-            progress=self._say,
-        )
+        with self.timings.phase(f"build {side.label}"):
+            built = build_side(
+                self.go().with_env(self.cfg.service.build_env), side, self.artifacts / _folder(side.label),
+                service_name=self.name, build_flags=self.cfg.service.build_flags,
+                bench_packages=(list(self.cfg.bench.packages) if packages is None else packages) if bench else None,
+                build_service=self.needs_service,
+                progress=self._say,
+            )
         for note in built.notes:
             if note not in self.notes:
                 self._say(note)
@@ -168,7 +174,10 @@ class GateRun:
         """The PGO diagnostics' evidence (``pgo.diagnose.PgoEvidence``), once: what build-time gates read."""
         from pytest_goperf.run import pgo_run
 
-        return self._pgo.get(lambda: pgo_run.evidence(self))
+        def diagnose() -> Any:
+            with self.timings.phase("pgo diagnostics"):
+                return pgo_run.evidence(self)
+        return self._pgo.get(diagnose)
 
     def build_verdict(self, gate: str) -> Verdict:
         """The verdict of one build-time gate (``thresholds.pgo``)."""
@@ -198,10 +207,18 @@ class GateRun:
         return outcome
 
     def _run_bench(self) -> BenchOutcome:
+        outcome, analysis_s = self._measure_bench()
+        self.timings.add("bench analysis", analysis_s)
+        return outcome
+
+    def _measure_bench(self) -> tuple[BenchOutcome, float]:
+        """Builds and rounds (timed as their own phases), then compare and judge: (outcome, seconds of the latter)."""
         self.artifacts.mkdir(parents=True, exist_ok=True)
         from pytest_goperf.go.bench_pattern import bench_pattern_error
 
-        problem = bench_pattern_error(self.go(), self.cfg.bench.bench, self.artifacts.parent / ".cache")
+        go = self.go()
+        with self.timings.phase("bench pattern check"):
+            problem = bench_pattern_error(go, self.cfg.bench.bench, self.artifacts.parent / ".cache")
         if problem is not None:
             raise ConfigError(f"{self.cfg.where('bench.bench')}: Go refuses this -bench pattern: {problem}; "
                               "go test splits it on '/' and '|' and reads each element as an RE2 regexp")
@@ -224,7 +241,9 @@ class GateRun:
                 old_src = plan.old_file or old_cached or self.artifacts / "old.txt"
                 adaptive = Adaptive(lambda: self._worst_mde(old_src, self.artifacts / "new.txt"),
                                     self.cfg.where("bench.budget"))
-            outputs = run_interleaved(old_built, new_built, self.cfg.bench, self.artifacts, self._say, adaptive)
+            with self.timings.phase("rounds") as rounds:
+                outputs = run_interleaved(old_built, new_built, self.cfg.bench, self.artifacts, self._say, adaptive)
+                rounds.measuring = outputs.binaries_s
             if outputs.stopped is not None:
                 notes.append(outputs.stopped)
             old_txt = self.artifacts / "old.txt"
@@ -240,6 +259,7 @@ class GateRun:
         from pytest_goperf.bench.format import read_file
         from pytest_goperf.gates.bench import judge, row_ids
 
+        t0 = time.perf_counter()
         th = self.cfg.thresholds.bench
         alpha = th.alpha if th is not None else 0.05
         old_label = self.cfg.bench.baseline if plan.old is None else plan.old.label
@@ -252,7 +272,7 @@ class GateRun:
         if th is None:
             self.notes.extend(notes)
             return BenchOutcome(outputs=outputs, old=old_built, new=new_built, comparison=comparison,
-                                verdicts={}, notes=tuple(notes))
+                                verdicts={}, notes=tuple(notes)), time.perf_counter() - t0
         judgement = judge(comparison, max_regression=th.max_regression, alpha=th.alpha,
                           min_improvement=th.min_improvement, units=th.units,
                           old_label=str(old_txt), new_label=str(outputs.new), test=th.test,
@@ -262,12 +282,13 @@ class GateRun:
         if unjudged is not None and not judgement.verdicts:  # no row at all: failed benchmarks say why
             unjudged = _failed_benchmarks(self.name, ((old_label, old_txt, old_file),
                                                       (plan.new.label, outputs.new, new_file))) or unjudged
-        return BenchOutcome(outputs=outputs, old=old_built, new=new_built, comparison=comparison,
-                            verdicts=judgement.verdicts, notes=tuple(notes),
-                            ids=row_ids(judgement.verdicts, _module_path(self.cfg.service.module)),
-                            alerts=(*judgement.alerts, *([outputs.stopped] if outputs.limit_hit and outputs.stopped
-                                                         else [])),
-                            unjudged=unjudged)
+        outcome = BenchOutcome(outputs=outputs, old=old_built, new=new_built, comparison=comparison,
+                               verdicts=judgement.verdicts, notes=tuple(notes),
+                               ids=row_ids(judgement.verdicts, _module_path(self.cfg.service.module)),
+                               alerts=(*judgement.alerts, *([outputs.stopped] if outputs.limit_hit and outputs.stopped
+                                                            else [])),
+                               unjudged=unjudged)
+        return outcome, time.perf_counter() - t0
 
     def _worst_mde(self, old: Path, new: Path) -> tuple[float, float]:
         """count: auto's stopping rule: the worst MDE over the family's rows and max_regression, in percent.
@@ -320,8 +341,9 @@ class GateRun:
         ``bench.worktree_copy`` inputs are copied in first.  Returns (built
         side or None, cached old.txt or None, where to cache, notes, the base).
         """
-        inner, sha, gowork = stack.enter_context(
-            git_worktree(self.cfg.service.module, ref, self.artifacts, self.cfg.service.gowork))
+        with self.timings.phase(f"worktree git:{ref}"):
+            inner, sha, gowork = stack.enter_context(
+                git_worktree(self.cfg.service.module, ref, self.artifacts, self.cfg.service.gowork))
         notes: list[str] = []
         if tree_matches(self.cfg.service.module, sha):
             note = (f"the working tree has no changes against git:{ref} ({sha[:12]}): "
@@ -383,8 +405,10 @@ class GateRun:
         self.artifacts.mkdir(parents=True, exist_ok=True)
         cache = self.artifacts.parent / ".cache"
         builtin = not load.command and load.tool == "builtin"
-        loadgen = build_loadgen(self.go(), cache / "loadgen") if builtin else None
-        vegeta = install_vegeta(self.go(), cache / "vegeta") if not load.command and load.tool == "vegeta" else None
+        go = self.go()
+        with self.timings.phase("load generator build"):
+            loadgen = build_loadgen(go, cache / "loadgen") if builtin else None
+            vegeta = install_vegeta(go, cache / "vegeta") if not load.command and load.tool == "vegeta" else None
         tls = cfg.service.tls
         if (warning := insecure_warning(tls)) is not None:
             self._say(warning)
@@ -401,13 +425,19 @@ class GateRun:
             self._say(f"starting {self.name}")
         captures = self.captures()
         service = service_for(cfg.service, binary, self.artifacts, probe_debug=bool(captures), ready_probe=ready_probe)
+        started = time.perf_counter()
         with service:
+            self.timings.add("service start", time.perf_counter() - started)
             self._debug_notes(service, captures)
             mode = f"{load.rate:g} req/s" if load.rate else f"{load.connections} connections, closed model"
             self._say(f"load: {load.warmup:g}s warmup + {load.duration:g}s window at {mode}; "
                       f"capturing {', '.join(sorted(captures)) or 'nothing but the load result'}")
-            result = run_window(service, load, self.artifacts, loadgen=loadgen, allowed_hosts=allowed,
-                                command_cwd=cfg.path.parent, captures=captures, tls=tls, vegeta=vegeta)
+            with self.timings.phase("load window") as phase:
+                result = run_window(service, load, self.artifacts, loadgen=loadgen, allowed_hosts=allowed,
+                                    command_cwd=cfg.path.parent, captures=captures, tls=tls, vegeta=vegeta)
+                phase.measuring = load.warmup + load.duration
+            stopping = time.perf_counter()
+        self.timings.add("service stop", time.perf_counter() - stopping)
         if service.debug_url is None and service.debug_problem:
             for key, message in result.errors.items():  # say why there is no debug_url, not only that
                 if message.startswith("no debug_url"):
@@ -444,7 +474,8 @@ class GateRun:
         spec = runtime_gate(gate)
         if self._evidence is None:
             self._evidence = WindowEvidence(self.window())
-        verdict: Verdict = spec.judge(self._evidence, self.cfg.thresholds.runtime[gate])
+        with self.timings.phase("window analysis"):
+            verdict: Verdict = spec.judge(self._evidence, self.cfg.thresholds.runtime[gate])
         if self.warnings and spec.needs - {"load"}:  # the gates that read pprof data carry the pprof-on-API warning
             verdict = dataclasses.replace(verdict, warnings=(*verdict.warnings, *self.warnings))
         return with_noise(gate, verdict, self._evidence.window)

@@ -39,6 +39,7 @@ class BenchOutputs:
     rounds: int
     stopped: str | None = None   # count: auto: why the rounds stopped
     limit_hit: bool = False      # count: auto: a limit (max_count, budget), not the MDE, stopped them
+    binaries_s: float = 0.0      # wall time inside the test binaries (the rest of the rounds is ours)
 
 
 @dataclass(frozen=True)
@@ -114,13 +115,16 @@ def run_interleaved(
     stopped: str | None = None
     limit_hit = False
     round_no = 0
+    binaries_s = 0.0
     for round_no in range(1, last + 1):
         seen_benchmarks = False
         for old_bin, new_bin in pairs:
             for side, binary, path in ((old, old_bin, old_txt), (new, new_bin, new_txt)):
                 if side is None or binary is None or path is None:
                     continue
+                t0 = time.monotonic()
                 out = _run_binary(binary, args, side.side.label)
+                binaries_s += time.monotonic() - t0
                 seen_benchmarks = seen_benchmarks or bool(_BENCH_LINE.search(out) or _BENCH_FAILED.search(out))
                 with path.open("a", encoding="utf-8") as fh:
                     fh.write(out)
@@ -160,4 +164,5 @@ def run_interleaved(
             break
     if stopped is not None:
         stopped = f"bench.count: auto stopped after {round_no} rounds: {stopped}"
-    return BenchOutputs(old=old_txt, new=new_txt, rounds=round_no, stopped=stopped, limit_hit=limit_hit)
+    return BenchOutputs(old=old_txt, new=new_txt, rounds=round_no, stopped=stopped, limit_hit=limit_hit,
+                        binaries_s=binaries_s)

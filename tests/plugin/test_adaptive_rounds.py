@@ -24,10 +24,10 @@ def test_count_auto_stops_on_the_mde_or_names_the_limit(pytester: pytest.Pyteste
     yaml = pytester.path / "goperf.yaml"
     art = str(pytester.path / "art")
 
-    def run(maxreg: str, budget: str = "budget: 5m,", unit: str = "sec/op") -> pytest.RunResult:
+    def run(maxreg: str, budget: str = "budget: 5m,", unit: str = "sec/op", *extra: str) -> pytest.RunResult:
         yaml.write_text(YAML.replace("OLD", str(saved)).replace("MAXREG", maxreg).replace("BUDGET", budget)
                         .replace("UNIT", unit))
-        return pytester.runpytest("--goperf", str(yaml), "--goperf-artifacts", art)
+        return pytester.runpytest("--goperf", str(yaml), "--goperf-artifacts", art, *extra)
 
     # A 0.1 % threshold no 50x benchmark round can resolve: max_count stops the rounds, as a WARNING.
     strict = run("0.1%")
@@ -38,11 +38,20 @@ def test_count_auto_stops_on_the_mde_or_names_the_limit(pytester: pytest.Pyteste
         "*WARNING: auto: bench.count: auto stopped after 8 rounds: bench.max_count 8 reached with the worst MDE*",
     ])
     assert "round 9" not in strict.stdout.str()
+    assert "wall time per phase" not in strict.stdout.str()  # only with --goperf-timings or -v
 
     # allocs/op barely varies (MDE 0, or constant and outside the family): it stops at min_count, in the
     # notes, with no warning.
-    loose = run("5%", unit="allocs/op")
-    loose.stdout.fnmatch_lines(["*bench.count: auto stopped after 6 rounds: every judged row's MDE is at or below*"])
+    # With --goperf-timings (here its ini key): where the wall time went, and the part spent measuring.
+    loose = run("5%", "budget: 5m,", "allocs/op", "-o", "goperf_timings=true")
+    loose.stdout.fnmatch_lines([
+        "*bench.count: auto stopped after 6 rounds: every judged row's MDE is at or below*",
+        "auto: wall time per phase (measuring = inside benchmark binaries and the load window)",
+        "  build pgo  * *.??s",
+        "  rounds  * *.??s  * *.??s measuring",
+        "  bench analysis  * *.??s",
+        "  total  * *.??s  * *.??s measuring, *.??x",
+    ])
     assert "round 7" not in loose.stdout.str() and "WARNING: auto: bench.count" not in loose.stdout.str()
 
     # A budget that cannot hold min_count rounds: a config error with the time one round pair took.

@@ -52,6 +52,16 @@ def test_example_gate_end_to_end(pytester: pytest.Pytester, go: GoToolchain) -> 
         "*goperf.yaml::go-service::latency PASSED*",
     ])
     result.assert_outcomes(passed=2 + 1 + 6)  # two sec/op rows, pgo, six runtime gates (blocks left out)
+    # -v shows where the wall time went; the load window's measuring time is its warmup + duration.
+    result.stdout.fnmatch_lines([
+        "go-service: wall time per phase (measuring = inside benchmark binaries and the load window)",
+        "  build pgo-off  * *.??s",
+        "  rounds  * *.??s  * *.??s measuring",
+        "  service start  * *.??s",
+        "  load window  * *.??s     6.00s measuring",
+        "  window analysis  * *.??s",
+        "  total  * *.??s  * *.??s measuring, *.??x",
+    ])
 
     svc = art / "go-service"
     for side in ("pgo-off", "pgo"):

@@ -100,3 +100,33 @@ def test_svg_loses_every_style_but_keeps_its_drawing() -> None:
     ET.fromstring(safe.encode())
     with pytest.raises(UnsafeSvg):
         csp_safe('<svg xmlns="http://www.w3.org/2000/svg"><text style="font: 10px sans">x</text></svg>')
+
+
+def test_phase_timings_add_up_and_survive_the_json_report() -> None:
+    """Phases of one name add up, a failing block is still timed, and the JSON report keeps them (a merge too)."""
+    import time
+
+    from pytest_goperf.run.timings import PhaseTimings
+
+    t = PhaseTimings()
+    t.add("build pgo", 2.0)
+    with t.phase("rounds") as rounds:
+        time.sleep(0.01)
+        rounds.measuring = 5.0                 # more than the block took: capped at its wall time
+    with pytest.raises(RuntimeError), t.phase("window analysis"):
+        raise RuntimeError("a gate crashed")
+    t.add("window analysis", 0.5)
+    names = [p.name for p in t.phases]
+    assert names == ["build pgo", "rounds", "window analysis"]
+    by = {p.name: p for p in t.phases}
+    assert by["rounds"].measuring == by["rounds"].seconds >= 0.01
+    assert 0.5 <= by["window analysis"].seconds < 0.6
+    assert t.ratio() == pytest.approx(t.total / by["rounds"].seconds)
+    lines = t.lines("svc")
+    assert lines[0].startswith("svc: wall time per phase") and lines[-1].lstrip().startswith("total")
+    assert lines[-1].endswith(f"measuring, {t.ratio():.2f}x")
+    svc = ServiceRecord(name="svc", config="svc/goperf.yaml", timings=t.to_json())
+    again = ServiceRecord.from_json(svc.to_json())
+    assert again.timings == svc.timings and again.timings["phases"][0] == {"phase": "build pgo", "s": 2.0,
+                                                                           "measuring_s": 0.0}
+    assert PhaseTimings().ratio() is None and PhaseTimings().lines("svc") == []
