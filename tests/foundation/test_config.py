@@ -122,3 +122,16 @@ def test_window_captures_only_what_gates_need(tmp_path: Path) -> None:
     assert captures("{latency: {}, cpu: {}}") == {"cpu"}
     assert captures("{goroutines: {}, gc: {}, scheduler: {}}") == {"goroutines", "trace"}
     assert captures("{heap: {}, cpu: {}, gc: {}, goroutines: {}}") == {"heap", "cpu", "trace", "goroutines"}
+
+
+def test_count_auto_defaults_to_many_short_rounds_under_a_budget(tmp_path: Path) -> None:
+    """count: auto: 100 ms rounds until the MDE fits or the budget ends (docs/bench.md's noise table);
+    a fixed count keeps Go's 1 s; an explicit benchtime or max_count always wins."""
+    auto = load_config(write(tmp_path, "bench: {count: auto}\nthresholds: {bench: {}}\n")).bench
+    assert (auto.adaptive, auto.benchtime, auto.min_count, auto.max_count, auto.budget) == (True, "100ms", 6, 500,
+                                                                                           300.0)
+    fixed = load_config(write(tmp_path, "bench: {count: 10}\nthresholds: {bench: {}}\n")).bench
+    assert (fixed.adaptive, fixed.benchtime, fixed.count) == (False, "1s", 10)
+    mine = load_config(write(tmp_path, "bench: {count: auto, benchtime: 2s, max_count: 40}\n"
+                                       "thresholds: {bench: {}}\n")).bench
+    assert (mine.benchtime, mine.max_count) == ("2s", 40)
