@@ -69,7 +69,8 @@ def rate(rng: random.Random, noise: dict[str, dict[str, list[float]]], trials: i
          slow: float, max_regression: float, target_only: bool) -> float:
     hits = 0
     for _ in range(trials):
-        verdicts = judge_rows(service(rng, noise, n_bench, count, slow), max_regression=max_regression, alpha=0.05)
+        verdicts = judge_rows(service(rng, noise, n_bench, count, slow), max_regression=max_regression, alpha=0.05,
+                              power=False)
         failed = [k for k, v in verdicts.items() if v.failed]
         if target_only:
             hits += ("example.com/svc", "Svc0-2", "sec/op") in failed

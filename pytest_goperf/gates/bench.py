@@ -260,6 +260,7 @@ def judge(
     new_label: str = "new.txt",
     test: str = "utest",
     require_power: bool = False,
+    power: bool = True,
 ) -> Judgement:
     """Verdicts for every row of ``comparison`` in the units filter, with the family they were judged in.
 
@@ -267,7 +268,10 @@ def judge(
     ``utest`` (benchstat's Mann-Whitney) or ``paired`` (signed rank on round i of both sides).
     Every judged row gets its minimum detectable effect (``mde_pct``); a row that would pass although
     its MDE exceeds ``max_regression`` is said aloud in ``alerts``, or fails with ``require_power``.
+    ``power=False`` leaves the MDE out (most of the cost): for simulations that need only outcomes.
     """
+    if require_power and not power:
+        raise ValueError("require_power needs the MDE: power=False cannot judge it")
     if test not in TESTS:
         raise ConfigError(f"bench threshold: test must be one of {', '.join(TESTS)}, got {test!r}")
     max_reg = _share(max_regression)
@@ -310,7 +314,7 @@ def judge(
                 tuple(r.warnings))
     weak: list[str] = []
     for (i, r, floor), p_holm in zip(family, adjusted):
-        sens = _mde(r, alpha / m, test)
+        sens = _mde(r, alpha / m, test) if power else None
         verdicts[i] = _judge(r, p_holm, m, k, floor, alpha, max_reg, min_imp, old_label, new_label,
                              Sensitivity(test, sens, require_power))
         if verdicts[i].passed and sens is not None and sens > max_reg * 100:
@@ -337,11 +341,11 @@ def judge(
 def judge_rows(comparison: Comparison, *, max_regression: float | str = 0.05, alpha: float = 0.05,
                min_improvement: float | str | None = None, units: Iterable[str] | None = None,
                old_label: str = "old.txt", new_label: str = "new.txt", test: str = "utest",
-               require_power: bool = False) -> dict[Key, Verdict]:
+               require_power: bool = False, power: bool = True) -> dict[Key, Verdict]:
     """One verdict per (pkg, benchmark, unit) row; see ``judge``."""
     return judge(comparison, max_regression=max_regression, alpha=alpha, min_improvement=min_improvement,
                  units=units, old_label=old_label, new_label=new_label, test=test,
-                 require_power=require_power).verdicts
+                 require_power=require_power, power=power).verdicts
 
 
 def _floor(r: Row, test: str) -> float:

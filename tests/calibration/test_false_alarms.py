@@ -60,7 +60,8 @@ def _synthetic_family_alarm(rng: random.Random, count: int, max_regression: floa
                 for unit, scale in (("sec/op", 1e-6 * (b + 1)), ("B/op", 1000.0 * (b + 1)), ("allocs/op", 10.0 * (b + 1))):
                     bf.add("example.com/svc", f"Svc{b}-2", unit, scale * math.exp(rng.gauss(0.0, 0.03)))
         sides.append(bf)
-    verdicts = judge_rows(compare(sides[0], sides[1], 0.05), max_regression=max_regression, alpha=0.05)
+    verdicts = judge_rows(compare(sides[0], sides[1], 0.05), max_regression=max_regression, alpha=0.05,
+                          power=False)  # outcomes only: the MDE is tested in tests/bench/test_power.py
     return any(v.failed for v in verdicts.values())
 
 
@@ -103,3 +104,17 @@ def test_the_bound_can_fail() -> None:
         rows = compare(sides[0], sides[1], 0.05).rows
         alarms += any(r.p_value is not None and r.p_value <= 0.05 and (r.delta_pct or 0) > 0 for r in rows)
     assert alarms / 200 > BOUND + TOLERANCE
+
+
+def test_leaving_the_mde_out_changes_no_outcome() -> None:
+    """The simulations above skip the MDE for speed: on the same services every outcome is as the gate's."""
+    rng = random.Random(11)
+    for slow in (1.0, 1.1, 1.3):
+        for _ in range(20):
+            svc = CAL.service(rng, NOISE, 4, 10, slow)
+            full = judge_rows(svc, max_regression=0.05, alpha=0.05)
+            lean = judge_rows(svc, max_regression=0.05, alpha=0.05, power=False)
+            assert {k: v.outcome for k, v in lean.items()} == {k: v.outcome for k, v in full.items()}
+            assert all(v.figures.get("mde_pct") is None for v in lean.values())
+    with pytest.raises(ValueError, match="require_power"):
+        judge_rows(svc, require_power=True, power=False)
