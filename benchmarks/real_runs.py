@@ -1,6 +1,7 @@
 """Real end-to-end gate runs on this runner: A/A against git:HEAD, and a real 10 % slowdown.
 
-    python benchmarks/real_runs.py [--runs 10] [--count 10] [--benchtime 100ms]
+    python benchmarks/real_runs.py [--runs 10] [--count 10] [--benchtime 100ms] [--max-count 30]
+                                   [--budget 5m] [--only aa|slow]
 
 Copies examples/go-service into a fresh git repository (one commit), then
 runs ``pytest --goperf`` with ``bench.baseline: git:HEAD`` and
@@ -25,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -32,7 +34,8 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "go-service"
 
 YAML = """\
 service: {{name: shop}}
-bench: {{packages: [.], bench: HandleRequest, count: {count}, benchtime: {benchtime}, baseline: "git:HEAD", candidate: worktree}}
+bench: {{packages: [.], bench: HandleRequest, count: {count}, benchtime: {benchtime}, baseline: "git:HEAD",
+         candidate: worktree{auto}}}
 thresholds:
   bench: {{max_regression: 5%, units: [sec/op]}}
 """
@@ -61,8 +64,9 @@ def git(repo: Path, *args: str) -> None:
                    capture_output=True)
 
 
-def run(repo: Path, art: Path, junit: Path) -> tuple[str, list[str]]:
-    """(passed / failed / error, MDE per row) of one gate run."""
+def run(repo: Path, art: Path, junit: Path) -> tuple[str, list[str], str]:
+    """(passed / failed / error, MDE per row, how many rounds and how long) of one gate run."""
+    start = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "pytest", "--goperf", str(repo / "goperf.yaml"), "--goperf-artifacts",
                            str(art), f"--junitxml={junit}", "-q", "-p", "no:cacheprovider"], cwd=repo,
                           capture_output=True, text=True)
@@ -76,7 +80,8 @@ def run(repo: Path, art: Path, junit: Path) -> tuple[str, list[str]]:
     out = "failed" if proc.returncode == 1 else "passed" if proc.returncode == 0 else f"error {proc.returncode}"
     if out.startswith("error"):
         print(proc.stdout[-2000:], file=sys.stderr)
-    return out, mdes
+    rounds = (art / "shop" / "new.txt").read_text().count("HandleRequest/small") if (art / "shop" / "new.txt").exists() else 0
+    return out, mdes, f"{rounds} rounds in {time.monotonic() - start:.0f}s"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,27 +89,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--count", default="10")
     ap.add_argument("--benchtime", default="100ms")
+    ap.add_argument("--max-count", type=int, default=None, help="bench.max_count (count auto)")
+    ap.add_argument("--budget", default=None, help="bench.budget (count auto)")
+    ap.add_argument("--only", choices=("aa", "slow"), default=None, help="only the A/A runs, or only the slowdown")
     args = ap.parse_args(argv)
+    auto = "".join(f", {k}: {v}" for k, v in (("max_count", args.max_count), ("budget", args.budget)) if v is not None)
     with tempfile.TemporaryDirectory(prefix="goperf-real-") as tmp:
         repo = Path(tmp) / "repo"
         shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("goperf.yaml"))
-        (repo / "goperf.yaml").write_text(YAML.format(count=args.count, benchtime=args.benchtime))
+        (repo / "goperf.yaml").write_text(YAML.format(count=args.count, benchtime=args.benchtime, auto=auto))
         git(repo, "init", "-q")
         git(repo, "add", ".")
         git(repo, "commit", "-qm", "base")
         totals: dict[str, dict[str, int]] = {}
-        for label in ("A/A", "10% slower"):
+        labels = {"aa": ("A/A",), "slow": ("10% slower",), None: ("A/A", "10% slower")}[args.only]
+        for label in labels:
             if label != "A/A":
                 process = repo / "process.go"
                 process.write_text(re.sub(r"func handleProcess\(", "func handleProcessFast(", process.read_text()))
                 (repo / "slowdown.go").write_text(SLOWDOWN)
             for i in range(args.runs):
                 art = Path(tmp) / f"art-{label[:3].strip('/%')}-{i}"
-                outcome, mdes = run(repo, art, Path(tmp) / f"junit-{i}.xml")
+                outcome, mdes, took = run(repo, art, Path(tmp) / f"junit-{i}.xml")
                 totals.setdefault(label, {}).setdefault(outcome, 0)
                 totals[label][outcome] += 1
-                print(f"{label} run {i + 1}: {outcome}; load {os.getloadavg()[0]:.1f}; MDE {'; '.join(mdes)}",
-                      flush=True)
+                print(f"{label} run {i + 1}: {outcome}; {took}; load {os.getloadavg()[0]:.1f}; "
+                      f"MDE {'; '.join(mdes)}", flush=True)
         for label, counts in totals.items():
             print(f"{label}: {counts}")
     return 0
