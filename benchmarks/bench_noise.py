@@ -38,6 +38,8 @@ from pathlib import Path
 
 from pytest_goperf.bench.format import parse_text
 from pytest_goperf.bench.power import mde_utest
+from pytest_goperf.config import BenchConfig
+from pytest_goperf.run.rounds import bench_args
 
 ALPHA = 0.05
 FAMILY = 2
@@ -64,8 +66,8 @@ SETTINGS = (
 
 
 def command(binary: Path, s: Setting, bench: str) -> list[str]:
-    cmd = [str(binary), "-test.run=^$", f"-test.bench={bench}", f"-test.benchtime={s.benchtime}",
-           "-test.count=1", "-test.benchmem"]
+    """One side's run in one round: the gate's own flags (run/rounds.py), plus the setting's."""
+    cmd = [str(binary), *bench_args(BenchConfig(bench=bench, benchtime=s.benchtime))]
     if s.cpu1:
         cmd.append("-test.cpu=1")
     if s.pin:
@@ -82,7 +84,7 @@ def run_setting(binary: Path, s: Setting, seconds: float, bench: str) -> tuple[i
     cmd = command(binary, s, bench)
     start = time.monotonic()
     outs: dict[str, list[str]] = {"a": [], "b": []}
-    if s.blocks:  # time one A round, then fill half the time with A and half with B
+    if s.blocks:  # A rounds for half the time, then as many B rounds
         while time.monotonic() - start < seconds / 2:
             outs["a"].append(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
         for _ in outs["a"]:

@@ -153,9 +153,10 @@ class GateRun:
 
         pgo_run.before_side(self, side)
         self._say(f"building {side.label}" + (" (service + test binaries)" if bench and self.needs_service else ""))
+        go = self.go().with_env(self.cfg.service.build_env)  # outside the phase: "toolchain" is its own
         with self.timings.phase(f"build {side.label}"):
             built = build_side(
-                self.go().with_env(self.cfg.service.build_env), side, self.artifacts / _folder(side.label),
+                go, side, self.artifacts / _folder(side.label),
                 service_name=self.name, build_flags=self.cfg.service.build_flags,
                 bench_packages=(list(self.cfg.bench.packages) if packages is None else packages) if bench else None,
                 build_service=self.needs_service,
@@ -207,12 +208,6 @@ class GateRun:
         return outcome
 
     def _run_bench(self) -> BenchOutcome:
-        outcome, analysis_s = self._measure_bench()
-        self.timings.add("bench analysis", analysis_s)
-        return outcome
-
-    def _measure_bench(self) -> tuple[BenchOutcome, float]:
-        """Builds and rounds (timed as their own phases), then compare and judge: (outcome, seconds of the latter)."""
         self.artifacts.mkdir(parents=True, exist_ok=True)
         from pytest_goperf.go.bench_pattern import bench_pattern_error
 
@@ -259,36 +254,35 @@ class GateRun:
         from pytest_goperf.bench.format import read_file
         from pytest_goperf.gates.bench import judge, row_ids
 
-        t0 = time.perf_counter()
-        th = self.cfg.thresholds.bench
-        alpha = th.alpha if th is not None else 0.05
-        old_label = self.cfg.bench.baseline if plan.old is None else plan.old.label
-        # Columns read "pgo-off" / "pgo" (or the git ref) instead of two long paths.
-        old_file, new_file = read_file(old_txt), read_file(outputs.new)
-        old_file.name, new_file.name = old_label, plan.new.label
-        self._explain_baseline(old_file, [t.package for t in new_built.test_binaries], base, plan.old_file)
-        comparison = compare(old_file, new_file, alpha=alpha, split="pkg",
-                             pair_procs=self.cfg.bench.gomaxprocs_mismatch == "pair")
-        if th is None:
+        with self.timings.phase("bench analysis"):
+            th = self.cfg.thresholds.bench
+            alpha = th.alpha if th is not None else 0.05
+            old_label = self.cfg.bench.baseline if plan.old is None else plan.old.label
+            # Columns read "pgo-off" / "pgo" (or the git ref) instead of two long paths.
+            old_file, new_file = read_file(old_txt), read_file(outputs.new)
+            old_file.name, new_file.name = old_label, plan.new.label
+            self._explain_baseline(old_file, [t.package for t in new_built.test_binaries], base, plan.old_file)
+            comparison = compare(old_file, new_file, alpha=alpha, split="pkg",
+                                 pair_procs=self.cfg.bench.gomaxprocs_mismatch == "pair")
+            if th is None:
+                self.notes.extend(notes)
+                return BenchOutcome(outputs=outputs, old=old_built, new=new_built, comparison=comparison,
+                                    verdicts={}, notes=tuple(notes))
+            judgement = judge(comparison, max_regression=th.max_regression, alpha=th.alpha,
+                              min_improvement=th.min_improvement, units=th.units,
+                              old_label=str(old_txt), new_label=str(outputs.new), test=th.test,
+                              require_power=th.require_power)
             self.notes.extend(notes)
+            unjudged = judgement.unjudged(self.name)
+            if unjudged is not None and not judgement.verdicts:  # no row at all: failed benchmarks say why
+                unjudged = _failed_benchmarks(self.name, ((old_label, old_txt, old_file),
+                                                          (plan.new.label, outputs.new, new_file))) or unjudged
             return BenchOutcome(outputs=outputs, old=old_built, new=new_built, comparison=comparison,
-                                verdicts={}, notes=tuple(notes)), time.perf_counter() - t0
-        judgement = judge(comparison, max_regression=th.max_regression, alpha=th.alpha,
-                          min_improvement=th.min_improvement, units=th.units,
-                          old_label=str(old_txt), new_label=str(outputs.new), test=th.test,
-                          require_power=th.require_power)
-        self.notes.extend(notes)
-        unjudged = judgement.unjudged(self.name)
-        if unjudged is not None and not judgement.verdicts:  # no row at all: failed benchmarks say why
-            unjudged = _failed_benchmarks(self.name, ((old_label, old_txt, old_file),
-                                                      (plan.new.label, outputs.new, new_file))) or unjudged
-        outcome = BenchOutcome(outputs=outputs, old=old_built, new=new_built, comparison=comparison,
-                               verdicts=judgement.verdicts, notes=tuple(notes),
-                               ids=row_ids(judgement.verdicts, _module_path(self.cfg.service.module)),
-                               alerts=(*judgement.alerts, *([outputs.stopped] if outputs.limit_hit and outputs.stopped
-                                                            else [])),
-                               unjudged=unjudged)
-        return outcome, time.perf_counter() - t0
+                                verdicts=judgement.verdicts, notes=tuple(notes),
+                                ids=row_ids(judgement.verdicts, _module_path(self.cfg.service.module)),
+                                alerts=(*judgement.alerts, *([outputs.stopped] if outputs.limit_hit and outputs.stopped
+                                                             else [])),
+                                unjudged=unjudged)
 
     def _worst_mde(self, old: Path, new: Path) -> tuple[float, float]:
         """count: auto's stopping rule: the worst MDE over the family's rows and max_regression, in percent.

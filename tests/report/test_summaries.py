@@ -120,7 +120,7 @@ def test_phase_timings_add_up_and_survive_the_json_report() -> None:
     assert names == ["build pgo", "rounds", "window analysis"]
     by = {p.name: p for p in t.phases}
     assert by["rounds"].measuring == by["rounds"].seconds >= 0.01
-    assert 0.5 <= by["window analysis"].seconds < 0.6
+    assert by["window analysis"].seconds >= 0.5     # the crashed block's time plus the 0.5 s added
     assert t.ratio() == pytest.approx(t.total / by["rounds"].seconds)
     lines = t.lines("svc")
     assert lines[0].startswith("svc: wall time per phase") and lines[-1].lstrip().startswith("total")
