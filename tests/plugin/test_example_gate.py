@@ -29,7 +29,7 @@ def test_example_gate_end_to_end(pytester: pytest.Pytester, go: GoToolchain) -> 
     cfg["load"].update(warmup="1s", duration="5s", trace="2s", sample_every="250ms")  # 8 samples outside the trace
     # Over 5 s a service still warming up grows by a few %, which is many %/min: this run
     # checks the plumbing; detection is tested on a leaking service (test_health_gates_live).
-    cfg["thresholds"]["heap"] = {"max_growth": "60%/min"}
+    cfg["thresholds"]["heap"] = {"max_growth": "1000%/min"}  # fresh CI read +162%/min once
     cfg["thresholds"]["cpu"]["min_samples"] = 20  # a 5 s window holds far fewer than the default 385 samples (47 once)
     del cfg["thresholds"]["blocks"]  # judged by test_fault_switches; one net/http wait on a busy runner is noise here
     # The committed profile records the Go that refreshed it; a runner with another Go release would
