@@ -61,7 +61,11 @@ class GoperfState:
             if cfg.service.name in taken:
                 raise GoperfError(f"{cfg.path}: service name '{cfg.service.name}' is already used by {taken[cfg.service.name]}; "
                                   "set service.name so each service has its own artifacts folder")
-            self.runs[cfg.path] = GateRun(cfg, self.artifacts / cfg.service.name, self.write)
+            run = self.runs[cfg.path] = GateRun(cfg, self.artifacts / cfg.service.name, self.write)
+            if self.targets is not None and self.targets.wants_charts:
+                from pytest_goperf.report.chartdata import TAIL_KEPT
+
+                run.trace_keep = TAIL_KEPT
         return self.runs[cfg.path]
 
 

@@ -24,6 +24,11 @@ if "GOCACHE" not in os.environ:
     _caches = Path.home() / ("Library/Caches" if sys.platform == "darwin" else ".cache")
     os.environ["GOCACHE"] = str(Path(os.environ.get("XDG_CACHE_HOME") or _caches) / "go-build")
 
+# Every pytest the suite starts as a subprocess (CI examples, shards, signals, faults) would import
+# hypothesis's pytest plugin, 0.9 s of start-up each here; those runs stand for a user's pytest, which
+# has no use for it.  pytester's in-process runs drop PYTEST_ADDOPTS and are not affected.
+os.environ["PYTEST_ADDOPTS"] = f"{os.environ.get('PYTEST_ADDOPTS', '')} -p no:hypothesispytest".strip()
+
 from tests.helpers import EXAMPLE
 
 

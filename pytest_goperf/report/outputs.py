@@ -39,6 +39,11 @@ class Targets:
         summary = env.get("GITHUB_STEP_SUMMARY")
         return cls(step_summary=Path(summary) if summary else None, **paths)
 
+    @property
+    def wants_charts(self) -> bool:
+        """The HTML and JSON reports carry chart data (the load window's series, trace and profile)."""
+        return self.html is not None or self.json is not None
+
     def named(self) -> list[tuple[str, Path]]:
         return [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self) if getattr(self, f.name) is not None]
 

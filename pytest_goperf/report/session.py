@@ -42,7 +42,7 @@ def finish(collector: Collector, runs: Mapping[Path, GateRun], targets: Targets,
     from pytest_goperf.report.environment import environment
 
     results = collector.build(runs, interrupted=interrupted, shard=shard, environment=environment(collector.rootdir),
-                              charts=targets.html is not None or targets.json is not None)
+                              charts=targets.wants_charts)
     written, problems = write_reports(results, targets)
     if junit is not None and junit.path.is_file() and results.gates:
         try:

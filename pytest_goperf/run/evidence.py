@@ -27,8 +27,9 @@ KEEP_EVENTS = 1000
 class WindowEvidence:
     """``Evidence`` over one ``WindowResult``; parsed artifacts are kept for the next gate."""
 
-    def __init__(self, window: WindowResult) -> None:
+    def __init__(self, window: WindowResult, *, trace_keep: int = KEEP_EVENTS) -> None:
         self.window = window
+        self.trace_keep = max(trace_keep, KEEP_EVENTS)  # more when the report's charts will read the trace too
         self._profile: tuple[Profile, Path] | None = None
         self._trace: tuple[TraceStats, Path] | None = None
 
@@ -59,6 +60,8 @@ class WindowEvidence:
 
             path = self.window.require("trace")
             # Keep the longest KEEP_EVENTS intervals of each kind: the gates list every one over a max limit.
+            # One pass serves the report's charts as well (analyze_file's cache; trace_keep).
+            analyze_file(path, keep=self.trace_keep)
             self._trace = (analyze_file(path, keep=KEEP_EVENTS), path)
         return self._trace
 

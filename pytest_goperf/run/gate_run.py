@@ -126,6 +126,7 @@ class GateRun:
         self.notes: list[str] = []
         self.warnings: list[str] = []   # for every runtime verdict (JUnit properties) as well as the summary
         self.timings = PhaseTimings()   # wall time per phase (--goperf-timings, the JSON report)
+        self.trace_keep = 0             # worst intervals the report's charts read from the trace (0: no charts)
 
     # --- shared pieces -----------------------------------------------------
 
@@ -467,7 +468,7 @@ class GateRun:
 
         spec = runtime_gate(gate)
         if self._evidence is None:
-            self._evidence = WindowEvidence(self.window())
+            self._evidence = WindowEvidence(self.window(), trace_keep=self.trace_keep)
         with self.timings.phase("window analysis"):
             verdict: Verdict = spec.judge(self._evidence, self.cfg.thresholds.runtime[gate])
         if self.warnings and spec.needs - {"load"}:  # the gates that read pprof data carry the pprof-on-API warning

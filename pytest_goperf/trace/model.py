@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -294,6 +294,23 @@ class TraceStats:
     block_stacks: dict[str, tuple[StackTotal, ...]] = field(default_factory=dict)
     sync_blocks: Summary = field(default_factory=Summary)
     sync_block_stacks: tuple[StackTotal, ...] = ()
+
+    def trimmed(self, keep: int) -> TraceStats:
+        """These statistics with at most ``keep`` worst intervals per kind.
+
+        Exactly what an analysis with ``keep`` gives: each kind keeps its
+        longest intervals in one total order (duration, then start, goroutine,
+        what, stack), so a shorter list is a prefix of a longer one.  Why:
+        the gates and the report's charts keep different numbers, and one
+        pass over a trace serves both.
+        """
+        def cut(s: Summary) -> Summary:
+            return s if len(s.worst) <= keep else replace(s, worst=s.worst[:keep])
+
+        return replace(self, sched_latency=cut(self.sched_latency), stw=cut(self.stw), gc_stw=cut(self.gc_stw),
+                       stw_by_kind={k: cut(v) for k, v in self.stw_by_kind.items()},
+                       blocks={k: cut(v) for k, v in self.blocks.items()}, gc_mark=cut(self.gc_mark),
+                       sync_blocks=cut(self.sync_blocks))
 
     def to_json(self) -> dict[str, Any]:
         """docs/design.md#cli-and-json-contracts shape, plus extra keys (GC, STW kinds, worst intervals, stacks, warnings)."""

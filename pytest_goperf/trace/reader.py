@@ -9,7 +9,7 @@ when nothing usable precedes the damage is it an error.
 from __future__ import annotations
 
 import contextlib
-import functools
+import dataclasses
 import gc
 import os
 from collections.abc import Iterator
@@ -127,25 +127,47 @@ def analyze_file(path: str | os.PathLike[str], *, keep: int = 10, workers: int |
 
     Generations are analysed in parallel worker processes for large traces
     (``trace_workers``); the result is exactly the sequential one.  Results
-    are cached by (path, size, mtime), so the scheduler and GC gates of one
-    service share a single pass over a large trace.
+    are cached by (path, size, mtime): the scheduler and GC gates of one
+    service, and the report's charts, share a single pass over a trace.  A
+    cached pass that kept more intervals answers a smaller ``keep`` exactly
+    (``TraceStats.trimmed``).
     """
     p = os.fspath(path)
     try:
         st = os.stat(p)
-        return _analyze_cached(p, st.st_size, st.st_mtime_ns, keep, trace_workers(st.st_size, workers))
     except OSError as exc:
         raise TraceError(f"cannot read: {exc.strerror or exc}", path=p) from None
+    nworkers = trace_workers(st.st_size, workers)
+    key = (p, st.st_size, st.st_mtime_ns, nworkers)
+    cached = _CACHE.pop(key, None)
+    if cached is None or cached.keep < keep:
+        cached = _Cached(keep, _analyze(p, keep, nworkers))
+    _CACHE[key] = cached  # most recently used last
+    while len(_CACHE) > _CACHED_FILES:
+        del _CACHE[next(iter(_CACHE))]
+    return cached.stats if cached.keep == keep else cached.stats.trimmed(keep)
 
 
-@functools.lru_cache(maxsize=4)
-def _analyze_cached(path: str, _size: int, _mtime_ns: int, keep: int, workers: int) -> TraceStats:
-    if workers > 1:
-        from pytest_goperf.trace.parallel import NotScannable, analyze_parallel
+@dataclasses.dataclass(frozen=True)
+class _Cached:
+    keep: int
+    stats: TraceStats
 
-        try:
-            return analyze_parallel(path, keep=keep, workers=workers, min_generations=2)
-        except (NotScannable, TraceError):
-            pass  # the sequential reader gives the exact error, or the warning and partial result
-    with open(path, "rb") as f:
-        return analyze_stream(f, path, keep=keep)
+
+_CACHED_FILES = 4
+_CACHE: dict[tuple[str, int, int, int], _Cached] = {}
+
+
+def _analyze(path: str, keep: int, workers: int) -> TraceStats:
+    try:
+        if workers > 1:
+            from pytest_goperf.trace.parallel import NotScannable, analyze_parallel
+
+            try:
+                return analyze_parallel(path, keep=keep, workers=workers, min_generations=2)
+            except (NotScannable, TraceError):
+                pass  # the sequential reader gives the exact error, or the warning and partial result
+        with open(path, "rb") as f:
+            return analyze_stream(f, path, keep=keep)
+    except OSError as exc:
+        raise TraceError(f"cannot read: {exc.strerror or exc}", path=path) from None

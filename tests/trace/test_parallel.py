@@ -113,3 +113,25 @@ def test_workers_do_not_rerun_an_unguarded_main(tmp_path: Path) -> None:
         res = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=120, cwd=tmp_path)
         assert res.returncode == 0, res.stderr
         assert res.stdout.count("generations") == 1 and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_a_longer_pass_trimmed_is_exactly_a_shorter_one(name: str) -> None:
+    """The gates keep 1,000 worst intervals and the report's charts 50,000: one pass serves both."""
+    path = TRACES / name
+    with open(path, "rb") as f:
+        full = analyze_stream(f, str(path), keep=100_000)
+    longest = max(len(s.worst) for s in (full.sched_latency, full.stw, *full.blocks.values()))
+    for keep in (1, 3, 25):
+        with open(path, "rb") as f:
+            assert full.trimmed(keep) == analyze_stream(f, str(path), keep=keep)
+    assert longest > 25 or "tiny" in name  # trimming really cuts: more intervals than kept
+
+
+def test_analyze_file_answers_a_smaller_keep_from_its_cache(tmp_path: Path) -> None:
+    p = tmp_path / "t.trace"
+    p.write_bytes((TRACES / "go1.26-multigen.trace").read_bytes())
+    wide = analyze_file(p, keep=5000, workers=1)
+    narrow = analyze_file(p, keep=10, workers=1)
+    assert narrow == _sequential(p) and narrow is not wide and len(narrow.sched_latency.worst) == 10
+    assert analyze_file(p, keep=5000, workers=1) is wide   # the wider pass stays cached
