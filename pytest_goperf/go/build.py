@@ -31,6 +31,35 @@ BUILD_TIMEOUT = 900.0
 PGO_FILE = "default.pgo"
 
 
+class RunningGo:
+    """The go processes of builds running side by side (go/build_pair.py): an interrupt must stop all of them.
+
+    After ``stop``, a go process still being started is killed as it registers.
+    """
+
+    def __init__(self) -> None:
+        self._procs: set[subprocess.Popen[str]] = set()
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def add(self, proc: subprocess.Popen[str]) -> None:
+        with self._lock:
+            self._procs.add(proc)
+            if self._stopped:
+                proc.kill()
+
+    def discard(self, proc: subprocess.Popen[str]) -> None:
+        with self._lock:
+            self._procs.discard(proc)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for proc in self._procs:
+                if proc.poll() is None:
+                    proc.kill()
+
+
 @dataclass(frozen=True)
 class Side:
     """What to build: a label for reports, the module folder to build in, and the PGO mode."""
@@ -107,14 +136,14 @@ class BuiltSide:
 
 
 def _run_go(go: GoToolchain, args: Sequence[str], cwd: Path, what: str, gowork: str | None = None,
-            progress: Callable[[str], None] | None = None) -> str:
+            progress: Callable[[str], None] | None = None, running: RunningGo | None = None) -> str:
     """Run one go command; its ``go: downloading <module> <version>`` lines go to ``progress`` as they come."""
     cmd = [str(go.path), *args]
     env = go.env()
     if gowork is not None:
         env["GOWORK"] = gowork
     try:
-        code, stdout, stderr = _stream(cmd, cwd, env, progress or (lambda _line: None))
+        code, stdout, stderr = _stream(cmd, cwd, env, progress or (lambda _line: None), running)
     except subprocess.TimeoutExpired:
         raise BuildError(f"{what}: '{' '.join(cmd)}' did not finish in {BUILD_TIMEOUT:.0f}s (in {cwd})") from None
     except OSError as exc:
@@ -126,10 +155,13 @@ def _run_go(go: GoToolchain, args: Sequence[str], cwd: Path, what: str, gowork: 
     return stdout
 
 
-def _stream(cmd: list[str], cwd: Path, env: dict[str, str], progress: Callable[[str], None]) -> tuple[int, str, str]:
+def _stream(cmd: list[str], cwd: Path, env: dict[str, str], progress: Callable[[str], None],
+            running: RunningGo | None = None) -> tuple[int, str, str]:
     """(exit code, stdout, stderr), reading stderr line by line so module downloads show while they happen."""
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, errors="replace")
+    if running is not None:
+        running.add(proc)
     assert proc.stdout is not None and proc.stderr is not None
     chunks: list[str] = []
     reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()) if proc.stdout else None, daemon=True)
@@ -160,6 +192,8 @@ def _stream(cmd: list[str], cwd: Path, env: dict[str, str], progress: Callable[[
             proc.wait()
         proc.stdout.close()
         proc.stderr.close()
+        if running is not None:
+            running.discard(proc)
     if expired.is_set():
         raise subprocess.TimeoutExpired(cmd, BUILD_TIMEOUT)
     return proc.returncode, "".join(chunks), "".join(err)
@@ -220,10 +254,12 @@ def build_side(
     bench_packages: Sequence[str] | None = None,
     build_service: bool = True,
     progress: Callable[[str], None] | None = None,
+    running: RunningGo | None = None,
 ) -> BuiltSide:
     """Build the service binary (if asked) and one test binary per package with tests into ``out_dir``.
 
-    ``progress`` gets Go's ``go: downloading ...`` lines while modules are fetched on first use.
+    ``progress`` gets Go's ``go: downloading ...`` lines while modules are fetched on first use;
+    ``running`` (go/build_pair.py) holds the go processes of builds running side by side.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     profile = side.checked_profile()
@@ -239,7 +275,7 @@ def build_side(
         main_pkg = side.main if side.main.startswith(".") else f"./{side.main}"
         flags = (_pgo_flag(profile, auto=True), *build_flags)
         _run_go(go, ["build", *flags, "-o", str(service_binary), main_pkg],
-                side.module, f"building service '{service_name}' ({side.label})", side.gowork, progress)
+                side.module, f"building service '{service_name}' ({side.label})", side.gowork, progress, running)
         _check_command(service_binary, side.main, side.module)
         evidence.append(verify_pgo(go, service_binary, profile, side.label,
                                    Rebuild(("build",), flags, main_pkg, side.module, side.gowork)))
@@ -254,7 +290,8 @@ def build_side(
             binary.parent.mkdir(parents=True, exist_ok=True)
             flags = (_pgo_flag(profile, auto=False), *build_flags)
             _run_go(go, ["test", "-c", *flags, "-o", str(binary), import_path],
-                    side.module, f"building test binary for {import_path} ({side.label})", side.gowork, progress)
+                    side.module, f"building test binary for {import_path} ({side.label})", side.gowork, progress,
+                    running)
             evidence.append(verify_pgo(go, binary, profile, side.label,
                                        Rebuild(("test", "-c"), flags, import_path, side.module, side.gowork)))
             tests.append(TestBinary(package=import_path, directory=directory, binary=binary))

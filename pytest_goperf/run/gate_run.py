@@ -163,12 +163,38 @@ class GateRun:
                 build_service=self.needs_service,
                 progress=self._say,
             )
+        self._built(side, built)
+        return built
+
+    def _build_pair(self, old: Side, new: Side) -> tuple[BuiltSide, BuiltSide]:
+        """Both sides with benchmarks: side by side when they share no compile work (go/build_pair.py)."""
+        from pytest_goperf.go.build_pair import build_pair, side_by_side
+        from pytest_goperf.run import pgo_run
+
+        if not side_by_side(old, new):
+            return self._build(old, bench=True), self._build(new, bench=True)
+        for side in (old, new):
+            pgo_run.before_side(self, side)
+        self._say(f"building {old.label} and {new.label} side by side"
+                  + (" (service + test binaries)" if self.needs_service else ""))
+        go = self.go().with_env(self.cfg.service.build_env)
+        with self.timings.phase(f"build {old.label} + {new.label}"):
+            built = build_pair(go, [(side, self.artifacts / _folder(side.label)) for side in (old, new)],
+                               service_name=self.name, build_flags=self.cfg.service.build_flags,
+                               bench_packages=list(self.cfg.bench.packages), build_service=self.needs_service,
+                               progress=self._say)
+        for side, one in zip((old, new), built):
+            self._built(side, one)
+        return built[0], built[1]
+
+    def _built(self, side: Side, built: BuiltSide) -> None:
+        from pytest_goperf.run import pgo_run
+
         for note in built.notes:
             if note not in self.notes:
                 self._say(note)
                 self.notes.append(note)
         pgo_run.after_side(self, side, built)
-        return built
 
     # --- PGO (the work is in run/pgo_run.py and run/pgo_refresh.py) ---------
 
@@ -228,9 +254,10 @@ class GateRun:
             if plan.git_ref is not None:
                 old_built, old_cached, git_cache, note, base = self._git_side(plan.git_ref, stack)
                 notes.extend(note)
-            elif plan.old is not None:
-                old_built = self._build(plan.old, bench=True)
-            new_built = self._build(plan.new, bench=True)
+            if plan.old is not None:
+                old_built, new_built = self._build_pair(plan.old, plan.new)
+            else:
+                new_built = self._build(plan.new, bench=True)
             self._candidate.get(lambda: new_built)
             adaptive = None
             if self.cfg.bench.adaptive and self.cfg.thresholds.bench is not None:

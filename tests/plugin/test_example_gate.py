@@ -55,7 +55,7 @@ def test_example_gate_end_to_end(pytester: pytest.Pytester, go: GoToolchain) -> 
     # -v shows where the wall time went; the load window's measuring time is its warmup + duration.
     result.stdout.fnmatch_lines([
         "go-service: wall time per phase (measuring = inside benchmark binaries and the load window)",
-        "  build pgo-off  * *.??s",
+        "  build pgo-off + pgo  * *.??s",
         "  rounds  * *.??s  * *.??s measuring",
         "  service start  * *.??s",
         "  load window  * *.??s     6.00s measuring",

@@ -31,7 +31,9 @@ load:
   rate: 100
   requests: [{{method: POST, path: /api/process, body: '{{"items":["a"]}}'}}]
 thresholds:
-  bench: {{max_regression: 5%, units: [sec/op]}}
+  # 100 %: this run checks that finished verdicts are reported, not PGO's effect; pgo-off against pgo at
+  # 6 x 20x once read a real >5 % difference and failed the row (the gate right, this assertion wrong).
+  bench: {{max_regression: 100%, units: [sec/op]}}
   latency: {{p99: 1s}}
 """
 
