@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_goperf.go.bench_pattern import bench_pattern_error, go_pattern_error
+from pytest_goperf.go.toolchain import GoToolchain
 from pytest_goperf.selection import keyword_may_match
 
 from ..helpers import EXAMPLE
@@ -83,6 +85,16 @@ def test_bench_pattern_is_checked_by_go_before_any_build(pytester: pytest.Pytest
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([f"*goperf.yaml:2: bench.bench: Go refuses this -bench pattern: *{problem}*"])
     assert "building" not in result.stdout.str()
+
+
+def test_patterns_of_literals_need_no_go_and_go_agrees(go: GoToolchain, tmp_path: Path) -> None:
+    """The shortcut (bench_pattern.ALWAYS_VALID) skips Go's check only where Go accepts every such pattern."""
+    odd = ["HandleRequest/small|large", ".", "^BenchmarkX$", "", "|", "//", "$^", "a$b^c", "||/|", "-=:,", "..|^/$"]
+    for pattern in odd:
+        assert bench_pattern_error(go, pattern, tmp_path / "unused") is None
+        assert go_pattern_error(go, pattern, tmp_path / "cache") is None, pattern
+    assert not (tmp_path / "unused").exists()   # the shortcut built nothing
+    assert go_pattern_error(go, "a**", tmp_path / "cache") is not None   # and Go's check still refuses
 
 
 def test_re2_patterns_python_would_refuse_are_accepted(pytester: pytest.Pytester) -> None:
