@@ -173,8 +173,6 @@ class GateRun:
 
         if not side_by_side(old, new):
             return self._build(old, bench=True), self._build(new, bench=True)
-        for side in (old, new):
-            pgo_run.before_side(self, side)
         self._say(f"building {old.label} and {new.label} side by side"
                   + (" (service + test binaries)" if self.needs_service else ""))
         go = self.go().with_env(self.cfg.service.build_env)
@@ -183,7 +181,10 @@ class GateRun:
                                service_name=self.name, build_flags=self.cfg.service.build_flags,
                                bench_packages=list(self.cfg.bench.packages), build_service=self.needs_service,
                                progress=self._say)
+        # The profile is read after the builds, which never change it: read first, its `go list` would
+        # fetch missing modules silently, and the builds' "go: downloading" lines would never show.
         for side, one in zip((old, new), built):
+            pgo_run.before_side(self, side)
             self._built(side, one)
         return built[0], built[1]
 
