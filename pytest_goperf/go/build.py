@@ -15,7 +15,9 @@ against the toolchain (go/gomod.py).
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
@@ -46,7 +48,7 @@ class RunningGo:
         with self._lock:
             self._procs.add(proc)
             if self._stopped:
-                proc.kill()
+                _kill_go(proc)
 
     def discard(self, proc: subprocess.Popen[str]) -> None:
         with self._lock:
@@ -57,7 +59,15 @@ class RunningGo:
             self._stopped = True
             for proc in self._procs:
                 if proc.poll() is None:
-                    proc.kill()
+                    _kill_go(proc)
+
+
+def _kill_go(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL a go command and its compile and link children: killing go alone leaves them running."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)   # go runs in its own process group (_stream)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
 
 
 @dataclass(frozen=True)
@@ -159,7 +169,7 @@ def _stream(cmd: list[str], cwd: Path, env: dict[str, str], progress: Callable[[
             running: RunningGo | None = None) -> tuple[int, str, str]:
     """(exit code, stdout, stderr), reading stderr line by line so module downloads show while they happen."""
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, errors="replace")
+                            stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=True)
     if running is not None:
         running.add(proc)
     assert proc.stdout is not None and proc.stderr is not None
@@ -169,7 +179,7 @@ def _stream(cmd: list[str], cwd: Path, env: dict[str, str], progress: Callable[[
 
     def kill() -> None:
         expired.set()
-        proc.kill()
+        _kill_go(proc)
 
     # A daemon, started inside the try: a Ctrl-C or SIGTERM that lands in Thread.start() (which waits for the
     # thread) must still kill go, and must not leave a timer that keeps Python from exiting for BUILD_TIMEOUT.
@@ -188,7 +198,7 @@ def _stream(cmd: list[str], cwd: Path, env: dict[str, str], progress: Callable[[
     finally:
         timer.cancel()
         if proc.poll() is None:
-            proc.kill()
+            _kill_go(proc)
             proc.wait()
         proc.stdout.close()
         proc.stderr.close()
