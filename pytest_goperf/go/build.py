@@ -15,9 +15,7 @@ against the toolchain (go/gomod.py).
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
@@ -27,6 +25,7 @@ from pathlib import Path
 from pytest_goperf.errors import BuildError
 from pytest_goperf.go.gomod import check_requirements
 from pytest_goperf.go.pgo_check import Rebuild, verify_pgo
+from pytest_goperf.go.process import kill_group
 from pytest_goperf.go.toolchain import GoToolchain
 
 BUILD_TIMEOUT = 900.0
@@ -63,11 +62,9 @@ class RunningGo:
 
 
 def _kill_go(proc: subprocess.Popen[str]) -> None:
-    """SIGKILL a go command and its compile and link children: killing go alone leaves them running."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)   # go runs in its own process group (_stream)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
+    """Kill a go command with its compile and link children (its own process group, _stream): killing go
+    alone leaves them running."""
+    kill_group(proc, 0.0)
 
 
 @dataclass(frozen=True)

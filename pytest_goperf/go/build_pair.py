@@ -83,5 +83,4 @@ def build_pair(go: GoToolchain, sides: Sequence[tuple[Side, Path]], *, service_n
 
 def _join(threads: Sequence[threading.Thread]) -> None:
     for t in threads:
-        if t is not threading.current_thread():
-            t.join(_JOIN_AFTER_STOP)
+        t.join(_JOIN_AFTER_STOP)

@@ -60,9 +60,8 @@ class WindowEvidence:
 
             path = self.window.require("trace")
             # Keep the longest KEEP_EVENTS intervals of each kind: the gates list every one over a max limit.
-            # One pass serves the report's charts as well (analyze_file's cache; trace_keep).
-            analyze_file(path, keep=self.trace_keep)
-            self._trace = (analyze_file(path, keep=KEEP_EVENTS), path)
+            # One pass, kept in analyze_file's cache, serves the report's charts too (trace_keep).
+            self._trace = (analyze_file(path, keep=self.trace_keep).trimmed(KEEP_EVENTS), path)
         return self._trace
 
     def series(self) -> Series:
