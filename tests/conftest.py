@@ -11,7 +11,6 @@ import pytest
 # Imported once here: pytester's in-process runs restore sys.modules afterwards,
 # and numpy refuses to be imported a second time in one process.
 import numpy  # noqa: F401
-import scipy.stats  # noqa: F401
 import pytest_goperf.bench.compare  # noqa: F401
 
 from pytest_goperf.go.build import BuiltSide, Side, build_side

@@ -31,6 +31,7 @@ The message lists every event over the limit either way.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -51,10 +52,31 @@ def _fmt(ns: int) -> str:
 
 
 def binomial_tail(k: int, n: int, p: float) -> float:
-    """P(X >= k) for X ~ Binomial(n, p)."""
-    from scipy.stats import binom
+    """P(X >= k) for X ~ Binomial(n, p), as scipy's ``binom.sf(k - 1, n, p)`` to 1e-9 relative.
 
-    return float(binom.sf(k - 1, n, p))
+    Summed term by term from the log of the first term, so judging a window imports no scipy: the upper
+    tail from ``k`` when ``k`` lies above the mean, else one minus the lower tail below ``k``.  Either way
+    the sum runs away from the mode, where the terms shrink, and stops when they no longer count.
+    """
+    if k <= 0 or p >= 1.0:
+        return 1.0
+    if k > n or p <= 0.0:
+        return 0.0
+    upper = k > n * p
+    i = k if upper else k - 1
+    odds = p / (1.0 - p)
+    term = math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+                    + i * math.log(p) + (n - i) * math.log1p(-p))
+    total = 0.0
+    while term > total * 1e-17 and 0 <= i <= n:
+        total += term
+        if upper:
+            term *= (n - i) / (i + 1) * odds
+            i += 1
+        else:
+            term *= i / (n - i + 1) / odds
+            i -= 1
+    return min(1.0, total) if upper else max(0.0, 1.0 - total)
 
 
 def machine_rate(stall_share: float = 0.0) -> float:
@@ -65,10 +87,14 @@ def machine_rate(stall_share: float = 0.0) -> float:
 @lru_cache(maxsize=4096)
 def failing_count(n: int, rate: float = MACHINE_RATE, least: int = MIN_RECURRING) -> int:
     """The fewest events over the limit, of ``n``, that break it at ``rate`` (the verdict's sensitivity)."""
-    k = max(least, int(n * rate))   # below the mean the tail is over 1/2
-    while k <= n and binomial_tail(k, n, rate) >= ALPHA:
-        k += 1
-    return k
+    low, high = max(least, int(n * rate)), n + 1   # below the mean the tail is over 1/2; above n it is 0
+    while low < high:                                # the tail falls as k grows: bisect for the first k under ALPHA
+        mid = (low + high) // 2
+        if binomial_tail(mid, n, rate) >= ALPHA:
+            low = mid + 1
+        else:
+            high = mid
+    return low
 
 
 def _rate_text(rate: float) -> str:

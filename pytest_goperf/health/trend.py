@@ -13,11 +13,13 @@ the median across the window.
 
 from __future__ import annotations
 
+import math
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy import stats as _stats
+import numpy as np
 
 MIN_SAMPLES = 3
 # A window's heap/goroutine trend test needs twice that: the heap gate judges the later half.
@@ -54,9 +56,41 @@ def theil_sen(times: Sequence[float], values: Sequence[float]) -> Trend:
         raise ValueError(f"need at least {MIN_SAMPLES} samples for a trend, got {len(values)}")
     if len(set(times)) < 2:
         raise ValueError("all samples share one timestamp")
-    slope, _intercept, low, high = _stats.theilslopes(values, times, alpha=0.95)
+    slope, low, high = _theil_sen_slopes(times, values)
     return Trend(n=len(values), span=float(max(times) - min(times)), median=float(statistics.median(values)),
                  slope=float(slope), low=float(low), high=float(high))
+
+
+# Two-sided 95 %: the normal quantile at 2.5 %, as scipy.stats.norm.ppf(0.025) gives it.
+_Z_025 = -1.9599639845400545
+
+
+def _theil_sen_slopes(times: Sequence[float], values: Sequence[float]) -> tuple[float, float, float]:
+    """(median slope, low, high): Sen's (1968) estimator and its 95 % interval, scipy.stats.theilslopes' figures.
+
+    Written here so that judging a window does not import scipy (1-2 s of every run): the slopes of all
+    pairs with distinct times, their median, and the interval from Sen's equation 2.6 (variance reduced by
+    ties in either series; NaN bounds when ties leave no variance), the same floats as scipy's
+    (tests/health/test_trend_parity.py).
+    """
+    x = np.asarray(times, dtype=float)
+    y = np.asarray(values, dtype=float)
+    dx = x[:, np.newaxis] - x
+    dy = y[:, np.newaxis] - y
+    slopes = np.sort(dy[dx > 0] / dx[dx > 0])
+    median = float(np.median(slopes))
+    n, pairs = len(y), len(slopes)
+
+    def ties(series: Sequence[float]) -> int:
+        return sum(k * (k - 1) * (2 * k + 5) for k in Counter(float(v) for v in series).values() if k > 1)
+
+    variance = 1 / 18.0 * (n * (n - 1) * (2 * n + 5) - ties(times) - ties(values))
+    if variance < 0 or math.isnan(variance):
+        return median, math.nan, math.nan
+    sigma = math.sqrt(variance)
+    upper = min(round((pairs - _Z_025 * sigma) / 2.0), pairs - 1)
+    lower = max(round((pairs + _Z_025 * sigma) / 2.0) - 1, 0)
+    return median, float(slopes[lower]), float(slopes[upper])
 
 
 @dataclass(frozen=True)
