@@ -385,9 +385,10 @@ def goperf_loadgen(goperf_go: GoToolchain, request: pytest.FixtureRequest) -> Pa
     (``pytest_goperf.load.generator.run_load``) for load a test shapes itself.
     """
     from pytest_goperf.load.generator import build_loadgen
+    from pytest_goperf.tool_cache import tool_cache
 
     root = request.config.stash[state_key].artifacts
-    return build_loadgen(goperf_go, root / ".cache" / "loadgen")
+    return build_loadgen(goperf_go, tool_cache("loadgen", root / ".cache"))
 
 
 

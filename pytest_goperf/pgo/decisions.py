@@ -20,7 +20,11 @@ The flags go to the main module's packages only (``-gcflags=./...=``): the
 count is about your code, and the standard library is not recompiled.  The
 scratch build goes to the artifacts folder, so the measured binaries keep
 the user's flags; the go command caches compiler output, so a repeat costs
-a relink.  The scratch binary is also what ``symbols`` reads.
+a relink.  The scratch binary is also what ``symbols`` reads.  When the
+measured binary of the same build is at hand (the plugin's pgo side), the
+packages are only compiled (``go list -export``: the same compiler output,
+no link, 0.2 s instead of 1.2 s warm) and that binary is read instead: the
+debug flags print, they change no code.
 """
 
 from __future__ import annotations
@@ -134,17 +138,26 @@ def parse_decisions(text: str, binary: Path | None, log: Path) -> Decisions:
 
 
 def compiler_decisions(go: GoToolchain, module: Path, main: str, profile: Path, out_dir: Path, *,
-                       flags: Sequence[str] = (), gowork: str | None = None, command: bool = True) -> Decisions:
+                       flags: Sequence[str] = (), gowork: str | None = None, command: bool = True,
+                       built: Path | None = None) -> Decisions:
     """Build ``main`` with ``profile`` and the debug flags into ``out_dir``; read what the compiler did.
 
     ``command`` False (a library as the "main" package of a bench-only
     config) builds its test binary instead, so there is a binary to read.
+    ``built``: the binary of ``main`` already built with this profile and these flags; then nothing is
+    linked and the decisions name it.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     target = main if main.startswith(".") else f"./{main}"
-    binary = out_dir / ("decisions.bin" if command else "decisions.test")
-    verb = ["build"] if command else ["test", "-c"]
-    cmd = [str(go.path), *verb, f"-pgo={profile}", *decision_flags(flags), "-o", str(binary), target]
+    listed = built is not None and command
+    if built is not None and command:
+        binary = built
+        cmd = [str(go.path), "list", "-export", "-f", "{{.Export}}", f"-pgo={profile}", *decision_flags(flags),
+               target]
+    else:
+        binary = out_dir / ("decisions.bin" if command else "decisions.test")
+        verb = ["build"] if command else ["test", "-c"]
+        cmd = [str(go.path), *verb, f"-pgo={profile}", *decision_flags(flags), "-o", str(binary), target]
     env = go.env()
     if gowork is not None:
         env["GOWORK"] = gowork
@@ -154,7 +167,7 @@ def compiler_decisions(go: GoToolchain, module: Path, main: str, profile: Path, 
         raise BuildError(f"PGO decisions: '{' '.join(cmd)}' did not finish in {TIMEOUT:.0f}s") from None
     except OSError as exc:
         raise BuildError(f"PGO decisions: cannot run {go.path}: {exc}") from None
-    text = out.stderr + out.stdout
+    text = out.stderr if listed else out.stderr + out.stdout   # go list prints export paths
     log = out_dir / "decisions.txt"
     log.write_text(f"$ {' '.join(cmd)}\n{text}", encoding="utf-8")
     if out.returncode != 0:

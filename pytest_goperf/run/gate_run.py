@@ -31,6 +31,7 @@ from pytest_goperf.go.build import BuiltSide, Side, build_side, list_test_packag
 from pytest_goperf.go.gomod import workspace_file
 from pytest_goperf.go.tls import insecure_warning
 from pytest_goperf.load.generator import build_loadgen
+from pytest_goperf.tool_cache import tool_cache
 from pytest_goperf.load.protocol import h2c_status
 from pytest_goperf.load.vegeta import install_vegeta
 from pytest_goperf.go.service import AttachedService, ServiceProcess, service_for
@@ -199,13 +200,16 @@ class GateRun:
 
     # --- PGO (the work is in run/pgo_run.py and run/pgo_refresh.py) ---------
 
-    def pgo(self) -> Any:
-        """The PGO diagnostics' evidence (``pgo.diagnose.PgoEvidence``), once: what build-time gates read."""
+    def pgo(self, built: BuiltSide | None = None) -> Any:
+        """The PGO diagnostics' evidence (``pgo.diagnose.PgoEvidence``), once: what build-time gates read.
+
+        ``built``: the pgo side, when it has just been built from the worktree's profile (no second link).
+        """
         from pytest_goperf.run import pgo_run
 
         def diagnose() -> Any:
             with self.timings.phase("pgo diagnostics"):
-                return pgo_run.evidence(self)
+                return pgo_run.evidence(self, built)
         return self._pgo.get(diagnose)
 
     def build_verdict(self, gate: str) -> Verdict:
@@ -430,8 +434,9 @@ class GateRun:
         builtin = not load.command and load.tool == "builtin"
         go = self.go()
         with self.timings.phase("load generator build"):
-            loadgen = build_loadgen(go, cache / "loadgen") if builtin else None
-            vegeta = install_vegeta(go, cache / "vegeta") if not load.command and load.tool == "vegeta" else None
+            loadgen = build_loadgen(go, tool_cache("loadgen", cache)) if builtin else None
+            vegeta = (install_vegeta(go, tool_cache("vegeta", cache)) if not load.command and load.tool == "vegeta"
+                      else None)
         tls = cfg.service.tls
         if (warning := insecure_warning(tls)) is not None:
             self._say(warning)

@@ -58,15 +58,20 @@ def before_build(go: GoToolchain, target: Target, profile: Path | None = None) -
                                import_path=shape.import_path)
 
 
-def after_build(go: GoToolchain, target: Target, ev: PgoEvidence, out_dir: Path, cache_dir: Path) -> PgoEvidence:
-    """``ev`` plus the compiler's decisions and the stale share, from one scratch build into ``out_dir``."""
+def after_build(go: GoToolchain, target: Target, ev: PgoEvidence, out_dir: Path, cache_dir: Path,
+                built: Path | None = None) -> PgoEvidence:
+    """``ev`` plus the compiler's decisions and the stale share, from one scratch build into ``out_dir``.
+
+    ``built``: the main package's binary already built with this profile and ``target.flags`` (the
+    plugin's pgo side); it stands for the scratch binary, so nothing is linked twice.
+    """
     from pytest_goperf.pgo.decisions import compiler_decisions
     from pytest_goperf.pgo.symbols import binary_functions, staleness
 
     if ev.facts is None or ev.facts.samples == 0:
         return ev   # nothing go build could use: no scratch build (the findings say why)
     decisions = compiler_decisions(go, target.module, target.main, ev.profile_path, out_dir, flags=target.flags,
-                                   gowork=target.gowork, command=is_main_folder(target.main_dir))
+                                   gowork=target.gowork, command=is_main_folder(target.main_dir), built=built)
     stale = None
     if decisions.binary is not None:
         functions = binary_functions(go, decisions.binary, cache_dir)

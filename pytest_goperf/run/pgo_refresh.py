@@ -102,6 +102,7 @@ def refresh_from_load(run: GateRun) -> RefreshOutcome:
     from pytest_goperf.go.build import Side, build_side
     from pytest_goperf.go.service import service_for
     from pytest_goperf.load.generator import build_loadgen
+    from pytest_goperf.tool_cache import tool_cache
     from pytest_goperf.run.window import run_window
 
     cfg = run.cfg
@@ -125,7 +126,7 @@ def refresh_from_load(run: GateRun) -> RefreshOutcome:
     run._say("refreshing default.pgo: building without PGO")
     built = build_side(go, Side(label="pgo-off", module=svc.module, main=svc.main, pgo="off"), out / "pgo-off",
                        service_name=run.name, build_flags=svc.build_flags, build_service=True, progress=run._say)
-    loadgen = None if load.command else build_loadgen(run.go(), run.artifacts.parent / ".cache" / "loadgen")
+    loadgen = None if load.command else build_loadgen(run.go(), tool_cache("loadgen", run.artifacts.parent / ".cache"))
     captures: list[Path] = []
     with service_for(svc, built.service_binary, out, probe_debug=True) as service:
         if service.debug_url is None:

@@ -63,12 +63,19 @@ def before_side(run: GateRun, side: Side) -> None:
                 _warn(run, f"pgo: {f.message}")
 
 
-def evidence(run: GateRun) -> PgoEvidence:
-    """Everything the pgo gate judges (before-build facts, then the scratch build)."""
+def evidence(run: GateRun, built: BuiltSide | None = None) -> PgoEvidence:
+    """Everything the pgo gate judges (before-build facts, then the scratch build).
+
+    ``built``: the pgo side just built from the worktree's profile; its service binary is that build's,
+    so the compiler's report needs no second link.
+    """
     go = run.go().with_env(run.cfg.service.build_env)
     t = target(run)
     pre = run.pgo_pre if run.pgo_pre is not None else before_build(go, t)
-    return after_build(go, t, pre, run.artifacts / "pgo", run.artifacts.parent / ".cache")
+    same = (built is not None and built.service_binary is not None and built.profile is not None
+            and built.profile.resolve() == pre.profile_path.resolve())
+    return after_build(go, t, pre, run.artifacts / "pgo", run.artifacts.parent / ".cache",
+                       built=built.service_binary if same and built is not None else None)
 
 
 def after_side(run: GateRun, side: Side, built: BuiltSide) -> None:
@@ -87,7 +94,7 @@ def after_side(run: GateRun, side: Side, built: BuiltSide) -> None:
             _warn(run, f"pgo: {misplaced_message(strays, t.main_dir)}")
         return
     try:
-        ev = run.pgo()
+        ev = run.pgo(built)
     except GoperfError as exc:
         _warn(run, f"pgo: the PGO diagnostics could not run: {exc}")
         return

@@ -68,6 +68,11 @@ def test_example_gate_end_to_end(pytester: pytest.Pytester, go: GoToolchain) -> 
         assert (svc / side / "go-service").is_file()
         assert list((svc / side / "tests").glob("*.test"))
     assert f"-pgo={EXAMPLE / 'default.pgo'}" in (svc / "pgo" / "buildinfo.txt").read_text()
+    # the compiler's PGO report: the pgo side's packages compiled again with the debug flags, not linked a
+    # second time (the measured binary is the one the function table is read from)
+    log = (svc / "pgo" / "decisions.txt").read_text()
+    assert log.startswith(f"$ {go.path} list -export ") and "hot-budget check allows inlining" in log, log[:2000]
+    assert not (svc / "pgo" / "decisions.bin").exists()
     for name in ("old.txt", "new.txt", "cpu.pprof", "trace.out", "load.json", "series.json", "service.log"):
         assert (svc / name).is_file(), name
     # every artifact opens in its Go tool
