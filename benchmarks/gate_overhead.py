@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warm-runs", type=int, default=2)
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="goperf-overhead-") as tmp:
-        env = dict(os.environ, GOCACHE=str(Path(tmp) / "gocache"))  # cold: Go compiles everything again
+        # cold: Go compiles everything again, and the load generator is built again (pytest_goperf/tool_cache.py)
+        env = dict(os.environ, GOCACHE=str(Path(tmp) / "gocache"), GOPERF_CACHE=str(Path(tmp) / "goperf-cache"))
         cold = gate(args.config.resolve(), Path(tmp) / "art-cold", Path(tmp) / "cold.json", env)
         show("cold (empty Go build cache and artifacts)", cold, Path(tmp) / "cold.json")
         ratios = []

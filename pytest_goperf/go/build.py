@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pytest_goperf.errors import BuildError
 from pytest_goperf.go.gomod import check_requirements
+from pytest_goperf.go.link_cache import LinkCache
 from pytest_goperf.go.pgo_check import Rebuild, verify_pgo
 from pytest_goperf.go.process import kill_group
 from pytest_goperf.go.toolchain import GoToolchain
@@ -262,12 +263,23 @@ def build_side(
     build_service: bool = True,
     progress: Callable[[str], None] | None = None,
     running: RunningGo | None = None,
+    link_cache: LinkCache | None = None,
 ) -> BuiltSide:
     """Build the service binary (if asked) and one test binary per package with tests into ``out_dir``.
 
     ``progress`` gets Go's ``go: downloading ...`` lines while modules are fetched on first use;
-    ``running`` (go/build_pair.py) holds the go processes of builds running side by side.
+    ``running`` (go/build_pair.py) holds the go processes of builds running side by side;
+    ``link_cache`` (go/link_cache.py) seeds each binary with the last one, so Go skips an unneeded link.
     """
+    def linked(kind: str, target: str, dest: Path, args: list[str], what: str) -> None:
+        slot = None
+        if link_cache is not None:
+            slot = link_cache.slot(str(go.path), go.version, str(side.module.resolve()), side.label, kind, target)
+            link_cache.seed(slot, dest)
+        _run_go(go, args, side.module, what, side.gowork, progress, running)
+        if link_cache is not None and slot is not None:
+            link_cache.keep(slot, dest)
+
     out_dir.mkdir(parents=True, exist_ok=True)
     profile = side.checked_profile()
     if any(f.startswith("-pgo") for f in build_flags):
@@ -281,8 +293,8 @@ def build_side(
         service_binary = out_dir / service_name
         main_pkg = side.main if side.main.startswith(".") else f"./{side.main}"
         flags = (_pgo_flag(profile, auto=True), *build_flags)
-        _run_go(go, ["build", *flags, "-o", str(service_binary), main_pkg],
-                side.module, f"building service '{service_name}' ({side.label})", side.gowork, progress, running)
+        linked("build", main_pkg, service_binary, ["build", *flags, "-o", str(service_binary), main_pkg],
+               f"building service '{service_name}' ({side.label})")
         _check_command(service_binary, side.main, side.module)
         evidence.append(verify_pgo(go, service_binary, profile, side.label,
                                    Rebuild(("build",), flags, main_pkg, side.module, side.gowork)))
@@ -296,9 +308,8 @@ def build_side(
             binary = out_dir / "tests" / _binary_name(import_path, index)
             binary.parent.mkdir(parents=True, exist_ok=True)
             flags = (_pgo_flag(profile, auto=False), *build_flags)
-            _run_go(go, ["test", "-c", *flags, "-o", str(binary), import_path],
-                    side.module, f"building test binary for {import_path} ({side.label})", side.gowork, progress,
-                    running)
+            linked("test", import_path, binary, ["test", "-c", *flags, "-o", str(binary), import_path],
+                   f"building test binary for {import_path} ({side.label})")
             evidence.append(verify_pgo(go, binary, profile, side.label,
                                        Rebuild(("test", "-c"), flags, import_path, side.module, side.gowork)))
             tests.append(TestBinary(package=import_path, directory=directory, binary=binary))

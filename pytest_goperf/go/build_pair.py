@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pytest_goperf.errors import BuildError
 from pytest_goperf.go.build import BuiltSide, RunningGo, Side, build_side
+from pytest_goperf.go.link_cache import LinkCache
 from pytest_goperf.go.toolchain import GoToolchain
 
 _JOIN_AFTER_STOP = 10.0  # seconds to let killed builds unwind before the interrupt goes on
@@ -43,7 +44,7 @@ def side_by_side(first: Side, second: Side) -> bool:
 
 def build_pair(go: GoToolchain, sides: Sequence[tuple[Side, Path]], *, service_name: str,
                build_flags: Sequence[str], bench_packages: Sequence[str] | None, build_service: bool,
-               progress: Callable[[str], None]) -> list[BuiltSide]:
+               progress: Callable[[str], None], link_cache: LinkCache | None = None) -> list[BuiltSide]:
     """``build_side`` for each (side, out_dir) at once; the results in the given order.
 
     The first side to fail stops the others and its error is raised, as a
@@ -57,7 +58,7 @@ def build_pair(go: GoToolchain, sides: Sequence[tuple[Side, Path]], *, service_n
         try:
             results[index] = build_side(go, side, out_dir, service_name=service_name, build_flags=build_flags,
                                         bench_packages=bench_packages, build_service=build_service,
-                                        progress=progress, running=running)
+                                        progress=progress, running=running, link_cache=link_cache)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread below
             results[index] = exc
         finally:

@@ -29,6 +29,7 @@ from pytest_goperf.errors import BuildError, ConfigError, GoperfError
 from pytest_goperf.gates import Verdict
 from pytest_goperf.go.build import BuiltSide, Side, build_side, list_test_packages
 from pytest_goperf.go.gomod import workspace_file
+from pytest_goperf.go.link_cache import LinkCache
 from pytest_goperf.go.tls import insecure_warning
 from pytest_goperf.load.generator import build_loadgen
 from pytest_goperf.tool_cache import tool_cache
@@ -162,10 +163,14 @@ class GateRun:
                 service_name=self.name, build_flags=self.cfg.service.build_flags,
                 bench_packages=(list(self.cfg.bench.packages) if packages is None else packages) if bench else None,
                 build_service=self.needs_service,
-                progress=self._say,
+                progress=self._say, link_cache=self._link_cache(),
             )
         self._built(side, built)
         return built
+
+    def _link_cache(self) -> LinkCache:
+        """Last-linked binaries kept per machine: a warm run in a new artifacts folder links nothing again."""
+        return LinkCache(tool_cache("binaries", self.artifacts.parent / ".cache"))
 
     def _build_pair(self, old: Side, new: Side) -> tuple[BuiltSide, BuiltSide]:
         """Both sides with benchmarks: side by side when they share no compile work (go/build_pair.py)."""
@@ -181,7 +186,7 @@ class GateRun:
             built = build_pair(go, [(side, self.artifacts / _folder(side.label)) for side in (old, new)],
                                service_name=self.name, build_flags=self.cfg.service.build_flags,
                                bench_packages=list(self.cfg.bench.packages), build_service=self.needs_service,
-                               progress=self._say)
+                               progress=self._say, link_cache=self._link_cache())
         # The profile is read after the builds, which never change it: read first, its `go list` would
         # fetch missing modules silently, and the builds' "go: downloading" lines would never show.
         for side, one in zip((old, new), built):
