@@ -38,8 +38,11 @@ PHASES = {"build": ("building pgo-off", YAML), "rounds": ("round 1/40 done", YAM
           "window": ("capturing", LOAD_ONLY)}
 
 
-def _run_until(folder: Path, marker: str, signum: int, *, second: bool = False) -> tuple[int, str, float]:
+def _run_until(folder: Path, marker: str, signum: int, *, second: bool = False,
+               cold_links: bool = False) -> tuple[int, str, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    if cold_links:   # no last-linked binaries to seed from (go/link_cache.py): the builds link, for seconds
+        env["GOPERF_CACHE"] = str(folder / "tool-cache")
     proc = subprocess.Popen(interruptible_pytest("-p", "no:cacheprovider", "-o", "addopts=", "--goperf",
                              "goperf.yaml", "--goperf-artifacts", "art", "--goperf-json", "out/results.json",
                              "--junitxml", "out/junit.xml"), cwd=folder, env=env, stdout=subprocess.PIPE,
@@ -79,7 +82,7 @@ def _run_until(folder: Path, marker: str, signum: int, *, second: bool = False) 
 def test_signal_mid_phase(tmp_path: Path, phase: str, signame: str) -> None:
     marker, body = PHASES[phase]
     (tmp_path / "goperf.yaml").write_text(body)
-    code, output, took = _run_until(tmp_path, marker, getattr(signal, signame))
+    code, output, took = _run_until(tmp_path, marker, getattr(signal, signame), cold_links=phase == "build")
     assert code == 2, output[-3000:]
     assert "KeyboardInterrupt" in output and "Traceback" not in output, output[-3000:]
     assert took < 60, f"took {took:.0f}s to stop"
