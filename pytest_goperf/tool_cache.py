@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -37,3 +39,25 @@ def tool_cache(name: str, fallback: Path) -> Path:
     except OSError:
         pass
     return fallback / name
+
+
+def store(dest: Path, write: Callable[[Path], object]) -> bool:
+    """Put a cache entry in place atomically: ``write`` fills a temporary file beside ``dest``.
+
+    Concurrent runs agree on a whole file; a cache that cannot be written is no
+    cache (False), never an error: the next run does the work again.
+    """
+    tmp = None
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
+        os.close(fd)
+        write(Path(tmp))
+        os.replace(tmp, dest)
+        tmp = None
+        return True
+    except OSError:
+        return False
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)

@@ -15,11 +15,11 @@ costs a link, never a wrong binary.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from pytest_goperf.tool_cache import store
 
 
 @dataclass(frozen=True)
@@ -45,21 +45,9 @@ class LinkCache:
         """Store ``dest`` as the slot's binary (atomically: concurrent runs agree on a whole file)."""
         if not dest.is_file():
             return
-        tmp = None
-        try:
-            if slot.is_file() and _same_file_content(slot, dest):
-                return
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".link-")
-            os.close(fd)
-            shutil.copy2(dest, tmp)
-            os.replace(tmp, slot)
-            tmp = None
-        except OSError:
-            pass   # a cache that cannot be written is no cache: the next run links
-        finally:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
+        if slot.is_file() and _same_file_content(slot, dest):
+            return
+        store(slot, lambda tmp: shutil.copy2(dest, tmp))
 
 
 def _same_file_content(a: Path, b: Path) -> bool:

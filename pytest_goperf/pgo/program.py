@@ -2,8 +2,8 @@
 
 A profile copied from another service builds fine and changes nothing, so
 it must be caught by reading, not by a failing build.  ``go list -deps``
-names every package the main package links (and, with ``std``, every
-standard package); the main package's own function names come from its
+names every package the main package links (and, listed once per toolchain
+and kept, ``go/std_packages.py``, every standard package); the main package's own function names come from its
 source files.  A profile's *own* frames are those of the program rather than
 of Go itself: functions of packages with a dotted module path, and of
 ``main``.  Such a frame is *known* when its package is one of this main
@@ -65,21 +65,23 @@ class Identity:
 
 def program_shape(go: GoToolchain, module: Path, main: str, flags: Sequence[str] = (),
                   gowork: str | None = None) -> ProgramShape:
-    """``go list -deps`` of the main package (and of ``std``) in ``module``."""
+    """``go list -deps`` of the main package in ``module``, and the standard library's packages (cached)."""
+    from pytest_goperf.go.std_packages import std_packages
+
     target = main if main.startswith(".") else f"./{main}"
     fmt = ("{{.ImportPath}}\t{{.Standard}}\t{{.Name}}\t{{if .Module}}{{.Module.Main}}{{end}}\t{{.Dir}}\t"
            "{{join .GoFiles \"|\"}}")
     env = go.env()
     if gowork is not None:
         env["GOWORK"] = gowork
-    cmd = [str(go.path), "list", "-e", "-deps", *flags, "-f", fmt, target, "std"]
+    cmd = [str(go.path), "list", "-e", "-deps", *flags, "-f", fmt, target]
     try:
         out = subprocess.run(cmd, cwd=module, env=env, capture_output=True, text=True, timeout=300, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise BuildError(f"'{' '.join(cmd)}' failed: {exc}") from None
     if out.returncode != 0:
         raise BuildError(f"'{' '.join(cmd)}' failed in {module}: {(out.stderr + out.stdout).strip()}")
-    std: set[str] = set()
+    std: set[str] = set(std_packages(go, module, flags))   # GOWORK changes no standard package
     own: set[str] = set()
     deps: set[str] = set()
     main_dir = (module / main).resolve()
