@@ -50,7 +50,8 @@ def before_side(run: GateRun, side: Side) -> None:
     if not (t.main_dir / "default.pgo").is_file() and "pgo" not in run.cfg.thresholds.build:
         return
     try:
-        run.pgo_pre = before_build(run.go().with_env(run.cfg.service.build_env), t)
+        with run.timings.phase("pgo diagnostics"):   # the profile read and the program listing count there
+            run.pgo_pre = before_build(run.go().with_env(run.cfg.service.build_env), t)
     except GoperfError as exc:
         _warn(run, f"pgo: the profile could not be checked before the build: {exc}")
         return
