@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,6 @@ import pytest_goperf.bench.compare  # noqa: F401
 
 from pytest_goperf.go.build import BuiltSide, Side, build_side
 from pytest_goperf.go.toolchain import GoToolchain, find_go
-from pytest_goperf.tool_cache import cache_root
 
 # pytester points HOME at a temporary folder, and Go's build cache follows HOME
 # ($HOME/.cache/go-build): every in-process plugin run would rebuild the standard
@@ -24,10 +26,13 @@ if "GOCACHE" not in os.environ:
     _caches = Path.home() / ("Library/Caches" if sys.platform == "darwin" else ".cache")
     os.environ["GOCACHE"] = str(Path(os.environ.get("XDG_CACHE_HOME") or _caches) / "go-build")
 
-# The load generator and vegeta are kept per machine (pytest_goperf/tool_cache.py), under HOME, which
-# pytester moves too: pin the folder the user's own runs use, so the suite builds each tool once.
+# goperf keeps its load generator, vegeta and last-linked binaries per machine (pytest_goperf/tool_cache.py),
+# under HOME, which pytester moves: one folder for the whole session, so the suite builds each tool once.
+# Not the user's own: the suite's modules live in new temporary folders every run, and their link slots
+# would pile up there.
 if "GOPERF_CACHE" not in os.environ:
-    os.environ["GOPERF_CACHE"] = str(cache_root())
+    os.environ["GOPERF_CACHE"] = tempfile.mkdtemp(prefix="goperf-suite-cache-")
+    atexit.register(shutil.rmtree, os.environ["GOPERF_CACHE"], True)
 
 # Every pytest the suite starts as a subprocess (CI examples, shards, signals, faults) would import
 # hypothesis's pytest plugin, 0.9 s of start-up each here; those runs stand for a user's pytest, which

@@ -9,17 +9,21 @@ Keeping the last output of each (module, side, target) in the tool cache
 and copying it to ``F`` before the build lets Go decide: up to date, it
 keeps the copy (measured: ``go build`` 0.95 s -> 0.21 s, ``go test -c``
 1.46 s -> 0.33 s); stale, it links over it as before.  A wrong or old slot
-costs a link, never a wrong binary.
+costs a link, never a wrong binary.  The folder keeps the most recently
+used slots up to ``MAX_BYTES`` (1 GiB).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_goperf.tool_cache import store
+
+MAX_BYTES = 1 << 30   # about twenty services' binaries of both sides; the least recently used go first
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class LinkCache:
             return
         try:
             shutil.copy2(slot, dest)
+            os.utime(slot)   # used now: the last slot to go when the folder is pruned
         except OSError:
             dest.unlink(missing_ok=True)   # a half copy would only cost a link; leave nothing behind
 
@@ -47,7 +52,21 @@ class LinkCache:
             return
         if slot.is_file() and _same_file_content(slot, dest):
             return
-        store(slot, lambda tmp: shutil.copy2(dest, tmp))
+        if store(slot, lambda tmp: shutil.copy2(dest, tmp)):
+            self.prune(keep=slot)
+
+    def prune(self, keep: Path | None = None) -> None:
+        """Drop the least recently used slots beyond ``MAX_BYTES`` (never ``keep``): a bounded cache."""
+        try:
+            slots = sorted((p for p in self.folder.iterdir() if p.is_file() and not p.name.startswith(".")),
+                           key=lambda p: p.stat().st_mtime, reverse=True)
+            total = 0
+            for p in slots:
+                total += p.stat().st_size
+                if total > MAX_BYTES and p != keep:
+                    p.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _same_file_content(a: Path, b: Path) -> bool:

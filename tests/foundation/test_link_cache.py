@@ -11,6 +11,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from pytest_goperf.go.build import Side, build_side
 from pytest_goperf.go.link_cache import LinkCache
 from pytest_goperf.go.toolchain import GoToolchain
@@ -81,3 +83,17 @@ def test_an_unwritable_cache_costs_a_link_not_a_failure(go: GoToolchain, tmp_pat
     built = build_side(go, Side("pgo-off", module, ".", "off"), tmp_path / "run", service_name="tiny",
                        link_cache=LinkCache(blocker / "links"))
     assert built.service_binary is not None and built.service_binary.is_file()
+
+
+def test_the_folder_keeps_the_most_recently_used_slots_within_its_bound(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import pytest_goperf.go.link_cache as link_cache
+
+    monkeypatch.setattr(link_cache, "MAX_BYTES", 250)
+    cache = LinkCache(tmp_path / "links")
+    cache.folder.mkdir()
+    for age, name in enumerate(["newest", "newer", "older", "oldest"]):
+        (cache.folder / name).write_bytes(b"x" * 100)
+        os.utime(cache.folder / name, (1e9 - age * 100, 1e9 - age * 100))
+    cache.prune(keep=cache.folder / "oldest")
+    assert sorted(p.name for p in cache.folder.iterdir()) == ["newer", "newest", "oldest"]
