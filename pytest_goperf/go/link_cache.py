@@ -15,6 +15,7 @@ used slots up to ``MAX_BYTES`` (1 GiB).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -42,9 +43,11 @@ class LinkCache:
             return
         try:
             shutil.copy2(slot, dest)
-            os.utime(slot)   # used now: the last slot to go when the folder is pruned
         except OSError:
             dest.unlink(missing_ok=True)   # a half copy would only cost a link; leave nothing behind
+            return
+        with contextlib.suppress(OSError):
+            os.utime(slot)   # used now: the last slot to go when the folder is pruned
 
     def keep(self, slot: Path, dest: Path) -> None:
         """Store ``dest`` as the slot's binary (atomically: concurrent runs agree on a whole file)."""

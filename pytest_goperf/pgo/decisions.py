@@ -149,9 +149,9 @@ def compiler_decisions(go: GoToolchain, module: Path, main: str, profile: Path, 
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     target = main if main.startswith(".") else f"./{main}"
-    listed = built is not None and command
+    listed = False
     if built is not None and command:
-        binary = built
+        binary, listed = built, True
         cmd = [str(go.path), "list", "-export", "-f", "{{.Export}}", f"-pgo={profile}", *decision_flags(flags),
                target]
     else:

@@ -73,8 +73,7 @@ def evidence(run: GateRun, built: BuiltSide | None = None) -> PgoEvidence:
     go = run.go().with_env(run.cfg.service.build_env)
     t = target(run)
     pre = run.pgo_pre if run.pgo_pre is not None else before_build(go, t)
-    same = (built is not None and built.service_binary is not None and built.profile is not None
-            and built.profile.resolve() == pre.profile_path.resolve())
+    same = built is not None and built.profile is not None and built.profile.resolve() == pre.profile_path.resolve()
     return after_build(go, t, pre, run.artifacts / "pgo", run.artifacts.parent / ".cache",
                        built=built.service_binary if same and built is not None else None)
 
