@@ -123,9 +123,9 @@ def refresh_from_load(run: GateRun) -> RefreshOutcome:
     windows = cfg.pgo.windows
     gate = cfg.thresholds.build.get("pgo")
     min_samples = cfg.pgo.min_samples or (gate.min_samples if gate is not None else DEFAULT_MIN_SAMPLES)
-    run._say("refreshing default.pgo: building without PGO")
+    run.say("refreshing default.pgo: building without PGO")
     built = build_side(go, Side(label="pgo-off", module=svc.module, main=svc.main, pgo="off"), out / "pgo-off",
-                       service_name=run.name, build_flags=svc.build_flags, build_service=True, progress=run._say)
+                       service_name=run.name, build_flags=svc.build_flags, build_service=True, progress=run.say)
     loadgen = None if load.command else build_loadgen(run.go(), tool_cache("loadgen", run.artifacts.parent / ".cache"))
     captures: list[Path] = []
     with service_for(svc, built.service_binary, out, probe_debug=True) as service:
@@ -133,7 +133,7 @@ def refresh_from_load(run: GateRun) -> RefreshOutcome:
             raise CaptureError(f"{cfg.path}: the service has no pprof endpoint to profile "
                                f"({service.debug_problem or 'no {debug_addr} in service.args'})")
         for i in range(windows):
-            run._say(f"refreshing default.pgo: window {i + 1}/{windows}, {load.warmup:g}s warmup + "
+            run.say(f"refreshing default.pgo: window {i + 1}/{windows}, {load.warmup:g}s warmup + "
                      f"{load.duration:g}s CPU profile")
             window = run_window(service, load, out / f"window-{i + 1}", loadgen=loadgen,
                                 command_cwd=cfg.path.parent, captures={"cpu"})
@@ -147,7 +147,7 @@ def refresh_from_load(run: GateRun) -> RefreshOutcome:
                     written=f"{_now()} by pytest-goperf {__version__}")
     how = "Capture longer or under more load (pgo.duration, pgo.rate: max), or more windows (pgo.windows)."
     return _finish(go, target, captures, meta, min_samples, out, run.artifacts.parent / ".cache", how,
-                   "pytest --goperf --goperf-update-pgo", gate or PgoThreshold(min_samples=min_samples), say=run._say)
+                   "pytest --goperf --goperf-update-pgo", gate or PgoThreshold(min_samples=min_samples), say=run.say)
 
 
 # --- from a live URL ---------------------------------------------------------------

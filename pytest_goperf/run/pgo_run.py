@@ -38,7 +38,7 @@ def _uses_worktree_profile(run: GateRun, side: Side) -> bool:
 def _warn(run: GateRun, message: str) -> None:
     note = f"warning: {message}"
     if note not in run.notes:
-        run._say(note)
+        run.say(note)
         run.notes.append(note)
 
 
@@ -102,7 +102,7 @@ def after_side(run: GateRun, side: Side, built: BuiltSide) -> None:
 
     line = describe(ev)
     if line not in run.notes:
-        run._say(line)
+        run.say(line)
         run.notes.append(line)
     if not gated:
         from pytest_goperf.gates.pgo import pgo_findings
