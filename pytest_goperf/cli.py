@@ -276,6 +276,28 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     return EXIT_FAILED if run_merge([Path(r) for r in args.results], paths, sys.stdout) else EXIT_OK
 
 
+# --- goperf cache -------------------------------------------------------------
+
+
+def _add_cache(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("cache", help="show (or --clear) the tools and binaries goperf keeps between runs")
+    p.add_argument("--clear", action="store_true", help="remove them; the next run builds and links them again")
+    p.set_defaults(func=_cmd_cache)
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from pytest_goperf.tool_cache import TOOLS, cache_root, clear, usage
+
+    folders = clear() if args.clear else usage()
+    total = sum(u.size for u in folders)
+    print(f"{cache_root()}  ($GOPERF_CACHE, else $XDG_CACHE_HOME/pytest-goperf or ~/.cache/pytest-goperf)")
+    for u in folders:
+        print(f"  {u.name:<9} {u.files:>6} files {u.size / 1e6:>9.1f} MB  {TOOLS[u.name]}")
+    verb = "removed" if args.clear else "total"
+    print(f"  {verb}: {sum(u.files for u in folders)} files, {total / 1e6:.1f} MB")
+    return EXIT_OK
+
+
 # --- entry point ------------------------------------------------------------
 
 
@@ -288,6 +310,7 @@ def build_parser() -> _Parser:
     _add_trace(sub)
     _add_pgo(sub)
     _add_merge(sub)
+    _add_cache(sub)
     return parser
 
 
