@@ -96,12 +96,21 @@ def test_gitlab_ci_file(tmp_path: Path) -> None:
     job, report = ci["goperf"], ci["goperf-report"]
     assert job["parallel"] == 4 and report["needs"] == ["goperf"] and report["when"] == "always"
     assert report["artifacts"]["reports"] == {"junit": "goperf.xml", "metrics": "goperf-metrics.txt"}
+    # Both caches live in the project (GitLab caches nothing else) and each shard keeps its own.
+    variables = {k: _expand(v, {"CI_PROJECT_DIR": str(tmp_path)}) for k, v in ci["variables"].items()}
+    cached = [c for c in job["cache"] if c["key"].startswith("goperf-builds-")]
+    assert len(cached) == 1 and cached[0]["paths"] == [".cache/"] and "$CI_NODE_INDEX" in cached[0]["key"]
+    for name in ("GOCACHE", "GOPERF_CACHE"):
+        assert Path(variables[name]).is_relative_to(tmp_path / ".cache"), variables[name]
     make_services(tmp_path)
     for index in range(1, job["parallel"] + 1):
-        values = {**ci["variables"], "CI_NODE_INDEX": str(index), "CI_NODE_TOTAL": str(job["parallel"])}
+        values = {**variables, "CI_NODE_INDEX": str(index), "CI_NODE_TOTAL": str(job["parallel"])}
         for argv in commands(job["before_script"] + job["script"], values):
-            proc = run(argv, tmp_path)
+            # GOPERF_CACHE as the example sets it; GOCACHE stays the suite's warm one (Go honours it anyway)
+            proc = run(argv, tmp_path, env={"GOPERF_CACHE": variables["GOPERF_CACHE"]})
             assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-2000:]
+    # the load generator the latency services needed was built once, into the project's cache
+    assert any(Path(variables["GOPERF_CACHE"], "loadgen").iterdir())
     # GitLab hands each parallel job's artifacts (results/) to the report job, merged into one folder
     assert len(list((tmp_path / "results").glob("shard-*.json"))) == 4
     (merge,) = commands(report["before_script"] + report["script"], ci["variables"])
