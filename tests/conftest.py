@@ -6,7 +6,6 @@ import atexit
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,17 +21,24 @@ from pytest_goperf.go.toolchain import GoToolchain, find_go
 # pytester points HOME at a temporary folder, and Go's build cache follows HOME
 # ($HOME/.cache/go-build): every in-process plugin run would rebuild the standard
 # library (with PGO, a minute or more).  Pin the cache the user's Go already has.
+if "XDG_CACHE_HOME" not in os.environ:   # as Go and goperf find it, before pytester moves HOME
+    os.environ["XDG_CACHE_HOME"] = str(Path.home() / ("Library/Caches" if sys.platform == "darwin" else ".cache"))
 if "GOCACHE" not in os.environ:
-    _caches = Path.home() / ("Library/Caches" if sys.platform == "darwin" else ".cache")
-    os.environ["GOCACHE"] = str(Path(os.environ.get("XDG_CACHE_HOME") or _caches) / "go-build")
+    os.environ["GOCACHE"] = str(Path(os.environ["XDG_CACHE_HOME"]) / "go-build")
+# The module cache follows HOME too ($GOPATH/pkg/mod, GOPATH defaulting to $HOME/go): every in-process run
+# that installs vegeta downloaded its modules again (15 s of a 30 s test).  Tests that need an empty or
+# their own module cache set GOMODCACHE themselves.
+if "GOMODCACHE" not in os.environ:
+    _gopath = os.environ.get("GOPATH", "").split(os.pathsep)[0] or str(Path.home() / "go")
+    os.environ["GOMODCACHE"] = str(Path(_gopath) / "pkg" / "mod")
 
-# goperf keeps its load generator, vegeta and last-linked binaries per machine (pytest_goperf/tool_cache.py),
-# under HOME, which pytester moves: one folder for the whole session, so the suite builds each tool once.
-# Not the user's own: the suite's modules live in new temporary folders every run, and their link slots
-# would pile up there.
+# goperf keeps its load generator, vegeta, std lists and last-linked binaries per machine
+# (pytest_goperf/tool_cache.py), under HOME, which pytester moves: one folder for every run of the suite, so
+# it builds each tool once per machine.  Not the user's own, and its link slots go at exit: the suite's
+# modules live in new temporary folders every run, and their slots would only pile up.
 if "GOPERF_CACHE" not in os.environ:
-    os.environ["GOPERF_CACHE"] = tempfile.mkdtemp(prefix="goperf-suite-cache-")
-    atexit.register(shutil.rmtree, os.environ["GOPERF_CACHE"], True)
+    os.environ["GOPERF_CACHE"] = str(Path(os.environ["XDG_CACHE_HOME"]) / "pytest-goperf" / "suite")
+    atexit.register(shutil.rmtree, Path(os.environ["GOPERF_CACHE"]) / "binaries", True)
 
 # Every pytest the suite starts as a subprocess (CI examples, shards, signals, faults) would import
 # hypothesis's pytest plugin, 0.9 s of start-up each here; those runs stand for a user's pytest, which

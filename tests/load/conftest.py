@@ -10,6 +10,7 @@ import pytest
 from pytest_goperf.go.build import BuiltSide
 from pytest_goperf.load.generator import build_loadgen
 from pytest_goperf.go.toolchain import GoToolchain
+from pytest_goperf.tool_cache import tool_cache
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,7 +47,8 @@ def story_service(go: GoToolchain, bins: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def loadgen(go: GoToolchain, bins: Path) -> Path:
-    return build_loadgen(go, bins / "cache")
+    """The generator where goperf keeps it (the suite's tool cache): built once for these tests and every gate."""
+    return build_loadgen(go, tool_cache("loadgen", bins / "cache"))
 
 
 @pytest.fixture(scope="session")
@@ -71,4 +73,4 @@ def vegeta(go: GoToolchain, bins: Path) -> Path:
     """vegeta, installed the way load.tool: vegeta installs it (go install of the pinned version, cached)."""
     from pytest_goperf.load.vegeta import install_vegeta
 
-    return install_vegeta(go, bins / "vegeta")
+    return install_vegeta(go, tool_cache("vegeta", bins))
