@@ -131,7 +131,7 @@ class GateRun:
         if not side_by_side(old, new):
             return self.build(old, bench=True), self.build(new, bench=True)
         self.say(f"building {old.label} and {new.label} side by side"
-                  + (" (service + test binaries)" if self.needs_service else ""))
+                 + (" (service + test binaries)" if self.needs_service else ""))
         go = self.go().with_env(self.cfg.service.build_env)
         with self.timings.phase(f"build {old.label} + {new.label}"):
             built = build_pair(go, [(side, self.artifacts / _folder(side.label)) for side in (old, new)],
