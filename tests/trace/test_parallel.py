@@ -135,3 +135,17 @@ def test_analyze_file_answers_a_smaller_keep_from_its_cache(tmp_path: Path) -> N
     narrow = analyze_file(p, keep=10, workers=1)
     assert narrow == _sequential(p) and narrow is not wide and len(narrow.sched_latency.worst) == 10
     assert analyze_file(p, keep=5000, workers=1) is wide   # the wider pass stays cached
+
+
+def test_generations_go_out_largest_first_within_reach() -> None:
+    from pytest_goperf.trace.parallel import submission_order
+
+    # 13 generations as a 106 MB trace had them (MB)
+    sizes = [9, 7, 7, 8, 9, 8, 8, 8, 10, 14, 9, 7, 1]
+    order = submission_order(sizes, 8)
+    assert sorted(order) == list(range(len(sizes)))
+    assert order[:4] == [0, 8, 9, 4]  # the 10 and 14 MB generations overtake smaller earlier ones
+    for n, j in enumerate(order):  # never taken from more than 8 places on
+        assert sorted(set(range(len(sizes))) - set(order[:n])).index(j) < 8
+    assert submission_order(sizes, 1) == list(range(len(sizes)))  # no reach: file order
+    assert submission_order([], 8) == []
