@@ -46,12 +46,19 @@ def _yaml(name: str, flag: str | None) -> str:
         # wander hid a 13 MiB rise in 12 s (the heap gate's wander rule, docs/load.md). 2 connections keep the
         # leak and shrink the wander; a 30 s window at the example's shape shows it too.
         cfg["load"].update(connections=2, rate=250)
+    if name in SHORT:
+        cfg["load"].update(duration="6s")
     if name == "slow-stw":
         # About 40 % of its pauses are slow; a window whose CPU steal was 7 % tolerates 14 % (docs/load.md).
         # 4 s of trace (about 90 pauses instead of 45) put the fault well clear of that: need ~20, get ~35.
         cfg["load"].update(trace="4s")
     return yaml.safe_dump(cfg)
 
+
+# Faults far above any noise in 6 s (2 s of trace): a goroutine per request (500/s), a lock held across
+# every request, 1 ms more CPU per request.  The heap faults need the 12 s trend; the healthy service and
+# the slow pauses keep 12 s too (the healthy run is the false-alarm check, at the example's shape).
+SHORT = {"leak-goroutines", "contend", "hot"}
 
 BLAME = "The machine itself was busy"
 
