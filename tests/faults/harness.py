@@ -40,6 +40,23 @@ def run_goperf(folder: Path, *args: str, timeout: float = 300, env: dict[str, st
     return Session(folder, proc.returncode, out, split_sections(out))
 
 
+def run_goperf_concurrently(folder: Path, groups: list[list[str]], *args: str, timeout: float = 300) -> Session:
+    """One ``pytest --goperf`` per group of goperf.yaml files in ``folder``, all at once, read back as one session.
+
+    For fault cases whose outcome no timing changes: the sessions wait on their
+    services (start-ups, deadlines, grace periods) more than they use the CPU.
+    Artifacts land in folder/art as with ``run_goperf``; the output is each
+    session's in turn, and the return code the highest.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    procs = [subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--goperf", "--goperf-artifacts",
+                               "art", "-o", "addopts=", *args, *files], cwd=folder, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for files in groups]
+    outs = [p.communicate(timeout=timeout)[0] for p in procs]
+    out = "".join(outs)
+    return Session(folder, max(p.returncode for p in procs), out, split_sections(out))
+
+
 def split_sections(out: str) -> dict[str, str]:
     sections: dict[str, str] = {}
     key: str | None = None
