@@ -30,12 +30,18 @@ class Session:
         return self.sections[title]
 
 
+_GOPERF = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--goperf", "--goperf-artifacts", "art",
+           "-o", "addopts="]
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}, **(extra or {})}
+
+
 def run_goperf(folder: Path, *args: str, timeout: float = 300, env: dict[str, str] | None = None) -> Session:
     """``python -m pytest --goperf`` over every *.goperf.yaml in ``folder``, artifacts in folder/art."""
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}, **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--goperf",
-                           "--goperf-artifacts", "art", "-o", "addopts=", *args], cwd=folder, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    proc = subprocess.run([*_GOPERF, *args], cwd=folder, env=_env(env), capture_output=True, text=True,
+                          timeout=timeout, check=False)
     out = proc.stdout + proc.stderr
     return Session(folder, proc.returncode, out, split_sections(out))
 
@@ -46,14 +52,18 @@ def run_goperf_concurrently(folder: Path, groups: list[list[str]], *args: str, t
     For fault cases whose outcome no timing changes: the sessions wait on their
     services (start-ups, deadlines, grace periods) more than they use the CPU.
     Artifacts land in folder/art as with ``run_goperf``; the output is each
-    session's in turn, and the return code the highest.
+    session's in turn, and the return code the highest.  On a timeout every
+    session is killed.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    procs = [subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--goperf", "--goperf-artifacts",
-                               "art", "-o", "addopts=", *args, *files], cwd=folder, env=env, stdout=subprocess.PIPE,
+    procs = [subprocess.Popen([*_GOPERF, *args, *files], cwd=folder, env=_env(), stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True) for files in groups]
-    outs = [p.communicate(timeout=timeout)[0] for p in procs]
-    out = "".join(outs)
+    try:
+        out = "".join(p.communicate(timeout=timeout)[0] for p in procs)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     return Session(folder, max(p.returncode for p in procs), out, split_sections(out))
 
 
