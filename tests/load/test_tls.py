@@ -159,5 +159,6 @@ def test_interrupt_ends_requests_in_flight_as_timeouts(loadgen: Path, tls_servic
         os.kill(run.pid, signal.SIGTERM)
         r = run.result()
         took = time.monotonic() - began
-    assert r is not None and r.interrupted and took < 5
+    # Not a timing test: without the cut, the 20 s requests would hold the generator for 19 s more.
+    assert r is not None and r.interrupted and took < 15
     assert r.errors.timeout == r.requests == 4      # all four connections were busy with a 20 s request

@@ -66,7 +66,10 @@ def example_config(failing: bool) -> dict[str, Any]:
     if not failing:
         # allocs/op of the large request ties heavily (a few distinct values in 10+10 runs): with six rows in
         # the family it cannot reach alpha/k and is skipped (loudly, the gate working); this run wants passes.
-        cfg["thresholds"]["bench"] = {**(cfg["thresholds"].get("bench") or {}), "units": ["sec/op", "B/op"]}
+        # 50 %: at 20x, B/op takes a few values (total bytes / 20) and sec/op spreads widely on a busy runner;
+        # PGO against no PGO may really differ by a few percent.  The reports, not the gate, are tested here.
+        cfg["thresholds"]["bench"] = {**(cfg["thresholds"].get("bench") or {}), "units": ["sec/op", "B/op"],
+                                      "max_regression": "50%"}
     if failing:
         cfg["bench"].update(baseline="file:old.txt", bench="HandleRequest/small")
         cfg["thresholds"]["bench"] = {"max_regression": "5%"}
