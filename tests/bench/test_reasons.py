@@ -85,11 +85,10 @@ def first_rounds(path: Path, rounds: int, header: str = "", only_pkg: str | None
     return parse_text("\n".join(kept) + "\n", str(path))
 
 
-def tie_free(outputs: dict[str, Path], rounds: int, **kwargs: str) -> Comparison:
+def tie_free(outputs: dict[str, Path], rounds: int) -> Comparison:
     """old vs new, each the first ``rounds`` results per benchmark whose ns/op value neither side holds yet."""
     taken: set[tuple[str, str, str]] = set()
-    return compare(first_rounds(outputs["old"], rounds, taken=taken, **kwargs),
-                   first_rounds(outputs["new"], rounds, taken=taken, **kwargs))
+    return compare(first_rounds(outputs["old"], rounds, taken=taken), first_rounds(outputs["new"], rounds, taken=taken))
 
 
 def judged(cmp: Comparison, **kwargs: object) -> Judgement:
