@@ -71,8 +71,10 @@ def test_git_head_vs_worktree(pytester: pytest.Pytester, repo: Path) -> None:
     #    module so that the tree still has no changes.
     aa = repo.parent / "aa" / "goperf.yaml"
     aa.parent.mkdir()
-    aa.write_text(GOPERF_YAML.replace("{name: shop}", f"{{name: shop, module: '{repo / 'svc'}'}}")
-                  .replace("units: [sec/op]}", "units: [sec/op], alpha: 0.001}"))
+    aa_text = (GOPERF_YAML.replace("{name: shop}", f"{{name: shop, module: '{repo / 'svc'}'}}")
+               .replace("units: [sec/op]}", "units: [sec/op], alpha: 0.001}"))
+    assert "alpha: 0.001" in aa_text and "module: " in aa_text, "GOPERF_YAML changed: update the A/A edits"
+    aa.write_text(aa_text)
     unchanged = run(aa)
     unchanged.assert_outcomes(passed=1)
     unchanged.stdout.fnmatch_lines(["*no changes against git:HEAD*A/A*"])
