@@ -18,6 +18,18 @@ from pytest_goperf.errors import BuildError
 from pytest_goperf.go.toolchain import GoToolchain
 
 
+def helper_env(go: GoToolchain, **extra: str) -> dict[str, str]:
+    """Environment for building goperf's own Go programs with ``go``.
+
+    It keeps the toolchain's defaults on purpose (no ``CGO_ENABLED=0``, and no
+    ``-trimpath`` beside it): the service's unprofiled side is built that way, so
+    Go's build cache shares the standard library between them.  The old
+    ``CGO_ENABLED=0 -trimpath`` compiled it a second time on a cold machine
+    (12.7 s of a 13.3 s generator build after the example, on 2 cores).
+    """
+    return {**go.env(), "GOWORK": "off", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", **extra}
+
+
 def source_files(source: Path, *, tests: bool) -> list[str]:
     """go.mod and the .go files that go into the binary, in a stable order."""
     names = [p.name for p in source.glob("*.go") if tests or not p.name.endswith("_test.go")]
@@ -46,9 +58,8 @@ def build_shipped(go: GoToolchain, source: Path, cache_dir: Path, name: str, *, 
             shutil.copy2(source / file, src / file)
         out = Path(tmp) / name
         verb = ["test", "-c"] if test_binary else ["build"]
-        env = {**go.env(), "CGO_ENABLED": "0", "GOWORK": "off", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
         try:
-            proc = subprocess.run([str(go.path), *verb, "-trimpath", "-o", str(out), "."], cwd=src, env=env,
+            proc = subprocess.run([str(go.path), *verb, "-o", str(out), "."], cwd=src, env=helper_env(go),
                                   capture_output=True, text=True, timeout=600, check=False)
         except (OSError, subprocess.SubprocessError) as exc:
             raise BuildError(f"cannot build goperf's {name} helper with {go.path}: {exc}") from exc

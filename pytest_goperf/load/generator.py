@@ -25,6 +25,7 @@ from ..config import LoadConfig, TLSConfig, check_path_template
 from ..errors import LoadError
 from ..go.ports import is_loopback_host, url_origin
 from ..go.process import kill_group, tail_lines
+from ..go.shipped import helper_env
 from ..go.toolchain import GoToolchain
 from .model import LoadResult, read_result
 
@@ -61,11 +62,10 @@ def build_loadgen(go: GoToolchain, cache_dir: Path) -> Path:
         for name in _source_files():
             shutil.copy2(LOADGEN_SOURCE / name, src / name)
         out = Path(tmp) / "loadgen"
-        env = {**go.env(), "CGO_ENABLED": "0", "GOWORK": "off", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
         try:
             proc = subprocess.run(
-                [go.path, "build", "-trimpath", "-o", str(out), "."],
-                cwd=src, env=env, capture_output=True, text=True, timeout=600,
+                [go.path, "build", "-o", str(out), "."],
+                cwd=src, env=helper_env(go), capture_output=True, text=True, timeout=600,
             )
         except (OSError, subprocess.SubprocessError) as exc:
             raise LoadError(f"cannot build the load generator with {go.path}: {exc}") from exc

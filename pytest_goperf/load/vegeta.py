@@ -33,6 +33,7 @@ from typing import Any
 
 from ..config import LoadConfig, TLSConfig
 from ..errors import LoadError
+from ..go.shipped import helper_env
 from ..go.toolchain import GoToolchain
 from .tally import Tally
 
@@ -47,8 +48,7 @@ def install_vegeta(go: GoToolchain, cache_dir: Path) -> Path:
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".vegeta-") as tmp:
-        env = {**go.env(), "GOBIN": tmp, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local",
-               "GOWORK": "off"}
+        env = helper_env(go, GOBIN=tmp)
         try:
             proc = subprocess.run([str(go.path), "install", f"{MODULE}@{VERSION}"], cwd=tmp, env=env,
                                   capture_output=True, text=True, timeout=900, check=False)

@@ -175,10 +175,10 @@ def test_user_host_and_length_headers_do_not_break_requests(loadgen: Path, servi
 
 def test_generator_unit_tests_pass(go: GoToolchain) -> None:
     """The generator's Go unit tests (response reader, histogram, placeholders, redirects) run with the suite."""
+    from pytest_goperf.go.shipped import helper_env
     from pytest_goperf.load.generator import LOADGEN_SOURCE
 
-    env = {**go.env(), "GOWORK": "off", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
-    proc = subprocess.run([str(go.path), "test", "-count=1", "."], cwd=LOADGEN_SOURCE, env=env,
+    proc = subprocess.run([str(go.path), "test", "-count=1", "."], cwd=LOADGEN_SOURCE, env=helper_env(go),
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -192,3 +192,22 @@ def test_two_threads_share_one_schedule(loadgen: Path, service: ServiceProcess, 
     assert json.loads((tmp_path / "load.json").read_text())["threads"] == 2
     closed = run_load(loadgen, service.url, dataclasses.replace(load, rate=None), tmp_path / "closed.json")
     assert closed.requests > 0 and closed.errors.total == 0
+
+
+def test_generator_reuses_the_standard_library_of_the_unprofiled_side(go: GoToolchain) -> None:
+    """The generator builds as the service's -pgo=off side does, so a cold machine compiles net/http once, not twice.
+
+    ``go list -export`` names the cache entry each build would use; CGO_ENABLED=0 or -trimpath would change it.
+    """
+    from pytest_goperf.go.shipped import helper_env
+    from pytest_goperf.load.generator import LOADGEN_SOURCE
+
+    from ..helpers import EXAMPLE
+
+    def export(cwd: Path, env: dict[str, str], *flags: str) -> str:
+        proc = subprocess.run([str(go.path), "list", *flags, "-export", "-f", "{{.Export}}", "net/http"], cwd=cwd,
+                              env=env, capture_output=True, text=True, timeout=600, check=True)
+        return proc.stdout.strip()
+
+    side = export(EXAMPLE, go.env(), "-pgo=off")
+    assert side and export(LOADGEN_SOURCE, helper_env(go)) == side
