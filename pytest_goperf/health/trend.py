@@ -48,24 +48,57 @@ class Trend:
         return self.slope * self.span / self.median if self.median else 0.0
 
 
-def theil_sen(times: Sequence[float], values: Sequence[float]) -> Trend:
-    """Fit a Theil-Sen line; needs at least MIN_SAMPLES samples at distinct times."""
+def theil_sen(times: Sequence[float], values: Sequence[float], blocks: Sequence[int] | None = None) -> Trend:
+    """Fit a Theil-Sen line; needs at least MIN_SAMPLES samples at distinct times.
+
+    With ``blocks`` (a block number per sample) only pairs within one block
+    give slopes, and the interval's variance is the sum of the blocks' (Sen's
+    estimator per block, as Hirsch's seasonal Kendall test pools it): a level
+    that shifts between blocks is not read as a slope.
+    """
     if len(times) != len(values):
         raise ValueError("times and values differ in length")
     if len(values) < MIN_SAMPLES:
         raise ValueError(f"need at least {MIN_SAMPLES} samples for a trend, got {len(values)}")
     if len(set(times)) < 2:
         raise ValueError("all samples share one timestamp")
-    slope, low, high = _theil_sen_slopes(times, values)
+    if blocks is not None and len(blocks) != len(values):
+        raise ValueError("blocks and values differ in length")
+    slope, low, high = _theil_sen_slopes(times, values, blocks)
     return Trend(n=len(values), span=float(max(times) - min(times)), median=float(statistics.median(values)),
                  slope=float(slope), low=float(low), high=float(high))
+
+
+# A pause in sampling longer than this many median intervals starts a new block (see blocks_at_gaps).
+GAP_INTERVALS = 2.5
+
+
+def blocks_at_gaps(times: Sequence[float]) -> list[int]:
+    """Block number of each sample: a new block after every pause longer than GAP_INTERVALS median intervals.
+
+    The heap's level can shift across such a pause: the window's trace records
+    there (no sample is taken during it, nor 1 s after it), and the runtime
+    keeps some of what the trace used.  Samples that all have slopes within a
+    block still show a leak, which grows in every stretch of the window.
+    """
+    steps = [b - a for a, b in zip(times, times[1:])]
+    if not steps:
+        return [0] * len(times)
+    usual = statistics.median(steps)
+    block, out = 0, [0]
+    for step in steps:
+        if usual > 0 and step > GAP_INTERVALS * usual:
+            block += 1
+        out.append(block)
+    return out
 
 
 # Two-sided 95 %: the normal quantile at 2.5 %, as scipy.stats.norm.ppf(0.025) gives it.
 _Z_025 = -1.9599639845400545
 
 
-def _theil_sen_slopes(times: Sequence[float], values: Sequence[float]) -> tuple[float, float, float]:
+def _theil_sen_slopes(times: Sequence[float], values: Sequence[float],
+                      blocks: Sequence[int] | None = None) -> tuple[float, float, float]:
     """(median slope, low, high): Sen's (1968) estimator and its 95 % interval, scipy.stats.theilslopes' figures.
 
     Written here so that judging a window does not import scipy (1-2 s of every run): the slopes of all
@@ -75,16 +108,24 @@ def _theil_sen_slopes(times: Sequence[float], values: Sequence[float]) -> tuple[
     """
     x = np.asarray(times, dtype=float)
     y = np.asarray(values, dtype=float)
+    b = np.zeros(len(x), dtype=int) if blocks is None else np.asarray(blocks, dtype=int)
     dx = x[:, np.newaxis] - x
     dy = y[:, np.newaxis] - y
-    slopes = np.sort(dy[dx > 0] / dx[dx > 0])
+    use = (dx > 0) & (b[:, np.newaxis] == b)
+    if not use.any():
+        raise ValueError("no two samples of one block at distinct times")
+    slopes = np.sort(dy[use] / dx[use])
     median = float(np.median(slopes))
-    n, pairs = len(y), len(slopes)
+    pairs = len(slopes)
 
     def ties(series: Sequence[float]) -> int:
         return sum(k * (k - 1) * (2 * k + 5) for k in Counter(float(v) for v in series).values() if k > 1)
 
-    variance = 1 / 18.0 * (n * (n - 1) * (2 * n + 5) - ties(times) - ties(values))
+    variance = 0.0
+    for block in sorted(set(b.tolist())):
+        xs, ys = x[b == block].tolist(), y[b == block].tolist()
+        n = len(ys)
+        variance += 1 / 18.0 * (n * (n - 1) * (2 * n + 5) - ties(xs) - ties(ys))
     if variance < 0 or math.isnan(variance):
         return median, math.nan, math.nan
     sigma = math.sqrt(variance)

@@ -17,7 +17,7 @@ import pytest
 from scipy.stats import binom, binomtest, theilslopes
 
 from pytest_goperf.gates.extremes import ALPHA, binomial_tail, failing_count
-from pytest_goperf.health.trend import theil_sen
+from pytest_goperf.health.trend import blocks_at_gaps, theil_sen
 
 
 def _same(a: float, b: float) -> bool:
@@ -39,7 +39,37 @@ def test_theil_sen_matches_scipy_float_for_float(seed: int) -> None:
         ref = theilslopes(values, times, alpha=0.95)
         got, want = (ours.slope, ours.low, ours.high), (ref.slope, ref.low_slope, ref.high_slope)
         assert all(_same(g, float(w)) for g, w in zip(got, want)), (times, values, got, want)
+        one = theil_sen(times, values, [3] * n)   # one block is the plain estimator
+        assert all(_same(g, w) for g, w in zip((one.slope, one.low, one.high), got))
         checked += 1
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_blocked_theil_sen_pools_blocks_as_scipy_figures_each(seed: int) -> None:
+    """Pairs only within a block, variances summed: a block beside singletons gives scipy's figures for it, and a
+    level shift of a whole block changes nothing (the heap gate splits at the trace's pause in sampling)."""
+    rnd = random.Random(seed)
+    for _ in range(200):
+        n = rnd.randint(4, 40)
+        times = sorted(rnd.sample(range(200), n))
+        values = [float(rnd.randint(0, 50) + rnd.choice([0, 3]) * t) for t in times]
+        cut = rnd.randint(2, n - 1)
+        # samples after the cut each alone: they add no pair and no variance
+        ours = theil_sen(times, values, [0] * cut + list(range(1, n - cut + 1)))
+        ref = theilslopes(values[:cut], times[:cut], alpha=0.95) if len(set(times[:cut])) > 1 else None
+        if ref is not None:
+            want = (ref.slope, ref.low_slope, ref.high_slope)
+            assert all(_same(g, float(w)) for g, w in zip((ours.slope, ours.low, ours.high), want))
+        blocks = [0] * cut + [1] * (n - cut)
+        shifted = [v + (10_000.0 if b else 0.0) for v, b in zip(values, blocks)]
+        a, b = theil_sen(times, values, blocks), theil_sen(times, shifted, blocks)
+        assert (a.slope, a.low, a.high) == (b.slope, b.low, b.high) or math.isnan(a.low)
+
+
+def test_blocks_start_after_pauses_in_sampling() -> None:
+    assert blocks_at_gaps([0, 0.4, 0.8, 1.2, 3.6, 4.0, 4.4, 9.0, 9.4]) == [0, 0, 0, 0, 1, 1, 1, 2, 2]
+    assert blocks_at_gaps([0, 1, 2, 3.9, 5]) == [0] * 5     # a late sample is not a pause
+    assert blocks_at_gaps([5.0]) == [0]
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt:RuntimeWarning")   # scipy's, not ours
