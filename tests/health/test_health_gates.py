@@ -143,7 +143,8 @@ def test_goroutine_leak_profile_is_named() -> None:
 def test_a_level_shift_across_the_trace_is_not_growth() -> None:
     """A healthy example window (the Python example's, 12 s, 2 cores) failed: its heap settled 10-30 KiB higher after
     the trace (no samples from 5.2 s to 7.6 s), and one Theil-Sen line through both sides read +8 %/min with an
-    interval just above 5 %/min.  Slopes within each side see no growth; a leak of 1 MiB/min on top still fails.
+    interval just above 5 %/min.  Slopes within each side see no growth; a leak of 8 MiB/min on top (1.2 MiB across
+    the judged 9 s, above one heap profile sample) still fails.
     """
     times = [0.0, 0.4, 0.8, 1.2, 1.6, 2.0, 2.4, 2.8, 3.2, 3.6, 4.0, 4.4, 4.8, 5.2, 7.6, 8.0, 8.4, 8.8, 9.2, 9.6,
              10.0, 10.4, 10.8, 11.2, 11.6]
@@ -154,7 +155,42 @@ def test_a_level_shift_across_the_trace_is_not_growth() -> None:
     verdict = judge_heap(times, heap, max_growth=0.05)
     assert verdict.passed and verdict.figures["stretches"] == 2, verdict.message
     assert "2 stretches between pauses in sampling, the weaker reading" in verdict.message
-    assert judge_heap(times, [v + t / 60 * MIB for t, v in zip(times, heap)], max_growth=0.05).failed
+    # With the heap profile resolving every byte (runtime.MemProfileRate = 1) only the reading passes it.
+    assert judge_heap(times, heap, max_growth=0.05, resolution_bytes=1).passed
+    assert judge_heap(times, [v + t / 60 * 8 * MIB for t, v in zip(times, heap)], max_growth=0.05).failed
+
+
+def test_a_young_process_settling_below_one_heap_profile_sample_is_not_a_leak() -> None:
+    """The Python example's 12 s window, 2 s after start: its heap crept 44 KiB, steadily on both sides of the trace.
+
+    +15.7 %/min with an interval of [+6.9, +25] %/min, and above its 28 KiB wander: only the heap profile's sampling
+    period (512 KiB) tells this settling from a leak, and says how long a segment would show one at this slope.
+    """
+    times = [0.0, 0.4, 0.8, 1.2, 1.6, 2.0, 2.4, 2.8, 3.2, 3.6, 4.0, 4.4, 4.8, 5.2, 7.6, 8.0, 8.4, 8.8, 9.2, 9.6,
+             10.0, 10.4, 10.8, 11.2, 11.6]
+    mib = [1.421, 1.558, 1.558, 1.568, 1.576, 1.568, 1.571, 1.575, 1.576, 1.575, 1.573, 1.573, 1.576, 1.576, 1.582,
+           1.574, 1.577, 1.583, 1.751, 1.595, 1.596, 1.602, 1.602, 1.604, 1.602]
+    heap = [m * MIB for m in mib]
+    verdict = judge_heap(times, heap, max_growth=0.05)
+    assert verdict.passed and "less than one heap profile sample (0.50 MiB" in verdict.message, verdict.message
+    assert "a leak needs a segment of " in verdict.message
+    assert verdict.figures["growth_low_per_min"] > 0.05 and verdict.figures["rise_bytes"] > verdict.figures["wander_bytes"]
+    assert judge_heap(times, heap, max_growth=0.05, resolution_bytes=1).failed   # runtime.MemProfileRate = 1
+
+
+def test_two_requests_in_flight_do_not_hide_a_pool_that_keeps_its_buffers() -> None:
+    """The -pool-oversize fault's window in the fault-switch test (12 s, 2 connections): 3 MiB to 27 MiB.
+
+    Two samples caught requests in flight at 25.6 and 27.2 MiB; with one outlier each way left out, the 9.3 MiB
+    wander hid the 9.1 MiB rise and the leak passed.  A tenth each way (two of 12) leaves both out.
+    """
+    times = [0.0, 0.4, 0.8, 1.2, 1.6, 2.0, 2.4, 2.8, 3.2, 3.6, 4.0, 4.4, 4.8, 8.0, 8.4, 8.8, 9.2, 9.6, 10.0, 10.4,
+             10.8, 11.2, 11.6]
+    mib = [3.2, 3.4, 3.92, 4.43, 4.93, 5.45, 5.9, 6.41, 6.92, 7.41, 7.97, 12.57, 9.03, 12.86, 13.54, 13.92, 17.11,
+           15.16, 15.3, 16.0, 25.62, 16.72, 27.17]
+    verdict = judge_heap(times, [m * MIB for m in mib], max_growth=0.05)
+    assert verdict.failed, verdict.message
+    assert verdict.figures["wander_bytes"] < verdict.figures["rise_bytes"] / 2
 
 
 def test_in_flight_wander_on_a_small_heap_is_not_a_leak() -> None:
@@ -166,9 +202,9 @@ def test_in_flight_wander_on_a_small_heap_is_not_a_leak() -> None:
     verdict = judge_heap(times, [m * MIB for m in mib], max_growth=0.05)
     # With the slopes taken on each side of the trace's pause (12 s to 19 s) the interval reaches 0 already.
     assert verdict.passed and "not significantly above the limit" in verdict.message, verdict.message
-    # Read as one stretch (no pause), the interval clears 5 %/min and the wander rule passes it.
+    # Read as one stretch (no pause), the interval clears 5 %/min and the wander rule passes it, with no floor.
     joined = [float(t) for t in range(len(mib))]
-    verdict = judge_heap(joined, [m * MIB for m in mib], max_growth=0.05)
+    verdict = judge_heap(joined, [m * MIB for m in mib], max_growth=0.05, resolution_bytes=1)
     assert verdict.passed and "wanders around its trend" in verdict.message, verdict.message
     # The same window with a leak of 4 MiB/min on top fails, read either way.
     for ts in (times, joined):
