@@ -76,21 +76,20 @@ def judge_heap(times: Sequence[float], inuse_bytes: Sequence[float], *, max_grow
                last_profile: str | None = None, resolution_bytes: float = MEM_PROFILE_RATE) -> Verdict:
     """Fail when the live heap's plateau grows faster than ``max_growth`` (fraction of its median per minute).
 
-    With 95 % confidence: the lower bound of the Theil-Sen slope's interval
-    must be above the limit.  And the rise across the judged segment must be
-    larger than the heap's own wander around its trend (the range of the
-    residuals, a tenth each way left out): requests in flight and pooled buffers move a 1.6 MiB heap by
-    0.5 MiB from one sample to the next, which is not a leak.  And the rise
-    must be at least ``resolution_bytes``, the heap profile's sampling period
-    (``runtime.MemProfileRate``, 512 KiB by default): the healthy example's
-    heap settles by up to 44 KiB in a 12 s window of a young process, steadily
-    enough to be significant, and no heap profile can show what grew below
-    one sample.  The leaks of the example's faults rise 5.5-7.4 MiB.  When sampling
-    paused (the trace records then), the slope must also be significant when
-    taken within each stretch (trend.blocks_at_gaps), and the weaker reading is
-    judged: one line through both sides read a 25 KiB step after a healthy
-    example's trace as growth, and within one stretch alone, a few requests in
-    flight at its end read as growth once where the one line did not.
+    It fails only when all three hold (docs/load.md, "heap"):
+
+    - the lower bound of the Theil-Sen slope's 95 % interval is above the limit;
+      where sampling paused for the trace, the slope is also taken within each
+      stretch (trend.blocks_at_gaps) and the weaker reading is judged, since the
+      heap can settle at another level across the trace;
+    - the rise across the judged segment is larger than the heap's wander around
+      its trend (``_wander``): requests in flight and pooled buffers move a
+      1.6 MiB heap by 0.5 MiB between samples, which is not a leak;
+    - the rise reaches ``resolution_bytes``, one heap profile sample
+      (``runtime.MemProfileRate``, 512 KiB by default): a young healthy process
+      settled by up to 44 KiB in a 12 s window, significantly, and no heap
+      profile can show what grew below one sample.  The example's leaks rise
+      5.5-7.4 MiB in the same window.
     """
     from pytest_goperf.health.trend import MIN_TREND_SAMPLES, blocks_at_gaps, plateau_start, theil_sen
 
@@ -121,7 +120,8 @@ def judge_heap(times: Sequence[float], inuse_bytes: Sequence[float], *, max_grow
                f"{_stretches(stretches)}{before})")
     low = trend.low * 60 / trend.median if trend.median else 0.0
     seg_t, seg_v = times[k:], inuse_bytes[k:]
-    rise = trend.slope * (seg_t[-1] - seg_t[0])
+    span = seg_t[-1] - seg_t[0]
+    rise = trend.slope * span
     wander = _wander(seg_t, seg_v, trend.slope)
     figures.update(growth_low_per_min=low, rise_bytes=rise, wander_bytes=wander, resolution_bytes=resolution_bytes)
     if low <= max_growth or rise <= wander or rise < resolution_bytes:
@@ -132,7 +132,6 @@ def judge_heap(times: Sequence[float], inuse_bytes: Sequence[float], *, max_grow
             why = (f" (it rises {_mib(rise)} across the segment, within the {_mib(wander)} the heap wanders around "
                    "its trend: in-flight requests, not a leak this window can see)")
         elif growth > max_growth:
-            span = seg_t[-1] - seg_t[0]
             need = resolution_bytes / trend.slope if trend.slope > 0 else float("inf")
             why = (f" (it rises {_mib(rise)} across the segment, less than one heap profile sample "
                    f"({_mib(resolution_bytes)}, runtime.MemProfileRate): the settling of a young process, or a leak "
