@@ -78,8 +78,8 @@ def blocks_at_gaps(times: Sequence[float]) -> list[int]:
 
     The heap's level can shift across such a pause: the window's trace records
     there (no sample is taken during it, nor 1 s after it), and the runtime
-    keeps some of what the trace used.  Samples that all have slopes within a
-    block still show a leak, which grows in every stretch of the window.
+    keeps some of what the trace used.  A leak grows within every stretch, so
+    slopes taken within blocks still show it.
     """
     steps = [b - a for a, b in zip(times, times[1:])]
     if not steps:
