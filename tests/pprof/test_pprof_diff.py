@@ -65,3 +65,15 @@ def test_diff_refuses_different_kinds(build_profile: Callable[..., bytes]) -> No
     heap = parse_profile(build_profile(sample_types=[("inuse_space", "bytes")]))
     with pytest.raises(SampleIndexError, match="different kinds"):
         diff(cpu, heap)
+
+
+def test_heap_gate_floor_is_the_profiles_own_sampling_period(service_profiles: dict[str, Path],
+                                                             go_test_profiles: dict[str, Path],
+                                                             tmp_path: Path) -> None:
+    """One heap profile sample, read from what Go wrote: 512 KiB by default, 1 byte under -memprofilerate=1."""
+    from pytest_goperf.gates.health import MEM_PROFILE_RATE, _sampling_period
+
+    assert _sampling_period(service_profiles["heap"]) == MEM_PROFILE_RATE == 512 * 1024
+    assert _sampling_period(go_test_profiles["mem"]) == 1
+    (tmp_path / "cut.pprof").write_bytes(go_test_profiles["mem"].read_bytes()[:40])
+    assert _sampling_period(tmp_path / "cut.pprof") == MEM_PROFILE_RATE   # unreadable: Go's default
