@@ -55,6 +55,7 @@ class BenchConfig:
     min_count: int = 6                    # count: auto: first stop considered (count is min_count then)
     max_count: int = AUTO_MAX_COUNT       # count: auto: the last round (the budget usually stops them first)
     budget: float = 300.0                 # count: auto: wall seconds for the rounds (a Go duration in YAML)
+    layouts: int = 1                      # code layouts per test binary, rotated over the rounds (go/layout.py)
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ def _check_needs(thresholds: Thresholds, node: Node, service: ServiceConfig, loa
 
 def _bench(node: Node) -> BenchConfig:
     f = node.mapping(("packages", "bench", "count", "benchtime", "baseline", "candidate", "worktree_copy",
-                      "gomaxprocs_mismatch", "reuse_baseline", "min_count", "max_count", "budget"))
+                      "gomaxprocs_mismatch", "reuse_baseline", "min_count", "max_count", "budget", "layouts"))
     baseline = opt(f, "baseline", Node.string, "pgo-off")
     if not (baseline == "pgo-off" or baseline.startswith(("git:", "file:"))) or baseline in ("git:", "file:"):
         raise f["baseline"].error(f"must be pgo-off, git:<ref> or file:<old.txt>, got {baseline!r}")
@@ -253,6 +254,15 @@ def _bench(node: Node) -> BenchConfig:
     max_count = opt(f, "max_count", lambda n: n.integer(minimum=1), AUTO_MAX_COUNT)
     if adaptive and max_count < min_count:
         raise f["max_count"].error(f"must be at least bench.min_count ({min_count}), got {max_count}")
+    layouts = opt(f, "layouts", lambda n: n.integer(minimum=1), 1)
+    if layouts > 1 and baseline.startswith("file:"):
+        raise f["layouts"].error("rotates code layouts over rounds both sides run here, but a file: baseline was "
+                                 "measured elsewhere in one layout; remove bench.layouts or use a git:<ref> or "
+                                 "pgo-off baseline")
+    count = min_count if adaptive else opt(f, "count", lambda n: n.integer(minimum=1), 6)
+    if not adaptive and layouts > count:
+        raise f["layouts"].error(f"{layouts} layouts need at least as many rounds, but bench.count is "
+                                 f"{count}: raise bench.count or lower bench.layouts")
     if not adaptive:
         for key in ("min_count", "max_count", "budget"):
             if key in f:
@@ -260,7 +270,7 @@ def _bench(node: Node) -> BenchConfig:
     return BenchConfig(
         packages=opt(f, "packages", Node.strings, ("./...",)),
         bench=pattern,
-        count=min_count if adaptive else opt(f, "count", lambda n: n.integer(minimum=1), 6),
+        count=count,
         benchtime=benchtime,
         baseline=baseline,
         candidate=candidate,
@@ -271,6 +281,7 @@ def _bench(node: Node) -> BenchConfig:
         min_count=min_count,
         max_count=max_count,
         budget=opt(f, "budget", Node.duration, 300.0),
+        layouts=layouts,
     )
 
 

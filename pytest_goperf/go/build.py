@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pytest_goperf.errors import BuildError
 from pytest_goperf.go.gomod import check_requirements
+from pytest_goperf.go.layout import check_layouts, layout_seeds, with_layout
 from pytest_goperf.go.link_cache import LinkCache
 from pytest_goperf.go.pgo_check import Rebuild, verify_pgo
 from pytest_goperf.go.process import kill_group
@@ -131,6 +132,12 @@ class TestBinary:
     package: str          # import path
     directory: Path       # where go test would run it (the package folder)
     binary: Path
+    layouts: tuple[Path, ...] = ()  # bench.layouts: the same binary linked with -randlayout seeds 1, 2, ...
+
+    def for_round(self, round_no: int) -> Path:
+        """The layout round ``round_no`` (from 1) runs: every side runs the same one in a round (go/layout.py)."""
+        every = (self.binary, *self.layouts)
+        return every[(round_no - 1) % len(every)]
 
 
 @dataclass(frozen=True)
@@ -264,12 +271,14 @@ def build_side(
     progress: Callable[[str], None] | None = None,
     running: RunningGo | None = None,
     link_cache: LinkCache | None = None,
+    layouts: int = 1,
 ) -> BuiltSide:
     """Build the service binary (if asked) and one test binary per package with tests into ``out_dir``.
 
     ``progress`` gets Go's ``go: downloading ...`` lines while modules are fetched on first use;
     ``running`` (go/build_pair.py) holds the go processes of builds running side by side;
-    ``link_cache`` (go/link_cache.py) seeds each binary with the last one, so Go skips an unneeded link.
+    ``link_cache`` (go/link_cache.py) seeds each binary with the last one, so Go skips an unneeded link;
+    ``layouts`` (``bench.layouts``, go/layout.py) links each test binary that many ways.
     """
     def linked(kind: str, target: str, dest: Path, args: list[str], what: str) -> None:
         slot = None
@@ -281,6 +290,8 @@ def build_side(
             link_cache.keep(slot, dest)
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    if bench_packages:
+        check_layouts(go, layouts)
     profile = side.checked_profile()
     if any(f.startswith("-pgo") for f in build_flags):
         raise BuildError(f"service.build_flags must not set -pgo ({' '.join(build_flags)}): the side '{side.label}' chooses it")
@@ -312,7 +323,16 @@ def build_side(
                    f"building test binary for {import_path} ({side.label})")
             evidence.append(verify_pgo(go, binary, profile, side.label,
                                        Rebuild(("test", "-c"), flags, import_path, side.module, side.gowork)))
-            tests.append(TestBinary(package=import_path, directory=directory, binary=binary))
+            shuffled: list[Path] = []
+            for seed in layout_seeds(layouts):
+                # Only the link differs (the linker flag is in no compile's key): the PGO evidence above holds.
+                variant = binary.with_name(f"{binary.name}.layout{seed}")
+                vflags = (_pgo_flag(profile, auto=False), *with_layout(build_flags, seed))
+                linked(f"test-layout{seed}", import_path, variant, ["test", "-c", *vflags, "-o", str(variant), import_path],
+                       f"linking test binary for {import_path} with -randlayout={seed} ({side.label})")
+                evidence.append(f"# {variant.name}: {binary.name} linked with -randlayout={seed} (bench.layouts)")
+                shuffled.append(variant)
+            tests.append(TestBinary(package=import_path, directory=directory, binary=binary, layouts=tuple(shuffled)))
     buildinfo = out_dir / "buildinfo.txt"
     buildinfo.write_text("\n".join(evidence) + "\n", encoding="utf-8")
     return BuiltSide(side=side, profile=profile, service_binary=service_binary,

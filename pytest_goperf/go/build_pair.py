@@ -44,7 +44,8 @@ def side_by_side(first: Side, second: Side) -> bool:
 
 def build_pair(go: GoToolchain, sides: Sequence[tuple[Side, Path]], *, service_name: str,
                build_flags: Sequence[str], bench_packages: Sequence[str] | None, build_service: bool,
-               progress: Callable[[str], None], link_cache: LinkCache | None = None) -> list[BuiltSide]:
+               progress: Callable[[str], None], link_cache: LinkCache | None = None,
+               layouts: int = 1) -> list[BuiltSide]:
     """``build_side`` for each (side, out_dir) at once; the results in the given order.
 
     The first side to fail stops the others and its error is raised, as a
@@ -58,7 +59,8 @@ def build_pair(go: GoToolchain, sides: Sequence[tuple[Side, Path]], *, service_n
         try:
             results[index] = build_side(go, side, out_dir, service_name=service_name, build_flags=build_flags,
                                         bench_packages=bench_packages, build_service=build_service,
-                                        progress=progress, running=running, link_cache=link_cache)
+                                        progress=progress, running=running, link_cache=link_cache,
+                                        layouts=layouts)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread below
             results[index] = exc
         finally:

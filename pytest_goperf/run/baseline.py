@@ -147,6 +147,7 @@ def cache_key(sha: str, go: GoToolchain, cfg: GoperfConfig, bench: BenchConfig) 
         "packages": bench.packages, "bench": bench.bench, "count": bench.count, "benchtime": bench.benchtime,
         "pgo": "auto", "gowork": cfg.service.gowork,
         "copied": _copy_signature(cfg.service.module, bench.worktree_copy),
+        **({"layouts": bench.layouts} if bench.layouts > 1 else {}),  # keys of one-layout baselines unchanged
     }, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

@@ -117,13 +117,19 @@ def run_bench(run: GateRun) -> BenchOutcome:
                           old_label=str(old_txt), new_label=str(outputs.new), test=th.test,
                           require_power=th.require_power)
         run.notes.extend(notes)
+        verdicts = judgement.verdicts
+        if base is not None:
+            from pytest_goperf.run.untouched import explain_untouched
+
+            verdicts = explain_untouched(verdicts, {t.package: t.directory for t in new_built.test_binaries},
+                                         base.ref, base.sha, run.cfg.bench.layouts)
         unjudged = judgement.unjudged(run.name)
         if unjudged is not None and not judgement.verdicts:  # no row at all: failed benchmarks say why
             unjudged = _failed_benchmarks(run.name, ((old_label, old_txt, old_file),
                                                       (plan.new.label, outputs.new, new_file))) or unjudged
         return BenchOutcome(outputs=outputs, old=old_built, new=new_built, comparison=comparison,
-                            verdicts=judgement.verdicts, notes=tuple(notes),
-                            ids=row_ids(judgement.verdicts, _module_path(run.cfg.service.module)),
+                            verdicts=verdicts, notes=tuple(notes),
+                            ids=row_ids(verdicts, _module_path(run.cfg.service.module)),
                             alerts=(*judgement.alerts, *([outputs.stopped] if outputs.limit_hit and outputs.stopped
                                                          else [])),
                             unjudged=unjudged)

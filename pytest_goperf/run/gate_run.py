@@ -106,7 +106,8 @@ class GateRun:
         from pytest_goperf.run import pgo_run
 
         pgo_run.before_side(self, side)
-        self.say(f"building {side.label}" + (" (service + test binaries)" if bench and self.needs_service else ""))
+        self.say(f"building {side.label}" + (" (service + test binaries)" if bench and self.needs_service else "")
+                 + (self._layouts() if bench else ""))
         go = self.go().with_env(self.cfg.service.build_env)  # outside the phase: "toolchain" is its own
         with self.timings.phase(f"build {side.label}"):
             built = build_side(
@@ -114,10 +115,14 @@ class GateRun:
                 service_name=self.name, build_flags=self.cfg.service.build_flags,
                 bench_packages=(list(self.cfg.bench.packages) if packages is None else packages) if bench else None,
                 build_service=self.needs_service,
-                progress=self.say, link_cache=self._link_cache(),
+                progress=self.say, link_cache=self._link_cache(), layouts=self.cfg.bench.layouts if bench else 1,
             )
         self._built(side, built)
         return built
+
+    def _layouts(self) -> str:
+        n = self.cfg.bench.layouts
+        return f", each test binary in {n} code layouts (bench.layouts)" if n > 1 else ""
 
     def _link_cache(self) -> LinkCache:
         """Last-linked binaries kept per machine: a warm run in a new artifacts folder links nothing again."""
@@ -131,13 +136,13 @@ class GateRun:
         if not side_by_side(old, new):
             return self.build(old, bench=True), self.build(new, bench=True)
         self.say(f"building {old.label} and {new.label} side by side"
-                 + (" (service + test binaries)" if self.needs_service else ""))
+                 + (" (service + test binaries)" if self.needs_service else "") + self._layouts())
         go = self.go().with_env(self.cfg.service.build_env)
         with self.timings.phase(f"build {old.label} + {new.label}"):
             built = build_pair(go, [(side, self.artifacts / _folder(side.label)) for side in (old, new)],
                                service_name=self.name, build_flags=self.cfg.service.build_flags,
                                bench_packages=list(self.cfg.bench.packages), build_service=self.needs_service,
-                               progress=self.say, link_cache=self._link_cache())
+                               progress=self.say, link_cache=self._link_cache(), layouts=self.cfg.bench.layouts)
         # The profile is read after the builds, which never change it: read first, its `go list` would
         # fetch missing modules silently, and the builds' "go: downloading" lines would never show.
         for side, one in zip((old, new), built):

@@ -3,8 +3,10 @@
 Round ``i`` runs every package's old binary, then its new binary, each with
 ``-test.count=1``: machine drift (thermal, a noisy neighbour, a CI runner
 changing clock) then hits both sides alike instead of biasing whichever side
-ran second.  The raw output of each side is appended to ``old.txt`` /
-``new.txt`` untouched, so plain ``benchstat old.txt new.txt`` compares them.
+ran second.  With ``bench.layouts`` both sides run the same code layout in a
+round, and the next layout in the next round (go/layout.py).  The raw output
+of each side is appended to ``old.txt`` / ``new.txt`` untouched, so plain
+``benchstat old.txt new.txt`` compares them.
 
 A benchmark that fails (``b.Fatal``: ``--- FAIL: BenchmarkX``) or panics
 makes the binary exit non-zero, but the other benchmarks' results are good:
@@ -66,16 +68,18 @@ def bench_args(bench: BenchConfig) -> list[str]:
     ]
 
 
-def _run_binary(test: TestBinary, args: list[str], label: str) -> str:
-    """Run one test binary in its package folder, in its own process group, killed on any exit."""
+def _run_binary(test: TestBinary, round_no: int, args: list[str], label: str) -> str:
+    """Run one test binary (this round's layout of it) in its package folder, in its own process group,
+    killed on any exit."""
+    executable = test.for_round(round_no)
     proc = subprocess.Popen(
-        [str(test.binary), *args], cwd=test.directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [str(executable), *args], cwd=test.directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, start_new_session=True,
     )
     try:
         out, _ = proc.communicate(timeout=ROUND_TIMEOUT)
     except subprocess.TimeoutExpired:
-        raise BenchError(f"{label}: {test.binary.name} ran longer than {ROUND_TIMEOUT:.0f}s for one round; "
+        raise BenchError(f"{label}: {executable.name} ran longer than {ROUND_TIMEOUT:.0f}s for one round; "
                          "lower bench.benchtime or narrow bench.bench") from None
     finally:
         if proc.poll() is None:  # timeout or Ctrl-C: the binary and anything it started go
@@ -123,7 +127,7 @@ def run_interleaved(
                 if side is None or binary is None or path is None:
                     continue
                 t0 = time.monotonic()
-                out = _run_binary(binary, args, side.side.label)
+                out = _run_binary(binary, round_no, args, side.side.label)
                 binaries_s += time.monotonic() - t0
                 seen_benchmarks = seen_benchmarks or bool(_BENCH_LINE.search(out) or _BENCH_FAILED.search(out))
                 with path.open("a", encoding="utf-8") as fh:

@@ -77,6 +77,11 @@ thresholds:
          "set service.attach.debug_url"),
         ("load: {trace: 0s, requests: [{path: /}]}\nthresholds:\n  gc: {max_stw: 1ms}\n",
          ":3: thresholds.gc: this gate reads the execution trace, but load.trace is 0s"),
+        ("bench: {layouts: 0}\nthresholds: {bench: {}}\n", ":1: bench.layouts: must be at least 1, got 0"),
+        ("bench:\n  count: 6\n  layouts: 8\nthresholds: {bench: {}}\n",
+         ":3: bench.layouts: 8 layouts need at least as many rounds, but bench.count is 6"),
+        ("bench:\n  baseline: file:old.txt\n  layouts: 4\nthresholds: {bench: {}}\n",
+         ":3: bench.layouts: rotates code layouts over rounds both sides run here, but a file: baseline"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, expected: str) -> None:
@@ -122,6 +127,12 @@ def test_window_captures_only_what_gates_need(tmp_path: Path) -> None:
     assert captures("{latency: {}, cpu: {}}") == {"cpu"}
     assert captures("{goroutines: {}, gc: {}, scheduler: {}}") == {"goroutines", "trace"}
     assert captures("{heap: {}, cpu: {}, gc: {}, goroutines: {}}") == {"heap", "cpu", "trace", "goroutines"}
+
+
+def test_layouts_default_to_the_toolchains_own_and_take_any_count_with_auto(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "bench: {}\nthresholds: {bench: {}}\n")).bench.layouts == 1
+    auto = load_config(write(tmp_path, "bench: {count: auto, layouts: 8}\nthresholds: {bench: {}}\n")).bench
+    assert (auto.layouts, auto.min_count) == (8, 6)  # rounds go on past min_count; the rotation keeps going
 
 
 def test_count_auto_defaults_to_many_short_rounds_under_a_budget(tmp_path: Path) -> None:
