@@ -17,7 +17,7 @@ import pytest
 from pytest_goperf.go.toolchain import find_go
 
 from ..toolchains import OLDEST, toolchain_or_skip
-from .test_bench_stories import git, run_gate
+from .test_bench_stories import WORK, commit_all, run_gate
 
 ADDR = """package addr
 
@@ -54,9 +54,7 @@ def _module(root: Path, layouts: int, count: int) -> Path:
         "service: {name: addr}\n"
         f"bench: {{benchtime: 1000x, count: {count}, layouts: {layouts}, baseline: 'git:HEAD', candidate: worktree}}\n"
         "thresholds:\n  bench: {max_regression: 50%, units: [sec/op], test: paired}\n")
-    git(root, "init", "-q")
-    git(root, "add", ".")
-    git(root, "commit", "-qm", "base")
+    commit_all(root)
     return root
 
 
@@ -94,38 +92,20 @@ def test_a_linker_without_randlayout_is_refused_before_building(tmp_path: Path, 
     assert not list((tmp_path / "art" / "addr").glob("**/*.test")), "nothing may be built"
 
 
-LEAF = """package leaf
-
-import "time"
-
-var sum uint64
-
-// Work is a fixed amount of allocation-free CPU work, made 3x slower by SLOW below.
-func Work() {
-	h := uint64(14695981039346656037)
-	for i := 0; i < 300; i++ {
-		h ^= uint64(i)
-		h *= 1099511628211
-	}
-	sum += h
-}
+LEAF = 'package leaf\n\nimport "time"\n' + WORK + """
+// Work is work(), made 3x slower by SLOW below.
+func Work() { work() }
 
 var _ = time.Now
 """
 
 SLOW = """func Work() {
 	start := time.Now()
-	h := uint64(14695981039346656037)
-	for i := 0; i < 300; i++ {
-		h ^= uint64(i)
-		h *= 1099511628211
-	}
-	sum += h
+	work()
 	spent := time.Since(start)
 	for time.Since(start) < spent*3 {
 	}
-}
-"""
+}"""
 
 
 def _bench(pkg: str, imports: str, call: str) -> str:
@@ -147,11 +127,9 @@ def test_a_failing_row_of_an_untouched_package_says_what_else_moved_it(tmp_path:
         "service: {name: m}\n"
         "bench: {benchtime: 100000x, count: 6, baseline: 'git:HEAD', candidate: worktree}\n"
         "thresholds:\n  bench: {max_regression: 50%, units: [sec/op]}\n")
-    git(repo, "init", "-q")
-    git(repo, "add", ".")
-    git(repo, "commit", "-qm", "base")
+    commit_all(repo)
     leaf = repo / "leaf" / "leaf.go"
-    leaf.write_text(leaf.read_text().replace(LEAF[LEAF.index("func Work()"):LEAF.index("\nvar _ =")], SLOW))
+    leaf.write_text(leaf.read_text().replace("func Work() { work() }", SLOW))
     run = run_gate(repo / "goperf.yaml", tmp_path / "art")
     app = next(n for n in run.outcomes if n.startswith("bench[app/Work-"))
     own = next(n for n in run.outcomes if n.startswith("bench[leaf/Work-"))
@@ -170,9 +148,7 @@ def test_only_a_change_the_size_of_a_layout_effect_points_at_layout(tmp_path: Pa
 
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "app.go").write_text("package app\n")
-    git(tmp_path, "init", "-q")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-qm", "base")
+    commit_all(tmp_path)
     sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True).stdout.strip()
     key = ("example.com/m/app", "Work-2", "sec/op")
 

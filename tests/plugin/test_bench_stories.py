@@ -95,6 +95,13 @@ def git(repo: Path, *args: str) -> None:
                    check=True, capture_output=True)
 
 
+def commit_all(repo: Path) -> None:
+    """A new repository in ``repo`` with everything in it committed: the ``git:HEAD`` of the stories."""
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+
+
 @dataclass
 class Run:
     outcomes: dict[str, str]   # test name -> passed / failed / skipped
@@ -136,9 +143,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Run:
         "service: {name: lib}\n"
         "bench: {benchtime: 100000x, baseline: 'git:HEAD', candidate: worktree}\n"
         "thresholds:\n  bench: {max_regression: 50%}\n")
-    git(repo, "init", "-q")
-    git(repo, "add", ".")
-    git(repo, "commit", "-qm", "base")
+    commit_all(repo)
     b_src = repo / "b" / "b_test.go"
     b_src.write_text(b_src.read_text().replace(PKG_B[PKG_B.index("func BenchmarkParse"):PKG_B.index("\nfunc BenchmarkOp4")],
                                                SLOW_PARSE))
@@ -218,9 +223,7 @@ func BenchmarkBig(b *testing.B) {
             "bench: {packages: [./a, ./c], benchtime: 20000x, baseline: 'git:HEAD', candidate: worktree COPY}\n"
             "thresholds:\n  bench: {max_regression: 50%, units: [sec/op]}\n")
     (repo / "goperf.yaml").write_text(yaml.replace(" COPY", ""))
-    git(repo, "init", "-q")
-    git(repo, "add", ".")
-    git(repo, "commit", "-qm", "base")
+    commit_all(repo)
     (repo / "c").mkdir()  # the pull request adds a package
     (repo / "c" / "c_test.go").write_text("package c\n\nimport \"testing\"\n" + WORK + """
 func BenchmarkNew(b *testing.B) {
