@@ -2,8 +2,8 @@
 
 Where the linker puts each function decides which cache lines and branch
 predictor slots a hot loop shares, and a change anywhere in a binary moves
-the rest.  A benchmark of a few nanoseconds can then read 5-10 % slower in
-a package nobody touched (docs/bench.md, "Code layout"): a real difference
+the rest.  A benchmark of a few nanoseconds read 9.3 % slower in a package
+nobody touched (go-chi/chi, docs/bench.md, "Code layout"): a real difference
 between the two binaries, but not one the change made.  ``bench.layouts: N``
 links each test binary N ways (the toolchain's own order and N-1 orders
 shuffled by ``cmd/link -randlayout=seed``, Go 1.23 and newer) and round ``i``
