@@ -103,6 +103,7 @@ def pytest_configure(config: pytest.Config) -> None:
     artifacts = _artifacts_root(config)
     if enabled:
         _check_artifacts_root(artifacts)
+        _check_named_yaml(config)
         interrupts.install()   # SIGTERM (a cancelled CI job) cleans up like Ctrl-C
 
     def write(message: str) -> None:
@@ -158,6 +159,20 @@ def _check_artifacts_root(root: Path) -> None:
     if not os.access(existing, os.W_OK | os.X_OK):
         raise pytest.UsageError(f"pytest-goperf: --goperf-artifacts {root}: cannot write in {existing} (read-only or "
                                 "no permission); give a writable folder")
+
+
+def _check_named_yaml(config: pytest.Config) -> None:
+    """A YAML file named on the command line that collection would ignore: say how to name it.
+
+    Otherwise pytest answers ``ERROR: not found: .../goperf-nested.yaml (no match in any of [<Dir>])``.
+    """
+    invoked = Path(config.invocation_params.dir)
+    for arg in config.args:
+        path = invoked / arg.split("::", 1)[0]
+        if path.suffix in (".yaml", ".yml") and path.is_file() and not is_config_file(path.name):
+            raise pytest.UsageError(
+                f"pytest-goperf: {arg}: only files named goperf.yaml, goperf.yml or *.goperf.yaml are collected; "
+                f"rename it to {path.stem}.goperf.yaml")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -324,9 +339,12 @@ def goperf_artifacts(request: pytest.FixtureRequest) -> Path:
 
     ``goperf_artifacts / "cpu.pprof"`` lands in ``.goperf/tests/<test name>/``.
     """
+    from pytest_goperf.run.gate_run import create_root
+
     root = request.config.stash[state_key].artifacts
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.name)
     folder = root / "tests" / safe
+    create_root(root)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -192,9 +192,20 @@ def copy_inputs(module: Path, inner: Path, patterns: tuple[str, ...]) -> list[st
     return copied
 
 
-def tree_matches(module: Path, sha: str) -> bool:
-    """True when the module folder in the working tree has no changes against ``sha`` (an A/A run)."""
-    diff = _git(["diff", "--quiet", sha, "--", "."], module)
-    untracked = _git(["ls-files", "--others", "--exclude-standard", "--", "."], module)
-    return diff.returncode == 0 and not untracked.stdout.strip()
+def tree_matches(module: Path, sha: str, artifacts: Path | None = None) -> bool:
+    """True when the whole working tree has no changes against ``sha`` (an A/A run).
+
+    The whole repository, not the module folder: a nested module builds the
+    parent's code through ``replace ../`` (go.uber.org/zap/benchmarks does),
+    and a workspace through go.work, so a change outside the folder still
+    reaches the candidate and the run is no A/A check.  Untracked files under
+    ``artifacts`` (an artifacts root made before it carried a .gitignore) are
+    the plugin's own and do not count.
+    """
+    diff = _git(["diff", "--quiet", sha, "--", ":/"], module)
+    if diff.returncode != 0:
+        return False
+    untracked = _git(["ls-files", "--others", "--exclude-standard", "--", ":/"], module).stdout.splitlines()
+    mine = artifacts.resolve() if artifacts is not None else None
+    return all(mine is not None and (module / name).resolve().is_relative_to(mine) for name in untracked if name)
 

@@ -51,7 +51,7 @@ class _GitBase:
 
 def run_bench(run: GateRun) -> BenchOutcome:
     """Builds, interleaved rounds, comparison and verdicts: what ``GateRun.bench`` computes once."""
-    run.artifacts.mkdir(parents=True, exist_ok=True)
+    run.make_artifacts()
     from pytest_goperf.go.bench_pattern import bench_pattern_error
 
     go = run.go()
@@ -189,7 +189,7 @@ def _git_side(run: GateRun, ref: str, stack: ExitStack) -> tuple[BuiltSide | Non
         inner, sha, gowork = stack.enter_context(
             git_worktree(run.cfg.service.module, ref, run.artifacts, run.cfg.service.gowork))
     notes: list[str] = []
-    if tree_matches(run.cfg.service.module, sha):
+    if tree_matches(run.cfg.service.module, sha, run.artifacts.parent):
         note = (f"the working tree has no changes against git:{ref} ({sha[:12]}): "
                 "this run compares a commit with itself (an A/A check of the machine's noise)")
         run.say(note)

@@ -62,6 +62,22 @@ class _Once(Generic[T]):
         return self._result[0]
 
 
+def create_root(root: Path) -> None:
+    """Create the artifacts root with a ``.gitignore`` of ``*``, as pytest does for .pytest_cache.
+
+    Binaries, profiles and traces are never meant for a commit, and an
+    untracked .goperf/ in the checkout would end every later A/A check.  A
+    folder that already exists is the user's: it is left as it is.
+    """
+    try:
+        root.mkdir(parents=True)
+    except FileExistsError:
+        return
+    (root / ".gitignore").write_text("# Created by pytest-goperf: binaries, profiles and traces, never committed.\n*\n",
+                                     encoding="utf-8")
+
+
+
 class GateRun:
     """Everything measured for one goperf.yaml, kept for its tests."""
 
@@ -82,6 +98,12 @@ class GateRun:
         self.trace_keep = 0             # worst intervals the report's charts read from the trace (0: no charts)
 
     # --- shared pieces -----------------------------------------------------
+
+    def make_artifacts(self) -> Path:
+        """The service's artifacts folder, created on first use with its root (see ``create_root``)."""
+        create_root(self.artifacts.parent)
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        return self.artifacts
 
     @property
     def name(self) -> str:
@@ -232,7 +254,7 @@ class GateRun:
         cfg, load = self.cfg, self.cfg.load
         if load is None:
             raise GoperfError(f"{cfg.path}: runtime thresholds need a 'load' section")
-        self.artifacts.mkdir(parents=True, exist_ok=True)
+        self.make_artifacts()
         cache = self.artifacts.parent / ".cache"
         builtin = not load.command and load.tool == "builtin"
         go = self.go()

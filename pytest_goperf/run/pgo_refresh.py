@@ -118,7 +118,7 @@ def refresh_from_load(run: GateRun) -> RefreshOutcome:
     target = Target(module=svc.module, main=svc.main, flags=svc.build_flags)
     writable_target(target.main_dir)          # before minutes of building and loading
     go = run.go().with_env(svc.build_env)
-    out = run.artifacts / "pgo-refresh"
+    out = run.make_artifacts() / "pgo-refresh"
     out.mkdir(parents=True, exist_ok=True)
     windows = cfg.pgo.windows
     gate = cfg.thresholds.build.get("pgo")

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from pytest_goperf.errors import BenchError
-from pytest_goperf.run.baseline import git_worktree
+from pytest_goperf.run.baseline import git_worktree, tree_matches
+from pytest_goperf.run.gate_run import create_root
 
 from ..helpers import EXAMPLE
 
@@ -119,3 +120,38 @@ def test_go_work_outside_the_repository_is_a_clear_error(tmp_path: Path) -> None
     with pytest.raises(BenchError, match=r"service.gowork uses .*go.work, which is outside the repository"), \
             git_worktree(repo / "svc", "HEAD", tmp_path / "art", "auto"):
         pass
+
+
+def test_a_change_outside_a_nested_module_is_no_a_a_run(tmp_path: Path) -> None:
+    """go.uber.org/zap's shape: benchmarks/ is a module that builds the parent through replace ../."""
+    repo = tmp_path / "zap"
+    (repo / "benchmarks").mkdir(parents=True)
+    (repo / "go.mod").write_text("module example.com/zap\n\ngo 1.22\n")
+    (repo / "logger.go").write_text("package zap\n\nfunc Info() {}\n")
+    (repo / "benchmarks" / "go.mod").write_text("module example.com/zap/benchmarks\n\ngo 1.22\n\n"
+                                                "require example.com/zap v0.0.0\n\nreplace example.com/zap => ../\n")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    sha = git(repo, "rev-parse", "HEAD").strip()
+    module = repo / "benchmarks"
+    create_root(repo / ".goperf")  # the artifacts of an earlier run in the checkout
+    assert (repo / ".goperf" / ".gitignore").read_text().endswith("*\n")
+    assert tree_matches(module, sha)
+    (repo / "logger.go").write_text("package zap\n\nfunc Info() { spin() }\n\nfunc spin() {}\n")
+    assert not tree_matches(module, sha)  # the module folder is unchanged, yet its build is not
+    git(repo, "checkout", "--", "logger.go")
+    assert tree_matches(module, sha)
+    (repo / "new.go").write_text("package zap\n")
+    assert not tree_matches(module, sha)
+    (repo / "new.go").unlink()
+    (repo / "old-artifacts" / "zap").mkdir(parents=True)  # made by a version without the .gitignore
+    (repo / "old-artifacts" / "zap" / "old.txt").write_text("")
+    assert not tree_matches(module, sha)
+    assert tree_matches(module, sha, repo / "old-artifacts")
+
+
+def test_an_existing_artifacts_folder_is_left_as_it_is(tmp_path: Path) -> None:
+    (tmp_path / "keep").mkdir()
+    create_root(tmp_path / "keep")
+    assert not (tmp_path / "keep" / ".gitignore").exists()

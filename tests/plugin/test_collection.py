@@ -54,6 +54,17 @@ def test_other_file_names_are_collected(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*/checkout.goperf.yaml: a goperf.yaml must be a mapping*"])
 
 
+def test_a_named_yaml_file_that_would_not_be_collected_says_how_to_name_it(pytester: pytest.Pytester) -> None:
+    (pytester.path / "goperf-nested.yaml").write_text("service: {name: x}\n")
+    result = pytester.runpytest("--goperf", "goperf-nested.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*goperf-nested.yaml: only files named goperf.yaml, goperf.yml or *.goperf.yaml are "
+                                 "collected; rename it to goperf-nested.goperf.yaml"])
+    assert "Traceback" not in result.stderr.str()
+    # Without --goperf the file is not ours: pytest's own "not found" stands.
+    assert pytester.runpytest("goperf-nested.yaml").ret == pytest.ExitCode.USAGE_ERROR
+
+
 def test_build_failure_is_a_failing_test_with_compiler_output(pytester: pytest.Pytester) -> None:
     module = pytester.path / "svc"
     shutil.copytree(EXAMPLE, module)
