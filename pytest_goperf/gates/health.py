@@ -209,7 +209,12 @@ def judge_goroutines(times: Sequence[float], counts: Sequence[float], *, max_dri
     trend_limit = max_drift * med + connections
     worst = counts[d.worst_index]
     rise = d.trend.slope * d.trend.span
+    # What max_drift is compared with: the sample's or the trend's excess over the in-flight allowance, as a
+    # share of the median (a +1 at median 11 with 4 connections is 0 %, not 9.09 %: 8 in flight are allowed).
+    rising = d.trend.low > 0
+    excess = max(abs(worst - med) - PER_CONNECTION * connections, (rise - connections) if rising else 0.0, 0.0)
     figures: dict[str, float | int | str | None] = {
+        "drift": excess / med if med > 0 else None,
         "median": med, "worst_sample": worst, "worst_deviation": d.worst_deviation, "band": band,
         "rise_over_window": rise, "trend_limit": trend_limit, "samples": d.trend.n, "max_drift": max_drift,
         "connections": connections, "max": max_count, "peak": max(counts),
@@ -224,7 +229,7 @@ def judge_goroutines(times: Sequence[float], counts: Sequence[float], *, max_dri
     broken = []
     if abs(worst - med) > band:
         broken.append(f"sample {worst:g} is outside the band {med:g} ±{band:g}")
-    if rise > trend_limit and d.trend.low > 0:
+    if rise > trend_limit and rising:
         broken.append(f"the count rises {rise:+.1f} across the window (95% CI of the slope above 0)")
     if max_count is not None and max(counts) > max_count:
         broken.append(f"peak {max(counts):g} is above max {max_count}")

@@ -36,9 +36,11 @@ def _figure(key: str, scale: float = 1.0) -> Callable[[Figures], float | None]:
 
 
 def _drift(f: Figures) -> float | None:
-    worst, rise = _num(f, "worst_deviation"), _num(f, "rise_over_window")
-    values = [abs(worst) if worst is not None else None, rise]
-    return max((v for v in values if v is not None), default=None)
+    """The goroutine gate's ``drift`` figure; results written before it had one show the sample's deviation."""
+    if "drift" in f:
+        return _num(f, "drift")
+    worst = _num(f, "worst_deviation")
+    return abs(worst) if worst is not None else None
 
 
 def _bench_worse(f: Figures, unit: str) -> float | None:

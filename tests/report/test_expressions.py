@@ -63,7 +63,16 @@ def test_heap_and_goroutines_headlines() -> None:
     calm = judge_goroutines(times, [100, 100, 100, 100, 100, 115], max_drift=0.1, connections=8)
     assert calm.passed
     assert expressions.measured("goroutines", GoroutineThreshold(max_drift=0.1), calm.figures) == \
-        "drift=15.00% (sample +15 within band ±26 = ±10.0% of the median + 2×8 in-flight)"
+        "drift=0.00% (sample +15 within band ±26 = ±10.0% of the median + 2×8 in-flight)"
+    # the figure beside the limit is the excess over the in-flight allowance: beyond it, the verdict fails
+    wide = judge_goroutines(times, [100, 100, 100, 100, 100, 127], max_drift=0.1, connections=8)
+    assert wide.failed and wide.figures["drift"] == pytest.approx(0.11)
+    assert expressions.headline("failed", "goroutines", GoroutineThreshold(max_drift=0.1), wide.figures,
+                                wide.message).startswith("drift 11.00% > 10% (sample +27 outside band ±26")
+    # a rise of 1.25 goroutines whose interval holds 0 is no trend: it adds nothing to the figure (it once
+    # read "drift=125.00%" beside "≤ 10%": a count taken for a share)
+    wobble = judge_goroutines(times, [11, 12, 11, 13, 11, 13], max_drift=0.1, connections=4)
+    assert wobble.passed and wobble.figures["drift"] == 0.0 and wobble.figures["rise_over_window"] > 0
 
 
 def test_unbroken_failure_and_skip_use_the_message_first_line() -> None:
