@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pytest_goperf.errors import BuildError
 from pytest_goperf.go.gomod import check_requirements
-from pytest_goperf.go.layout import check_layouts, layout_seeds, with_layout
+from pytest_goperf.go.layout import check_layouts, goflags_ldflags, layout_seeds, with_layout
 from pytest_goperf.go.link_cache import LinkCache
 from pytest_goperf.go.pgo_check import Rebuild, verify_pgo
 from pytest_goperf.go.process import kill_group
@@ -310,6 +310,7 @@ def build_side(
         evidence.append(verify_pgo(go, service_binary, profile, side.label,
                                    Rebuild(("build",), flags, main_pkg, side.module, side.gowork)))
     tests: list[TestBinary] = []
+    inherited: str | None = None      # GOFLAGS' -ldflags, read once for the layout variants
     if bench_packages:
         packages = list_test_packages(go, side.module, bench_packages, build_flags, side.gowork, progress)
         if not packages:
@@ -324,10 +325,12 @@ def build_side(
             evidence.append(verify_pgo(go, binary, profile, side.label,
                                        Rebuild(("test", "-c"), flags, import_path, side.module, side.gowork)))
             shuffled: list[Path] = []
+            if layouts > 1 and inherited is None:
+                inherited = goflags_ldflags(go, side.module)
             for seed in layout_seeds(layouts):
                 # Only the link differs (the linker flag is in no compile's key): the PGO evidence above holds.
                 variant = binary.with_name(f"{binary.name}.layout{seed}")
-                vflags = (_pgo_flag(profile, auto=False), *with_layout(build_flags, seed))
+                vflags = (_pgo_flag(profile, auto=False), *with_layout(build_flags, seed, inherited or ""))
                 linked(f"test-layout{seed}", import_path, variant, ["test", "-c", *vflags, "-o", str(variant), import_path],
                        f"linking test binary for {import_path} with -randlayout={seed} ({side.label})")
                 evidence.append(f"# {variant.name}: {binary.name} linked with -randlayout={seed} (bench.layouts)")

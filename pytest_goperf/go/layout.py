@@ -14,7 +14,10 @@ linker flag is not part of any compile's cache key.
 
 from __future__ import annotations
 
+import shlex
+import subprocess
 from collections.abc import Sequence
+from pathlib import Path
 
 from pytest_goperf.errors import BuildError
 from pytest_goperf.go.toolchain import GoToolchain
@@ -36,12 +39,36 @@ def layout_seeds(layouts: int) -> range:
     return range(1, layouts)
 
 
-def with_layout(build_flags: Sequence[str], seed: int) -> tuple[str, ...]:
+def goflags_ldflags(go: GoToolchain, module: Path) -> str:
+    """The ``-ldflags`` value GOFLAGS gives (the environment, service.build_env or ``go env -w``), "" if none.
+
+    A command-line ``-ldflags`` replaces the one GOFLAGS sets, so the layout
+    variants must carry it along or they would link without the user's own
+    ``-X`` or ``-s -w`` and differ from layout 0 in more than the layout.
+    """
+    done = subprocess.run([str(go.path), "env", "GOFLAGS"], cwd=module, env=go.env(), capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        raise BuildError(f"go env GOFLAGS failed in {module}: {done.stderr.strip()}")
+    try:
+        fields = shlex.split(done.stdout.strip())   # cmd/go splits GOFLAGS with quoting too
+    except ValueError as exc:
+        raise BuildError(f"GOFLAGS={done.stdout.strip()!r} cannot be split into flags: {exc}") from None
+    value = ""
+    for field in fields:
+        name, eq, rest = field.partition("=")
+        if eq and name in ("-ldflags", "--ldflags"):
+            value = rest          # the last one wins, as in cmd/go
+    return value
+
+
+def with_layout(build_flags: Sequence[str], seed: int, inherited: str = "") -> tuple[str, ...]:
     """``build_flags`` with ``-randlayout=seed`` added to the linker flags.
 
     go build keeps only the last ``-ldflags``, so the user's own linker flags
     (``-ldflags=-X main.version=1``, or ``-ldflags`` and its value as two
-    entries) get the seed appended instead of being replaced.
+    entries) get the seed appended instead of being replaced; without any,
+    the seed joins ``inherited``, the value GOFLAGS set (``goflags_ldflags``).
     """
     flags = list(build_flags)
     extra = f"-randlayout={seed}"
@@ -57,7 +84,7 @@ def with_layout(build_flags: Sequence[str], seed: int) -> tuple[str, ...]:
         else:
             raise BuildError(f"service.build_flags ends with {flag} and no value after it")
         return tuple(flags)
-    return (*flags, f"-ldflags={extra}")
+    return (*flags, f"-ldflags={_append(inherited, extra)}")
 
 
 def _append(value: str, extra: str) -> str:

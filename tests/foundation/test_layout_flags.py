@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pytest_goperf.errors import BuildError
-from pytest_goperf.go.layout import layout_seeds, with_layout
+from pytest_goperf.go.layout import goflags_ldflags, layout_seeds, with_layout
+from pytest_goperf.go.toolchain import find_go
 
 
 @pytest.mark.parametrize(
@@ -30,3 +33,17 @@ def test_dangling_ldflags_is_an_error() -> None:
 
 def test_first_layout_is_the_toolchains_own() -> None:
     assert list(layout_seeds(1)) == [] and list(layout_seeds(4)) == [1, 2, 3]
+
+
+def test_goflags_ldflags_are_carried_unless_the_command_line_has_its_own() -> None:
+    assert with_layout((), 2, "-X=main.v=9") == ("-ldflags=-X=main.v=9 -randlayout=2",)
+    assert with_layout(("-ldflags=-s",), 2, "-X=main.v=9") == ("-ldflags=-s -randlayout=2",)  # replaces GOFLAGS'
+
+
+def test_goflags_ldflags_read_through_go_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    go = find_go()
+    monkeypatch.setenv("GOFLAGS", "-mod=mod -ldflags=-s -ldflags=-X=main.v=9")
+    assert goflags_ldflags(go, tmp_path) == "-X=main.v=9"           # the last wins, as in cmd/go
+    assert goflags_ldflags(go.with_env((("GOFLAGS", "-trimpath"),)), tmp_path) == ""  # service.build_env
+    monkeypatch.setenv("GOFLAGS", "-ldflags='-s -w'")
+    assert goflags_ldflags(go, tmp_path) == "-s -w"

@@ -28,6 +28,9 @@ import (
 
 var sink int
 
+// tag is set by the test's GOFLAGS -X: every layout must keep it.
+var tag = "none"
+
 //go:noinline
 func work(n int) int {
 	s := 0
@@ -42,6 +45,7 @@ func BenchmarkWork(b *testing.B) {
 		sink += work(50)
 	}
 	b.ReportMetric(float64(reflect.ValueOf(work).Pointer()), "addr")
+	b.ReportMetric(float64(len(tag)), "taglen")
 }
 """
 
@@ -51,7 +55,7 @@ def _module(root: Path, layouts: int, count: int) -> Path:
     (root / "go.mod").write_text("module example.com/addr\n\ngo 1.22\n")
     (root / "addr_test.go").write_text(ADDR)
     (root / "goperf.yaml").write_text(
-        "service: {name: addr}\n"
+        "service: {name: addr, build_env: {GOFLAGS: '-ldflags=-X=example.com/addr.tag=seven77'}}\n"
         f"bench: {{benchtime: 1000x, count: {count}, layouts: {layouts}, baseline: 'git:HEAD', candidate: worktree}}\n"
         "thresholds:\n  bench: {max_regression: 50%, units: [sec/op], test: paired}\n")
     commit_all(root)
@@ -65,16 +69,21 @@ def _addresses(text: str) -> list[int]:
 def test_rounds_rotate_layouts_alike_on_both_sides(tmp_path: Path) -> None:
     if find_go().version_tuple < (1, 23):
         pytest.skip(f"{find_go().version} has no -randlayout")
-    repo = _module(tmp_path / "repo", layouts=3, count=6)
+    # 8 rounds: a round whose two sides print the same ns/op (15.26 and 15.26) is a zero the signed-rank test
+    # drops, and 6 rounds less one can never reach p <= 0.05 (a skip, and an unjudged failure of the gate).
+    repo = _module(tmp_path / "repo", layouts=3, count=8)
     run = run_gate(repo / "goperf.yaml", tmp_path / "art")
     assert run.outcomes, run.stdout[-3000:]
     assert set(run.outcomes.values()) == {"passed"}, run.stdout[-3000:]  # an A/A run of a paired test
     assert "each test binary in 3 code layouts (bench.layouts)" in run.stdout
     art = tmp_path / "art" / "addr"
     old, new = _addresses((art / "old.txt").read_text()), _addresses((art / "new.txt").read_text())
-    assert len(old) == len(new) == 6, (old, new)
-    assert len(set(old[:3])) == 3 and old[3:] == old[:3], old   # three layouts, then the same three again
+    assert len(old) == len(new) == 8, (old, new)
+    assert len(set(old[:3])) == 3 and old[3:6] == old[:3] and old[6:] == old[:2], old  # three layouts, again, again
     assert new == old  # the same source linked with the same seed: the same layout in each round
+    # GOFLAGS' -ldflags (-X tag=seven77) reach every layout: a command-line -ldflags would otherwise replace them
+    tags = re.findall(r"^BenchmarkWork\S*\s.*?\s(\S+) taglen\s", (art / "new.txt").read_text(), re.MULTILINE)
+    assert [float(t) for t in tags] == [7.0] * 8, tags
     evidence = (art / "worktree" / "buildinfo.txt").read_text()
     assert evidence.count("linked with -randlayout=") == 2, evidence
 
