@@ -36,7 +36,7 @@ from pytest_goperf.bench.family import count_for_family, holm, min_attainable_p,
 from pytest_goperf.bench.power import FIX as POWER_FIX
 from pytest_goperf.bench.power import fmt_mde as _pct
 from pytest_goperf.bench.power import mde
-from pytest_goperf.bench.signrank import paired_floor, signed_rank
+from pytest_goperf.bench.signrank import log_ratios, paired_floor, signed_rank
 from pytest_goperf.bench.stats import Summary
 from pytest_goperf.bench.units import scale
 from pytest_goperf.bench.utest import attainable_min_p, min_count_for_alpha
@@ -296,9 +296,10 @@ def judge(
         floor = 0.0 if r.exact else _floor(r, test)
         if floor > alpha:
             n1, n2 = len(r.old_values), len(r.new_values)
-            tied = min_attainable_p(n1, n2) <= alpha  # the runs could reach alpha: ties hold p up
+            reachable = 2 / 2**n1 if test == "paired" else min_attainable_p(n1, n2)
+            tied = reachable <= alpha  # the runs could reach alpha: ties (paired: zero differences) hold p up
             verdicts[i] = ((_within_spread(r, fig, max_reg, f"ties keep its best p at {floor:.3g}") if tied else None)
-                           or _never_significant(r, floor, alpha, fig))
+                           or _never_significant(r, floor, alpha, fig, test))
             continue
         pending.append((i, r, floor))
     k, chosen = tarone([f for _, _, f in pending], alpha)
@@ -416,10 +417,19 @@ def _within_spread(r: Row, fig: dict[str, Figure], max_reg: float, why: str) -> 
         {**fig, "spread_pct": spread}, tuple(r.warnings))
 
 
-def _never_significant(r: Row, floor: float, alpha: float, fig: dict[str, Figure]) -> Verdict:
+def _never_significant(r: Row, floor: float, alpha: float, fig: dict[str, Figure], test: str = "utest") -> Verdict:
     n1, n2 = (r.old.n if r.old else 0), (r.new.n if r.new else 0)
     title = f"{r.benchmark} {r.unit}"
-    if min_attainable_p(n1, n2) <= alpha:
+    zeros = [i + 1 for i, d in enumerate(log_ratios(r.old_values, r.new_values)) if d == 0] if test == "paired" else []
+    if zeros and 2 / 2 ** len(r.old_values) <= alpha:
+        left = len(r.old_values) - len(zeros)
+        need = next(n for n in range(1, 64) if 2 / 2**n <= alpha)
+        shown = ", ".join(map(str, zeros[:6])) + (", ..." if len(zeros) > 6 else "")
+        why = (f"round(s) {shown} gave the same value on both sides, a zero difference the signed-rank test drops, "
+               f"and the {left} other round(s) can never reach p <= {alpha} (best {floor:.3g}, {need} needed); "
+               f"raise bench.count to at least {need + len(zeros)}, or lengthen bench.benchtime so the values "
+               "carry more digits")
+    elif min_attainable_p(n1, n2) <= alpha:
         counts: dict[float, int] = {}
         for v in (*r.old_values, *r.new_values):
             counts[v] = counts.get(v, 0) + 1

@@ -67,3 +67,23 @@ def test_a_tied_row_left_out_of_the_family_passes_by_spread_and_leaves_the_alert
     assert ("", "Tied", "B/op") not in j.family
     assert not any("cannot be significant together" in a for a in j.alerts)
     assert all(j.verdicts[("", f"U{i}", "B/op")].passed for i in range(11))
+
+
+def test_a_paired_round_with_equal_values_is_named_not_called_a_tie_of_distinct_values() -> None:
+    # Recorded on this runner (tests/plugin/test_bench_layouts.py at count 6): round 5 printed 15.26 ns on
+    # both sides, the signed-rank test drops that zero, and 5 rounds can never reach 0.05.
+    old, new = [16.25, 412.9, 658.3, 15.31, 15.26, 15.51], [15.76, 15.57, 15.55, 15.41, 15.26, 47.19]
+    cmp = compare(parse_text("".join(f"BenchmarkWork 1000 {v} ns/op\n" for v in old), "old.txt"),
+                  parse_text("".join(f"BenchmarkWork 1000 {v} ns/op\n" for v in new), "new.txt"), 0.05)
+    v = judge(cmp, max_regression="50%", test="paired").verdicts[("", "Work", "sec/op")]
+    assert v.skipped and v.figures["skip_reason"] == "too_few", v.message
+    assert "round(s) 5 gave the same value on both sides" in v.message
+    assert "the 5 other round(s) can never reach p <= 0.05 (best 0.0625, 6 needed)" in v.message
+    assert "raise bench.count to at least 7" in v.message
+    # Tight values with that zero pass by their spread, as ties do for the rank-sum test.
+    calm = [15.26, 15.31, 15.28, 15.30, 15.27, 15.29]
+    cmp = compare(parse_text("".join(f"BenchmarkWork 1000 {v} ns/op\n" for v in calm), "old.txt"),
+                  parse_text("".join(f"BenchmarkWork 1000 {v} ns/op\n" for v in [15.26] + calm[1:][::-1]), "new.txt"),
+                  0.05)
+    tight = judge(cmp, max_regression="5%", test="paired").verdicts[("", "Work", "sec/op")]
+    assert tight.passed and "within 0.33%" in tight.message, tight.message
