@@ -238,11 +238,28 @@ def _precheck(r: Row, fig: dict[str, Figure], old_label: str, new_label: str) ->
     return None
 
 
-def _family_advice(r: Row, need: int) -> str:
+def _untied_floor(r: Row, test: str) -> float:
+    """The row's best p had no two values tied (paired: no round equal on both sides): what its count allows."""
+    if test == "paired":
+        return 2 / 2 ** len(r.old_values) if r.old_values else 1.0
+    return min_attainable_p(len(r.old_values), len(r.new_values))
+
+
+def _paired_count(level: float) -> int:
+    """The fewest rounds whose best signed-rank p, 2 / 2^n, is <= ``level``."""
+    return next((n for n in range(1, 200) if 2 / 2**n <= level), 200)
+
+
+def _family_advice(r: Row, need: int, test: str = "utest") -> str:
     """What to change when a row fell out of the Tarone family: more runs, unless ties are the cause."""
     runs = min(r.old.n if r.old else 0, r.new.n if r.new else 0)
     if runs < need:
         return f"Raise bench.count to {need} or more, or narrow bench.bench or thresholds.bench.units"
+    if test == "paired":
+        zeros = sum(1 for d in log_ratios(r.old_values, r.new_values) if d == 0)
+        return (f"{zeros} of its {runs} rounds gave the same value on both sides (zero differences, which the "
+                "signed-rank test drops); lengthen bench.benchtime so the values carry more digits, or narrow "
+                "bench.bench or thresholds.bench.units to shrink the family")
     distinct = len(set(r.old_values) | set(r.new_values))
     return (f"Its {len(r.old_values)}+{len(r.new_values)} values hold only {distinct} distinct ones: ties, "
             "not the count, limit it, so more runs help little; narrow bench.bench or thresholds.bench.units "
@@ -295,9 +312,7 @@ def judge(
             continue
         floor = 0.0 if r.exact else _floor(r, test)
         if floor > alpha:
-            n1, n2 = len(r.old_values), len(r.new_values)
-            reachable = 2 / 2**n1 if test == "paired" else min_attainable_p(n1, n2)
-            tied = reachable <= alpha  # the runs could reach alpha: ties (paired: zero differences) hold p up
+            tied = _untied_floor(r, test) <= alpha  # the count could reach alpha: ties (paired: zeros) hold p up
             verdicts[i] = ((_within_spread(r, fig, max_reg, f"ties keep its best p at {floor:.3g}") if tied else None)
                            or _never_significant(r, floor, alpha, fig, test))
             continue
@@ -306,18 +321,19 @@ def judge(
     family = [pending[j] for j in chosen]
     adjusted = holm([_decision_p(r, test) for _, r, _ in family])
     m = len(family)
-    need = count_for_family(len(pending), alpha)
+    need = (_paired_count(alpha / max(len(pending), 1)) if test == "paired"
+            else count_for_family(len(pending), alpha))
     for j, (i, r, floor) in enumerate(pending):
         if j not in chosen:
-            runs = min(len(r.old_values), len(r.new_values))
+            # Left out by ties, not by its count: then a narrow spread speaks for it.
             spread = (_within_spread(r, _figures(r, alpha, max_reg), max_reg,
                                      f"ties keep its best p at {floor:.3g}, above alpha/{k} = {alpha / k:.3g}")
-                      if runs >= need else None)
+                      if _untied_floor(r, test) <= alpha / k else None)
             verdicts[i] = spread or Verdict.skip(
                 f"{r.benchmark} {r.unit}: not judged: {len(pending)} rows could each reach p <= {alpha} alone but "
                 f"not together; Tarone's method keeps the {m} row(s) whose best attainable p is <= alpha/{k} = "
                 f"{alpha / k:.3g}, and this row's best is {floor:.3g} ({r.old.n if r.old else 0}+"
-                f"{r.new.n if r.new else 0} samples). " + _family_advice(r, need),
+                f"{r.new.n if r.new else 0} samples). " + _family_advice(r, need, test),
                 {**_figures(r, alpha, max_reg), "p_min": floor, "tarone_k": k, "skip_reason": "family"},
                 tuple(r.warnings))
     weak: list[str] = []
@@ -423,7 +439,7 @@ def _never_significant(r: Row, floor: float, alpha: float, fig: dict[str, Figure
     zeros = [i + 1 for i, d in enumerate(log_ratios(r.old_values, r.new_values)) if d == 0] if test == "paired" else []
     if zeros and 2 / 2 ** len(r.old_values) <= alpha:
         left = len(r.old_values) - len(zeros)
-        need = next(n for n in range(1, 64) if 2 / 2**n <= alpha)
+        need = _paired_count(alpha)
         shown = ", ".join(map(str, zeros[:6])) + (", ..." if len(zeros) > 6 else "")
         why = (f"round(s) {shown} gave the same value on both sides, a zero difference the signed-rank test drops, "
                f"and the {left} other round(s) can never reach p <= {alpha} (best {floor:.3g}, {need} needed); "

@@ -87,3 +87,18 @@ def test_a_paired_round_with_equal_values_is_named_not_called_a_tie_of_distinct_
                   0.05)
     tight = judge(cmp, max_regression="5%", test="paired").verdicts[("", "Work", "sec/op")]
     assert tight.passed and "within 0.33%" in tight.message, tight.message
+
+
+def test_paired_rows_left_out_by_their_count_stay_skipped_however_tight() -> None:
+    # 20 rows of 8 paired rounds: 2/2^8 = 0.0078 each, no Tarone family holds them (alpha/7 = 0.0071).  The
+    # count, not ties, leaves them out, so a 1 % spread does not pass them, and the advice is the paired count.
+    old = {f"R{i}": [100.0 + j * 0.1 for j in range(8)] for i in range(20)}
+    new = {f"R{i}": [100.05 + j * 0.1 + (0.01 * j if j % 2 else -0.01 * j) for j in range(8)] for i in range(20)}
+    def text(data: dict[str, list[float]]) -> str:
+        return "".join(f"Benchmark{name} 100 {v!r} ns/op\n" for name, vals in data.items() for v in vals)
+    cmp = compare(parse_text(text(old), "old.txt"), parse_text(text(new), "new.txt"), 0.05)
+    j = judge(cmp, max_regression="5%", test="paired")
+    v = j.verdicts[("", "R0", "sec/op")]
+    assert v.skipped and v.figures["skip_reason"] == "family", v.message
+    assert "Raise bench.count to 10 or more" in v.message  # 2/2^10 <= 0.05/20; the U-test's 6 would not do
+    assert any("raise bench.count to 10" in a for a in j.alerts)
