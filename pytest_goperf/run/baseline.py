@@ -205,7 +205,7 @@ def tree_matches(module: Path, sha: str, artifacts: Path | None = None) -> bool:
     diff = _git(["diff", "--quiet", sha, "--", ":/"], module)
     if diff.returncode != 0:
         return False
-    untracked = _git(["ls-files", "--others", "--exclude-standard", "--", ":/"], module).stdout.splitlines()
+    untracked = _git(["ls-files", "-z", "--others", "--exclude-standard", "--", ":/"], module).stdout.split("\0")
     mine = artifacts.resolve() if artifacts is not None else None
     return all(mine is not None and (module / name).resolve().is_relative_to(mine) for name in untracked if name)
 
