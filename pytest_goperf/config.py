@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from pytest_goperf.bench.signrank import min_rounds
 from pytest_goperf.errors import ConfigError
 from pytest_goperf.gates.bench import BenchThreshold
 from pytest_goperf.pgo.settings import PgoSettings, parse_pgo
@@ -325,7 +326,7 @@ def _check_bench(cfg: GoperfConfig, top: dict[str, Node]) -> None:
         if 2 / 2**bench.count > th.alpha:
             raise ConfigError(f"{test_key}: paired with bench.count {bench.count} can never reach p <= {th.alpha} (best "
                              f"2/2^{bench.count} = {2 / 2**bench.count:.3g}); raise bench.count to at least "
-                             f"{next(n for n in range(1, 64) if 2 / 2**n <= th.alpha)}")
+                             f"{min_rounds(th.alpha)}")
     if bench.worktree_copy and bench.baseline.startswith("git:"):
         for entry in bench.worktree_copy:
             if not any(cfg.service.module.glob(entry)):

@@ -94,6 +94,11 @@ def signed_rank(old: Sequence[float], new: Sequence[float]) -> SignRank:
     return SignRank(max(p, floor), n, w2 / 2, floor)
 
 
+def min_rounds(level: float) -> int:
+    """The fewest rounds whose best two-sided p, 2 / 2^n (every sign the same), is <= ``level``."""
+    return next((n for n in range(1, 200) if 2 / 2**n <= level), 200)
+
+
 def paired_floor(old: Sequence[float], new: Sequence[float]) -> float:
     """2 / 2^n for n nonzero differences: the best p any choice of signs could give (Tarone)."""
     n = sum(1 for x in log_ratios(old, new) if x != 0)

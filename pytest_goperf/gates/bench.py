@@ -36,7 +36,7 @@ from pytest_goperf.bench.family import count_for_family, holm, min_attainable_p,
 from pytest_goperf.bench.power import FIX as POWER_FIX
 from pytest_goperf.bench.power import fmt_mde as _pct
 from pytest_goperf.bench.power import mde
-from pytest_goperf.bench.signrank import log_ratios, paired_floor, signed_rank
+from pytest_goperf.bench.signrank import log_ratios, min_rounds, paired_floor, signed_rank
 from pytest_goperf.bench.stats import Summary
 from pytest_goperf.bench.units import scale
 from pytest_goperf.bench.utest import attainable_min_p, min_count_for_alpha
@@ -245,11 +245,6 @@ def _untied_floor(r: Row, test: str) -> float:
     return min_attainable_p(len(r.old_values), len(r.new_values))
 
 
-def _paired_count(level: float) -> int:
-    """The fewest rounds whose best signed-rank p, 2 / 2^n, is <= ``level``."""
-    return next((n for n in range(1, 200) if 2 / 2**n <= level), 200)
-
-
 def _family_advice(r: Row, need: int, test: str = "utest") -> str:
     """What to change when a row fell out of the Tarone family: more runs, unless ties are the cause."""
     runs = min(r.old.n if r.old else 0, r.new.n if r.new else 0)
@@ -321,7 +316,7 @@ def judge(
     family = [pending[j] for j in chosen]
     adjusted = holm([_decision_p(r, test) for _, r, _ in family])
     m = len(family)
-    need = (_paired_count(alpha / max(len(pending), 1)) if test == "paired"
+    need = (min_rounds(alpha / max(len(pending), 1)) if test == "paired"
             else count_for_family(len(pending), alpha))
     for j, (i, r, floor) in enumerate(pending):
         if j not in chosen:
@@ -439,7 +434,7 @@ def _never_significant(r: Row, floor: float, alpha: float, fig: dict[str, Figure
     zeros = [i + 1 for i, d in enumerate(log_ratios(r.old_values, r.new_values)) if d == 0] if test == "paired" else []
     if zeros and 2 / 2 ** len(r.old_values) <= alpha:
         left = len(r.old_values) - len(zeros)
-        need = _paired_count(alpha)
+        need = min_rounds(alpha)
         shown = ", ".join(map(str, zeros[:6])) + (", ..." if len(zeros) > 6 else "")
         why = (f"round(s) {shown} gave the same value on both sides, a zero difference the signed-rank test drops, "
                f"and the {left} other round(s) can never reach p <= {alpha} (best {floor:.3g}, {need} needed); "

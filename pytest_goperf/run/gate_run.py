@@ -77,7 +77,6 @@ def create_root(root: Path) -> None:
                                      encoding="utf-8")
 
 
-
 class GateRun:
     """Everything measured for one goperf.yaml, kept for its tests."""
 
