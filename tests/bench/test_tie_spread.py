@@ -8,22 +8,16 @@ unbounded, so the run always spent its whole budget.
 
 from __future__ import annotations
 
-from pytest_goperf.bench.compare import Comparison, compare
-from pytest_goperf.bench.format import parse_text
 from pytest_goperf.gates.bench import judge
+
+from .test_gate import make
 
 ZAP_OLD = [7443.0] * 7 + [7442.0] * 3
 ZAP_NEW = [7443.0] * 9 + [7444.0]
 
 
-def rows(old: dict[str, list[float]], new: dict[str, list[float]], unit: str = "B/op") -> Comparison:
-    def text(data: dict[str, list[float]]) -> str:
-        return "".join(f"Benchmark{name} 100 5 ns/op {v!r} {unit}\n" for name, vals in data.items() for v in vals)
-    return compare(parse_text(text(old), "old.txt"), parse_text(text(new), "new.txt"), 0.05)
-
-
 def test_zap_jitter_of_one_byte_passes_within_its_spread_instead_of_skipping() -> None:
-    j = judge(rows({"5WithLazysUsed": ZAP_OLD}, {"5WithLazysUsed": ZAP_NEW}), max_regression="5%", units=["B/op"])
+    j = judge(make({"5WithLazysUsed": ZAP_OLD}, {"5WithLazysUsed": ZAP_NEW}, "B/op"), max_regression="5%", units=["B/op"])
     v = j.verdicts[("", "5WithLazysUsed", "B/op")]
     assert v.passed, v.message
     assert "within 0.027%" in v.message and "7442 B/op .. 7444 B/op" in v.message
@@ -35,23 +29,24 @@ def test_zap_jitter_of_one_byte_passes_within_its_spread_instead_of_skipping() -
 
 def test_ties_wider_than_the_limit_stay_skipped_with_their_reason() -> None:
     old, new = [100.0] * 9 + [110.0], [100.0] * 8 + [110.0] * 2
-    v = judge(rows({"Wide": old}, {"Wide": new}), max_regression="5%", units=["B/op"]).verdicts[("", "Wide", "B/op")]
+    v = judge(make({"Wide": old}, {"Wide": new}, "B/op"), max_regression="5%", units=["B/op"]).verdicts[("", "Wide", "B/op")]
     assert v.skipped and "hold only 2 distinct ones" in v.message and v.figures["skip_reason"] == "too_few"
     # The same values pass against a limit wider than their 10 % spread.
-    loose = judge(rows({"Wide": old}, {"Wide": new}), max_regression="15%", units=["B/op"])
+    loose = judge(make({"Wide": old}, {"Wide": new}, "B/op"), max_regression="15%", units=["B/op"])
     assert loose.verdicts[("", "Wide", "B/op")].passed
 
 
 def test_a_zero_value_is_never_a_narrow_spread() -> None:
     # 0 -> 2 allocs/op is an escape of unbounded size, whatever the limit: it stays a visible skip.
-    v = judge(rows({"Z": [0.0] * 6}, {"Z": [0.0] * 5 + [2.0]}, "allocs/op"), max_regression="500%",
+    v = judge(make({"Z": [0.0] * 6}, {"Z": [0.0] * 5 + [2.0]}, "allocs/op"), max_regression="500%",
               units=["allocs/op"]).verdicts[("", "Z", "allocs/op")]
     assert v.skipped and v.figures["skip_reason"] == "too_few"
 
 
 def test_few_runs_stay_a_skip_even_when_tight() -> None:
     # 3+3 runs can never reach 0.05: that is bench.count's fault, not ties, so tightness does not excuse it.
-    v = judge(rows({"T": [100.0, 100.5, 101.0]}, {"T": [100.0, 100.5, 101.0]}), units=["B/op"]).verdicts[("", "T", "B/op")]
+    tight = [100.0, 100.5, 101.0]
+    v = judge(make({"T": tight}, {"T": tight}, "B/op"), units=["B/op"]).verdicts[("", "T", "B/op")]
     assert v.skipped and "can never reach p <= 0.05" in v.message
 
 
@@ -61,7 +56,7 @@ def test_a_tied_row_left_out_of_the_family_passes_by_spread_and_leaves_the_alert
     old: dict[str, list[float]] = {f"U{i}": [100.0 + j for j in range(10)] for i in range(11)}
     new: dict[str, list[float]] = {f"U{i}": [100.5 + j for j in range(10)] for i in range(11)}
     old["Tied"], new["Tied"] = [50.0] * 8 + [51.0] * 2, [50.0] * 7 + [51.0] * 3
-    j = judge(rows(old, new), max_regression="5%", units=["B/op"])
+    j = judge(make(old, new, "B/op"), max_regression="5%", units=["B/op"])
     v = j.verdicts[("", "Tied", "B/op")]
     assert v.passed and "within 2%" in v.message and "above alpha/" in v.message, v.message
     assert ("", "Tied", "B/op") not in j.family
@@ -73,19 +68,15 @@ def test_a_paired_round_with_equal_values_is_named_not_called_a_tie_of_distinct_
     # Recorded on this runner (tests/plugin/test_bench_layouts.py at count 6): round 5 printed 15.26 ns on
     # both sides, the signed-rank test drops that zero, and 5 rounds can never reach 0.05.
     old, new = [16.25, 412.9, 658.3, 15.31, 15.26, 15.51], [15.76, 15.57, 15.55, 15.41, 15.26, 47.19]
-    cmp = compare(parse_text("".join(f"BenchmarkWork 1000 {v} ns/op\n" for v in old), "old.txt"),
-                  parse_text("".join(f"BenchmarkWork 1000 {v} ns/op\n" for v in new), "new.txt"), 0.05)
-    v = judge(cmp, max_regression="50%", test="paired").verdicts[("", "Work", "sec/op")]
+    v = judge(make({"Work": old}, {"Work": new}), max_regression="50%", test="paired").verdicts[("", "Work", "sec/op")]
     assert v.skipped and v.figures["skip_reason"] == "too_few", v.message
     assert "round(s) 5 gave the same value on both sides" in v.message
     assert "the 5 other round(s) can never reach p <= 0.05 (best 0.0625, 6 needed)" in v.message
     assert "raise bench.count to at least 7" in v.message
     # Tight values with that zero pass by their spread, as ties do for the rank-sum test.
     calm = [15.26, 15.31, 15.28, 15.30, 15.27, 15.29]
-    cmp = compare(parse_text("".join(f"BenchmarkWork 1000 {v} ns/op\n" for v in calm), "old.txt"),
-                  parse_text("".join(f"BenchmarkWork 1000 {v} ns/op\n" for v in [15.26] + calm[1:][::-1]), "new.txt"),
-                  0.05)
-    tight = judge(cmp, max_regression="5%", test="paired").verdicts[("", "Work", "sec/op")]
+    tight = judge(make({"Work": calm}, {"Work": [15.26] + calm[1:][::-1]}), max_regression="5%",
+                  test="paired").verdicts[("", "Work", "sec/op")]
     assert tight.passed and "within 0.33%" in tight.message, tight.message
 
 
@@ -94,10 +85,7 @@ def test_paired_rows_left_out_by_their_count_stay_skipped_however_tight() -> Non
     # count, not ties, leaves them out, so a 1 % spread does not pass them, and the advice is the paired count.
     old = {f"R{i}": [100.0 + j * 0.1 for j in range(8)] for i in range(20)}
     new = {f"R{i}": [100.05 + j * 0.1 + (0.01 * j if j % 2 else -0.01 * j) for j in range(8)] for i in range(20)}
-    def text(data: dict[str, list[float]]) -> str:
-        return "".join(f"Benchmark{name} 100 {v!r} ns/op\n" for name, vals in data.items() for v in vals)
-    cmp = compare(parse_text(text(old), "old.txt"), parse_text(text(new), "new.txt"), 0.05)
-    j = judge(cmp, max_regression="5%", test="paired")
+    j = judge(make(old, new), max_regression="5%", test="paired")
     v = j.verdicts[("", "R0", "sec/op")]
     assert v.skipped and v.figures["skip_reason"] == "family", v.message
     assert "Raise bench.count to 10 or more" in v.message  # 2/2^10 <= 0.05/20; the U-test's 6 would not do
