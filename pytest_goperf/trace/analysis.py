@@ -82,6 +82,10 @@ class Analyzer:
         self.gc_touched = False
         self.misses: list[tuple[int, int, int]] = []  # (MISS_*, goroutine, time)
         self.placeholders: dict[int, int] = {}
+        # Speculative mode: the last goroutine to give up its P before this part's first STW event,
+        # and the last other one (time, goroutine, stack).  A stop-the-world opened before the part
+        # (in the main process's prefix) may have waited for it; the stitcher decides.
+        self.early_stops: tuple[tuple[int, int, int] | None, tuple[int, int, int] | None] = (None, None)
 
     # -- tables ---------------------------------------------------------------
     def _stack(self, sid: int) -> int:
@@ -120,6 +124,8 @@ class Analyzer:
         t_run, t_blk, t_sys, t_stw = self.touched
         miss = self.misses.append
         stw_open = self._stw_open
+        early = self.speculative and not t_stw  # no STW event seen yet in this part
+        e_last, e_prev = self.early_stops
         for times, evs in chunks:
             if not times:
                 continue
@@ -165,12 +171,20 @@ class Analyzer:
                     t_blk.add(ctx_g)
                     if stw_open:
                         self._stopped(t, ctx_g, b[2])
+                    elif early:
+                        if e_last is None or e_last[1] != ctx_g:
+                            e_prev = e_last
+                        e_last = (t, ctx_g, b[2])
                 elif typ == EV_GO_STOP:
                     sk = cache.get(v[s + 3])
                     runnable[ctx_g] = r = (t, stack(v[s + 3]) if sk is None else sk, self._string(v[s + 2]) or PREEMPTED)
                     t_run.add(ctx_g)
                     if stw_open:
                         self._stopped(t, ctx_g, r[1])
+                    elif early:
+                        if e_last is None or e_last[1] != ctx_g:
+                            e_prev = e_last
+                        e_last = (t, ctx_g, r[1])
                 elif typ == EV_GO_CREATE:
                     runnable[v[s + 2]] = (t, stack(v[s + 4]), CREATED)
                     t_run.add(v[s + 2])
@@ -197,8 +211,10 @@ class Analyzer:
                     stw_open[ctx_g] = (t, self._string(v[s + 2]), stack(v[s + 3]))
                     t_stw.add(ctx_g)
                     self._stw_stopper = None
+                    early = False
                 elif typ == EV_STW_END:
                     self._stw_done(t, ctx_g)
+                    early = False
                 elif typ == EV_GC_BEGIN:
                     self.gc_count += 1
                     self._gc_open = t
@@ -213,6 +229,7 @@ class Analyzer:
                 elif typ == EV_SYNC:
                     self._new_generation(v, t)
             self.last_ts = times[-1]
+        self.early_stops = (e_last, e_prev)
 
     def _syscall_stack(self, g: int) -> int:
         """The stack of ``g``'s syscall; a placeholder when it began in a generation analysed elsewhere."""

@@ -216,9 +216,9 @@ class Stitcher:
                 remap[i] = a._syscall.get(w.placeholders[i], 0)
             else:
                 remap[i] = self._intern(frames)
-        # Close the intervals that began before this generation (an STW that spans generations
-        # names no goroutine it waited for, as in a serial read).
-        a._stw_stopper = None
+        self._stopper_before(w, remap)
+        # Close the intervals that began before the worker's part: in this generation's prefix or
+        # in an earlier generation (an STW that spans generations names no goroutine it waited for).
         for kind, g, t in w.misses:
             if kind == MISS_RUN:
                 r = a._runnable.get(g)
@@ -262,6 +262,24 @@ class Stitcher:
         if a.first_ts is None:
             a.first_ts = w.first_ts
         a.last_ts = w.last_ts
+
+    def _stopper_before(self, w: Analyzer, remap: np.ndarray[Any, Any]) -> None:
+        """The goroutine a stop-the-world opened in the prefix waited for, as of the worker's first STW event.
+
+        A serial read records every goroutine that gives up its P while a
+        pause begun in this generation is open, except the goroutines
+        stopping the world.  The worker did not know the pause was open, so
+        it kept the last two distinct goroutines to stop before its first
+        STW event; the world is stopped by one goroutine at a time
+        (worldsema), so one of them is the serial read's choice.
+        """
+        a = self.analyzer
+        if not any(s[0] >= a._gen_start for s in a._stw_open.values()):
+            return
+        for stop in w.early_stops:
+            if stop is not None and stop[1] not in a._stw_open:
+                a._stw_stopper = (stop[0], stop[1], int(remap[stop[2]]))
+                return
 
     def _intern(self, frames: Stack) -> int:
         a = self.analyzer

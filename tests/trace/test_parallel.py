@@ -149,3 +149,44 @@ def test_generations_go_out_largest_first_within_reach() -> None:
         assert sorted(set(range(len(sizes))) - set(order[:n])).index(j) < 8
     assert submission_order(sizes, 1) == list(range(len(sizes)))  # no reach: file order
     assert submission_order([], 8) == []
+
+
+def _stitched_here(path: Path, prefix: int) -> Any:
+    """``analyze_parallel`` without the pool: every generation through a worker's code and the stitcher."""
+    from pytest_goperf.trace.parallel import Stitcher, analyze_generation
+
+    version = int(_sequential(path).format.split(".")[1])
+    stitch = Stitcher(str(path), version, 10)
+    for off in generation_offsets(str(path), version):
+        stitch.add(off, analyze_generation(str(path), version, off, 10, prefix))
+    return stitch.analyzer.result(f"go 1.{version}", path=str(path))
+
+
+def _pause_starts(path: Path) -> set[int]:
+    """Each stop-the-world's position in its generation's ordered events."""
+    from pytest_goperf.trace.events import EV_STW_BEGIN
+    from pytest_goperf.trace.generation import read_generations
+    from pytest_goperf.trace.order import Orderer
+    from pytest_goperf.trace.reader import read_version
+
+    out: set[int] = set()
+    with open(path, "rb") as f:
+        version = read_version(f, str(path))
+        orderer = Orderer(version)
+        for g in read_generations(f, version, str(path)):
+            evs = [e for _, chunk in orderer.generation(g) for e in chunk]
+            out.update(i for i, e in enumerate(evs) if e[0] == EV_STW_BEGIN)
+    return out
+
+
+@pytest.mark.parametrize("name", ["go1.22-multigen.trace", "go1.26-work.trace"])
+def test_a_pause_begun_in_the_prefix_names_the_goroutine_it_waited_for(name: str) -> None:
+    """The prefix ends just after a stop-the-world began: the worker sees the goroutines stop and the
+    pause end, not its start.  A fresh CI run caught the stitched pause losing "waited ... for
+    goroutine 18 to stop" (tests/foundation/test_trace_toolchains.py, the default 2,048-event prefix)."""
+    path = TRACES / name
+    seq = _sequential(path)
+    assert any("to stop" in i.what for i in seq.stw.worst)  # the trace has pauses that waited
+    for start in sorted(_pause_starts(path)):
+        for prefix in (start + 1, start + 2):
+            assert _stitched_here(path, prefix) == seq, prefix
