@@ -78,6 +78,10 @@ class Side:
     main: str             # main package, relative to module
     pgo: str              # "off" | "required" (must find default.pgo) | "auto" (use it if present)
     gowork: str | None = None  # GOWORK for this side's go commands ("off" for git: baselines); None: inherit
+    # Test binaries built with -trimpath: the sides of a git: comparison are checkouts in different folders,
+    # and Go writes the folder into the binary (file names, the -pgo path); their lengths move code and data,
+    # so the same commit measured 6 % apart.  Trimmed, the same source links the same bytes.
+    trimpath: bool = False
 
     @property
     def main_dir(self) -> Path:
@@ -311,6 +315,7 @@ def build_side(
                                    Rebuild(("build",), flags, main_pkg, side.module, side.gowork)))
     tests: list[TestBinary] = []
     inherited: str | None = None      # GOFLAGS' -ldflags, read once for the layout variants
+    trim = ("-trimpath",) if side.trimpath else ()
     if bench_packages:
         packages = list_test_packages(go, side.module, bench_packages, build_flags, side.gowork, progress)
         if not packages:
@@ -319,7 +324,7 @@ def build_side(
         for index, (import_path, directory) in enumerate(packages):
             binary = out_dir / "tests" / _binary_name(import_path, index)
             binary.parent.mkdir(parents=True, exist_ok=True)
-            flags = (_pgo_flag(profile, auto=False), *build_flags)
+            flags = (_pgo_flag(profile, auto=False), *trim, *build_flags)
             linked("test", import_path, binary, ["test", "-c", *flags, "-o", str(binary), import_path],
                    f"building test binary for {import_path} ({side.label})")
             evidence.append(verify_pgo(go, binary, profile, side.label,
@@ -330,7 +335,7 @@ def build_side(
             for seed in layout_seeds(layouts):
                 # Only the link differs (the linker flag is in no compile's key): the PGO evidence above holds.
                 variant = binary.with_name(f"{binary.name}.layout{seed}")
-                vflags = (_pgo_flag(profile, auto=False), *with_layout(build_flags, seed, inherited or ""))
+                vflags = (_pgo_flag(profile, auto=False), *trim, *with_layout(build_flags, seed, inherited or ""))
                 linked(f"test-layout{seed}", import_path, variant, ["test", "-c", *vflags, "-o", str(variant), import_path],
                        f"linking test binary for {import_path} with -randlayout={seed} ({side.label})")
                 evidence.append(f"# {variant.name}: {binary.name} linked with -randlayout={seed} (bench.layouts)")

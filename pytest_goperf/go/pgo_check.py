@@ -62,8 +62,24 @@ def recorded_pgo(go: GoToolchain, binary: Path) -> tuple[str, str | None]:
     return out.stdout, recorded_profile(out.stdout)
 
 
+def _same_profile(used: str, profile: Path, *, trimmed: bool) -> bool:
+    """Whether the recorded ``-pgo`` value names ``profile``.
+
+    Under ``-trimpath`` Go records only the file's base name (cmd/go's
+    load package), so ``default.pgo`` is all there is to compare.
+    """
+    if trimmed and "/" not in used and "\\" not in used:
+        return used == profile.name
+    return Path(used).resolve() == profile.resolve()
+
+
 def recorded_profile(buildinfo: str) -> str | None:
-    """The ``build -pgo=<file>`` value of ``go version -m`` text (unquoted as Go quotes it), None if absent.
+    """The ``build -pgo=<file>`` value of ``go version -m`` text (unquoted as Go quotes it), None if absent."""
+    return _unquote(build_setting(buildinfo, "-pgo") or "") or None
+
+
+def build_setting(buildinfo: str, key: str) -> str | None:
+    """The raw value of the ``build <key>=<value>`` line of ``go version -m`` text, None if absent.
 
     Line by line rather than one regular expression: a lazy ``(.+?)\\s*$`` is
     quadratic on a long line of blanks, and the text comes from a binary.
@@ -75,8 +91,8 @@ def recorded_profile(buildinfo: str) -> str | None:
         if word != "build":
             continue
         setting = rest.strip()
-        if setting.startswith("-pgo="):
-            return _unquote(setting[len("-pgo="):]) or None
+        if setting.startswith(key + "="):
+            return setting[len(key) + 1:]
     return None
 
 
@@ -156,7 +172,7 @@ def verify_pgo(go: GoToolchain, binary: Path, profile: Path | None, label: str,
                              "but this side must be built without PGO")
         return info
     if used is not None:
-        if Path(used).resolve() != profile.resolve():
+        if not _same_profile(used, profile, trimmed=build_setting(info, "-trimpath") == "true"):
             raise BuildError(f"side '{label}': {binary} used PGO profile {used}, expected {profile}")
         return info
     lines = compiler_evidence(go, rebuild) if rebuild is not None else []

@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pytest_goperf.config import BenchConfig, GoperfConfig
@@ -54,7 +54,7 @@ def plan_sides(cfg: GoperfConfig) -> Plan:
             raise ConfigError(f"{cfg.path}: bench.baseline: {old_file} does not exist; give a go test -bench output file")
         return Plan(old=None, new=new, old_file=old_file)
     ref = bench.baseline[4:]
-    return Plan(old=None, new=new, git_ref=ref)
+    return Plan(old=None, new=replace(new, trimpath=True), git_ref=ref)
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -145,7 +145,7 @@ def cache_key(sha: str, go: GoToolchain, cfg: GoperfConfig, bench: BenchConfig) 
         "commit": sha, "go": go.version, "main": cfg.service.main,
         "flags": [*cfg.service.build_flags, *(f"{k}={v}" for k, v in cfg.service.build_env)],   # + build_env
         "packages": bench.packages, "bench": bench.bench, "count": bench.count, "benchtime": bench.benchtime,
-        "pgo": "auto", "gowork": cfg.service.gowork,
+        "pgo": "auto", "gowork": cfg.service.gowork, "trimpath": True,
         "copied": _copy_signature(cfg.service.module, bench.worktree_copy),
         **({"layouts": bench.layouts} if bench.layouts > 1 else {}),  # keys of one-layout baselines unchanged
     }, sort_keys=True)

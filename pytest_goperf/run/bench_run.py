@@ -207,7 +207,7 @@ def _git_side(run: GateRun, ref: str, stack: ExitStack) -> tuple[BuiltSide | Non
         notes.append(f"copied into the git:{ref} worktree (bench.worktree_copy): {', '.join(copied)}")
     flags = ["-e", *run.cfg.service.build_flags]
     packages = [p for p, _ in list_test_packages(run.go(), inner, run.cfg.bench.packages, flags, gowork)]
-    side = Side(label=f"git-{ref}", module=inner, main=run.cfg.service.main, pgo="auto", gowork=gowork)
+    side = Side(label=f"git-{ref}", module=inner, main=run.cfg.service.main, pgo="auto", gowork=gowork, trimpath=True)
     try:
         built = run.build(side, bench=True, packages=packages)
     except BuildError as exc:

@@ -147,6 +147,17 @@ def test_user_gcflags_keep_the_check_working(go: GoToolchain, tmp_path: Path) ->
     assert CONFIRMED in built.buildinfo.read_text()
 
 
+def test_trimpath_in_build_flags_passes_the_pgo_check(go: GoToolchain, tmp_path: Path) -> None:
+    """Under -trimpath Go records the profile's base name only (-pgo=default.pgo): that is a match,
+    not "used PGO profile default.pgo, expected /abs/default.pgo" (a BuildError before)."""
+    module = library_module(tmp_path / "shop")
+    built = build_side(go, Side("pgo", module, ".", "required"), tmp_path / "out", service_name="shop",
+                       build_flags=("-trimpath",), bench_packages=["./internal/..."])
+    assert built.service_binary is not None
+    info = recorded_pgo(go, built.service_binary)
+    assert info[1] == "default.pgo" and "-trimpath=true" in info[0]
+
+
 # --- build errors (machine's Go) ---------------------------------------------
 
 
