@@ -94,7 +94,18 @@ def profile_url(debug_url: str, kind: str, *, seconds: float | None = None, gc: 
     return f"{base}/{kind}" + ("?" + urllib.parse.urlencode(query) if query else "")
 
 
-def _fix_for(body: str, seconds: float | None) -> str:
+def _fix_for(body: str, seconds: float | None, url: str = "") -> str:
+    if body.startswith("Unknown profile"):
+        # pprof.Index's answer for a name runtime/pprof does not know: the router sends every
+        # /debug/pprof/* path to Index (prometheus/pushgateway does), and profile and trace are
+        # handlers of their own.
+        name = urllib.parse.urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] or "profile"
+        handler = {"profile": "Profile", "trace": "Trace", "symbol": "Symbol", "cmdline": "Cmdline"}.get(name)
+        if handler is not None:
+            return (f" This listener sends {name} to net/http/pprof's Index, which serves only the named profiles"
+                    f" (heap, goroutine, ...); {name} is a handler of its own: register pprof.{handler} for"
+                    f" /debug/pprof/{name} beside Index, e.g. mux.HandleFunc(\"/debug/pprof/{name}\", pprof.{handler}).")
+        return ""
     if "WriteTimeout" in body:
         return (" Fix: give the debug server's http.Server a WriteTimeout longer than the capture"
                 f" ({seconds:g}s) or none at all (keep it off the API server), or shorten load.duration / load.trace.")
@@ -167,7 +178,7 @@ def fetch(url: str, dest: Path, *, timeout: float, seconds: float | None = None,
         resp = conn.getresponse()
         if resp.status >= 400:
             body = resp.read(8192).decode("utf-8", "replace").strip()
-            hint = _fix_for(body, seconds)
+            hint = _fix_for(body, seconds, url)
             if resp.status == 404 and not hint:
                 hint = (" Is net/http/pprof registered on this listener (import _ \"net/http/pprof\" or pprof.Index)?"
                         " If it is mounted elsewhere, give that path as debug_url, e.g. http://host:port/admin/pprof/.")

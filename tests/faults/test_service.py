@@ -61,6 +61,7 @@ def session(tmp_path_factory: pytest.TempPathFactory, taken_port: int, go: GoToo
         "pprof_html": _yaml("pprof_html", "pprof-html", CPU),
         "pprof_cut": _yaml("pprof_cut", "pprof-truncated", CPU),
         "trace_hang": _yaml("trace_hang", "trace-hang", "{scheduler: {p99: 1s}}"),
+        "trace_index": _yaml("trace_index", "pprof-index-only", "{scheduler: {p99: 1s}}"),
     }
     for name, body in files.items():
         (folder / f"{name}.goperf.yaml").write_text(body)
@@ -77,7 +78,7 @@ def session(tmp_path_factory: pytest.TempPathFactory, taken_port: int, go: GoToo
 def test_session_outcome(session: Session) -> None:
     assert session.returncode == 1, session.output[-4000:]
     counts = [tuple(map(int, m)) for m in re.findall(r"goperf: (\d+) failed, (\d+) passed, (\d+) skipped", session.output)]
-    assert len(counts) == 3 and tuple(map(sum, zip(*counts))) == (12, 2, 0), session.output[-4000:]
+    assert len(counts) == 3 and tuple(map(sum, zip(*counts))) == (13, 2, 0), session.output[-4000:]
     assert "Traceback" not in session.output and 'File "' not in session.output
     assert processes_under(session.folder) == []
 
@@ -152,6 +153,15 @@ def test_pprof_404(session: Session) -> None:
     assert re.fullmatch(r"GET http://127\.0\.0\.1:\d+/debug/pprof/profile\?seconds=2 -> HTTP 404: 404 page not found\. "
                         r"Is net/http/pprof registered on this listener .*give that path as debug_url, e\.g\. "
                         r"http://host:port/admin/pprof/\.", first), first
+
+
+def test_trace_reaching_only_pprof_index(session: Session) -> None:
+    """A router that sends every /debug/pprof/* path to pprof.Index (prometheus/pushgateway's does) answers
+    the trace with "Unknown profile": the message names the missing handler, not a missing pprof."""
+    first = session.section("trace_index::scheduler").splitlines()[0]
+    assert re.search(r"GET http://127\.0\.0\.1:\d+/debug/pprof/trace\?seconds=1 -> HTTP 404: Unknown profile\. This "
+                     r"listener sends trace to net/http/pprof's Index, .* register pprof\.Trace for /debug/pprof/trace",
+                     first), first
 
 
 def test_pprof_500(session: Session) -> None:

@@ -76,6 +76,10 @@ func main() {
 func serveDebug(addr, mode string) {
 	dmux := http.NewServeMux()
 	dmux.HandleFunc("/debug/pprof/", pprof.Index)
+	if mode == "pprof-index-only" { // every /debug/pprof/* path to Index, as prometheus/pushgateway routes them
+		listenDebug(addr, dmux)
+		return
+	}
 	dmux.HandleFunc("/debug/pprof/profile", func(w http.ResponseWriter, r *http.Request) {
 		switch mode {
 		case "pprof-404":
@@ -107,6 +111,10 @@ func serveDebug(addr, mode string) {
 		}
 		pprof.Trace(w, r)
 	})
+	listenDebug(addr, dmux)
+}
+
+func listenDebug(addr string, dmux *http.ServeMux) {
 	dln, err := net.Listen("tcp", addr)
 	if err != nil {
 		log.Fatalf("listen %s: %v", addr, err)
