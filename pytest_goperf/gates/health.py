@@ -137,6 +137,8 @@ def judge_heap(times: Sequence[float], inuse_bytes: Sequence[float], *, max_grow
                    f"({_mib(resolution_bytes)}, runtime.MemProfileRate): the settling of a young process, or a leak "
                    f"this window is too short to show; at this slope a leak needs a segment of "
                    f"{format_duration(need)}, this one is {format_duration(span)})")
+        if why:  # the summary line shows growth above the limit beside a pass: say why it passed
+            figures["tolerated"] = why.strip(" ()").replace("it rises", "rises", 1)
         return Verdict.ok(f"{summary}; threshold {max_growth * 100:.2f}%/min{why}", figures)
     hint = (f"\nWhat grew: go tool pprof -sample_index=inuse_space -diff_base {first_profile or '<first heap profile>'} "
             f"{last_profile or '<last heap profile>'}")

@@ -202,8 +202,12 @@ def _stats(figures: Figures) -> str:
 
 def measured(gate: str, threshold: Any, figures: Figures, unit: str | None = None) -> str:
     """``p99=131µs error rate=0.00%``; for a bench row also ``p=… n=…``."""
-    parts = [c.measured_text() for c in checks(gate, threshold, figures, unit) if c.measured is not None]
+    found = [c for c in checks(gate, threshold, figures, unit) if c.measured is not None]
+    parts = [c.measured_text() for c in found]
     stats = _stats(figures)
+    tolerated = figures.get("tolerated")
+    if tolerated and any(c.broken for c in found):  # over a limit, yet passed: the gate's reason, not a bare ✓
+        parts.append(f"(passed: {tolerated})")
     return " ".join(parts + ([stats] if stats else []))
 
 

@@ -107,3 +107,31 @@ def test_a_minimum_shows_the_measured_count_not_the_configured_one() -> None:
     assert expressions.headline("failed", "cpu", t, few, "cpu: ...") == "function share 90.00% > 30% (main.f)"
     assert expressions.headline("failed", "cpu", t, {**few, "hottest_flat_share": 0.3}, "too few CPU samples: 12") == \
         "too few CPU samples: 12"
+
+
+def test_a_pass_over_the_limit_says_why_beside_the_figure() -> None:
+    """prometheus/pushgateway under a load that keeps adding groups read "✓ gc stw ≤ 1ms stw=3.496ms" and
+    "✓ heap growth ≤ 5%/min growth=+76.12%/min": a bare tick beside a figure over its limit.  The figure now
+    carries the gate's reason: one slow pause in 266 is tolerated as isolated; a slope whose interval
+    reaches below the limit is not significant growth."""
+    from pytest_goperf.gates.trace import judge_gc
+
+    stats = analyze_file(TRACES / "go1.26-slowstw.trace")
+    longest, second = (iv.duration_ns for iv in stats.gc_stw.worst[:2])
+    limit_s = (longest + second) / 2 / 1e9              # one pause over the limit
+    gc = judge_gc(stats, max_stw=limit_s)
+    assert gc.passed and "tolerated as isolated" in gc.figures["tolerated"]
+    text = expressions.measured("gc", GcThreshold(max_stw=limit_s), gc.figures)
+    assert text.startswith("stw=") and "(passed: 1 of " in text and "tolerated as isolated" in text
+    assert "tolerated" not in judge_gc(stats, max_stw=longest / 1e9 * 2).figures     # nothing over: nothing to say
+
+    # The pushgateway window (30 s, 1 s apart, no samples while the trace ran from 12 s to 19 s), in MiB.
+    times = [float(t) for t in (*range(13), *range(19, 30))]
+    mib = [7.125, 7.812, 8.5, 9.375, 11.484, 11.711, 13.617, 12.398, 14.602, 23.023, 15.125, 15.109, 16.023,
+           19.828, 19.406, 19.539, 19.797, 19.125, 21.695, 21.672, 20.539, 22.656, 21.492, 21.156]
+    heap = judge_heap(times, [m * 2**20 for m in mib], max_growth=0.05)
+    assert heap.passed and heap.figures["growth_per_min"] > 0.05
+    text = expressions.measured("heap", HeapThreshold(max_growth=0.05), heap.figures)
+    assert text.startswith("growth=+") and "(passed: the slope's 95% CI reaches down to " in text
+    steady = judge_heap(times, [10 * 2**20] * len(times), max_growth=0.05)
+    assert "passed" not in expressions.measured("heap", HeapThreshold(max_growth=0.05), steady.figures)
