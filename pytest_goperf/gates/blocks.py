@@ -191,7 +191,8 @@ def judge_blocks(stats: TraceStats, *, max: float | None = 1e-3, p99: float | No
     broken: list[str] = []
     details: list[str] = []
     if max is not None:
-        ok, text, listing = judge_extreme(judged.worst, judged.max_ns, max, judged.complete_above_ns, what="block",
+        ok, text, listing = judge_extreme(judged.worst, judged.max_ns if judged.count else None, max,
+                                          judged.complete_above_ns, what="block",
                                           events=judged.count, stall_share=stall_share)
         figures["blocks_over_max"] = sum(1 for iv in judged.worst if iv.duration_ns > max * 1e9)
         figures["blocks_over_max_failing"] = failing_count(judged.count, machine_rate(stall_share))

@@ -151,3 +151,10 @@ def test_short_window_for_the_trend_tests_is_a_config_error(tmp_path: Path) -> N
                                           r"load.duration 5s with sample_every 1s gives 2 \(none are taken while the trace "
                                           r"records, nor for 1 s after it\)"):
         load_config(path)
+
+
+def test_no_blocks_read_max_na_not_zero() -> None:
+    """pushgateway's window had 500 blocks, all inside the standard library: "max 0s" read like a measurement."""
+    verdict = judge_blocks(analyze_file(TRACES / "go1.26-tiny.trace"), max=1e-3)
+    assert verdict.passed and verdict.figures["blocks_count"] == 0
+    assert verdict.message.startswith("blocks (mutex, rwmutex, cond): max n/a (limit 1ms; 0 blocks cannot show")
