@@ -75,6 +75,16 @@ def run_bench(run: GateRun) -> BenchOutcome:
         else:
             new_built = run.build(plan.new, bench=True)
         run.adopt_candidate(new_built)
+        same: set[str] = set()
+        if base is not None and old_built is not None:
+            from pytest_goperf.run.untouched import identical_binaries, identical_note
+
+            same = identical_binaries({t.package: t.binary for t in old_built.test_binaries},
+                                      {t.package: t.binary for t in new_built.test_binaries})
+            said = identical_note(same, len(new_built.test_binaries))
+            if said is not None:
+                run.say(said)
+                notes.append(said)
         adaptive = None
         if run.cfg.bench.adaptive and run.cfg.thresholds.bench is not None:
             old_src = plan.old_file or old_cached or run.artifacts / "old.txt"
@@ -122,7 +132,7 @@ def run_bench(run: GateRun) -> BenchOutcome:
             from pytest_goperf.run.untouched import explain_untouched
 
             verdicts = explain_untouched(verdicts, {t.package: t.directory for t in new_built.test_binaries},
-                                         base.ref, base.sha, run.cfg.bench.layouts)
+                                         base.ref, base.sha, run.cfg.bench.layouts, same)
         unjudged = judgement.unjudged(run.name)
         if unjudged is not None and not judgement.verdicts:  # no row at all: failed benchmarks say why
             unjudged = _failed_benchmarks(run.name, ((old_label, old_txt, old_file),

@@ -13,8 +13,9 @@ is slower), and its message says which of the two to check and how
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from pytest_goperf.gates import Verdict
@@ -39,13 +40,52 @@ def package_untouched(directory: Path, sha: str) -> bool:
     return diff.returncode == 0 and added.returncode == 0 and not added.stdout.strip()
 
 
+def identical_binaries(old: Mapping[str, Path], new: Mapping[str, Path]) -> set[str]:
+    """Packages whose test binary is the same bytes on both sides (git: sides are built with -trimpath)."""
+    same = set()
+    for pkg, path in new.items():
+        other = old.get(pkg)
+        try:
+            if other is not None and other.stat().st_size == path.stat().st_size and _digest(other) == _digest(path):
+                same.add(pkg)
+        except OSError:
+            continue  # cannot tell: claim nothing
+    return same
+
+
+def _digest(path: Path) -> bytes:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.digest()
+
+
+def identical_note(same: Collection[str], packages: int) -> str | None:
+    """The run's note on byte-identical test binaries, or None."""
+    if not same:
+        return None
+    if len(same) == packages:
+        return (f"both sides' test binaries are byte-identical ({packages} package(s)): no change reaches these "
+                "benchmarks, so whatever they measure apart is the machine's noise")
+    return (f"test binaries byte-identical on both sides, so no change reaches their benchmarks: "
+            f"{', '.join(sorted(same))}")
+
+
 def explain_untouched(verdicts: Mapping[Key, Verdict], directories: Mapping[str, Path], ref: str, sha: str,
-                      layouts: int) -> dict[Key, Verdict]:
-    """``verdicts`` with the explanation added to each failing ``sec/op`` row of an unchanged package."""
+                      layouts: int, same: Collection[str] = ()) -> dict[Key, Verdict]:
+    """``verdicts`` with the explanation added to each failing row of an unchanged package or identical binary."""
     out = dict(verdicts)
     checked: dict[str, bool] = {}
     for key, verdict in verdicts.items():
         pkg, _name, unit = key
+        if verdict.failed and pkg in same:
+            note = (f"\nThe test binaries of {pkg} are byte-identical on both sides (built with -trimpath): no change "
+                    f"reaches this benchmark, so this difference is the machine's noise; a run with more rounds "
+                    "(bench.count, or count: auto) or thresholds.bench.test: paired settles it.")
+            figures = {**verdict.figures, "test_binary": "identical"}
+            out[key] = dataclasses.replace(verdict, message=verdict.message + note, figures=figures)
+            continue
         if not verdict.failed or unit != "sec/op" or pkg not in directories:
             continue
         if pkg not in checked:

@@ -173,3 +173,26 @@ def test_only_a_change_the_size_of_a_layout_effect_points_at_layout(tmp_path: Pa
     assert "layout" not in note(8.0, layouts=4)
     (tmp_path / "app" / "extra.go").write_text("package app\n")
     assert note(8.0) == "regressed"
+
+
+def test_a_failing_row_with_byte_identical_binaries_says_it_is_noise(tmp_path: Path) -> None:
+    """A package whose test binary is the same bytes on both sides: no change reaches its benchmarks."""
+    from pytest_goperf.gates import Verdict
+    from pytest_goperf.run.untouched import explain_untouched, identical_binaries, identical_note
+
+    for side, body in (("old", b"same"), ("new", b"same"), ("new2", b"diff")):
+        (tmp_path / side).write_bytes(body)
+    pkgs = {"example.com/m/app": tmp_path / "old", "example.com/m/lib": tmp_path / "old"}
+    same = identical_binaries(pkgs, {"example.com/m/app": tmp_path / "new", "example.com/m/lib": tmp_path / "new2",
+                                     "example.com/m/added": tmp_path / "new"})
+    assert same == {"example.com/m/app"}
+    assert identical_note(same, 3) == ("test binaries byte-identical on both sides, so no change reaches their "
+                                       "benchmarks: example.com/m/app")
+    assert identical_note(same, 1) is not None and "noise" in str(identical_note(same, 1))
+    assert identical_note(set(), 3) is None
+    key = ("example.com/m/app", "Work-2", "B/op")
+    verdicts = {key: Verdict.fail("regressed", {}), (key[0], "Other-2", "sec/op"): Verdict.ok("fine", {})}
+    out = explain_untouched(verdicts, {}, "HEAD", "0" * 40, 1, same)
+    assert out[key].message.startswith("regressed\nThe test binaries of example.com/m/app are byte-identical")
+    assert out[key].figures["test_binary"] == "identical"
+    assert out[(key[0], "Other-2", "sec/op")].message == "fine"
