@@ -66,9 +66,10 @@ def identical_note(same: Collection[str], packages: int) -> str | None:
     if not same:
         return None
     if len(same) == packages:
-        return (f"both sides' test binaries are byte-identical ({packages} package(s)): no change reaches these "
-                "benchmarks, so whatever they measure apart is the machine's noise")
-    return (f"test binaries byte-identical on both sides, so no change reaches their benchmarks: "
+        return (f"both sides' test binaries are byte-identical ({packages} package(s)): no code change reaches these "
+                "benchmarks, so unless they read changed files as they run (testdata), whatever they measure apart "
+                "is the machine's noise")
+    return (f"test binaries byte-identical on both sides, so no code change reaches their benchmarks: "
             f"{', '.join(sorted(same))}")
 
 
@@ -80,9 +81,10 @@ def explain_untouched(verdicts: Mapping[Key, Verdict], directories: Mapping[str,
     for key, verdict in verdicts.items():
         pkg, _name, unit = key
         if verdict.failed and pkg in same:
-            note = (f"\nThe test binaries of {pkg} are byte-identical on both sides (built with -trimpath): no change "
-                    f"reaches this benchmark, so this difference is the machine's noise; a run with more rounds "
-                    "(bench.count, or count: auto) or thresholds.bench.test: paired settles it.")
+            note = (f"\nThe test binaries of {pkg} are byte-identical on both sides (built with -trimpath): no code "
+                    "change reaches this benchmark, so unless it reads changed files as it runs (testdata), this "
+                    "difference is the machine's noise; more rounds (bench.count, or count: auto) or "
+                    "thresholds.bench.test: paired settle it.")
             figures = {**verdict.figures, "test_binary": "identical"}
             out[key] = dataclasses.replace(verdict, message=verdict.message + note, figures=figures)
             continue

@@ -186,7 +186,7 @@ def test_a_failing_row_with_byte_identical_binaries_says_it_is_noise(tmp_path: P
     same = identical_binaries(pkgs, {"example.com/m/app": tmp_path / "new", "example.com/m/lib": tmp_path / "new2",
                                      "example.com/m/added": tmp_path / "new"})
     assert same == {"example.com/m/app"}
-    assert identical_note(same, 3) == ("test binaries byte-identical on both sides, so no change reaches their "
+    assert identical_note(same, 3) == ("test binaries byte-identical on both sides, so no code change reaches their "
                                        "benchmarks: example.com/m/app")
     assert identical_note(same, 1) is not None and "noise" in str(identical_note(same, 1))
     assert identical_note(set(), 3) is None
