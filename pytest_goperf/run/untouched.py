@@ -13,7 +13,7 @@ is slower), and its message says which of the two to check and how
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import filecmp
 import subprocess
 from collections.abc import Collection, Mapping
 from pathlib import Path
@@ -46,19 +46,11 @@ def identical_binaries(old: Mapping[str, Path], new: Mapping[str, Path]) -> set[
     for pkg, path in new.items():
         other = old.get(pkg)
         try:
-            if other is not None and other.stat().st_size == path.stat().st_size and _digest(other) == _digest(path):
+            if other is not None and filecmp.cmp(other, path, shallow=False):
                 same.add(pkg)
         except OSError:
             continue  # cannot tell: claim nothing
     return same
-
-
-def _digest(path: Path) -> bytes:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.digest()
 
 
 def identical_note(same: Collection[str], packages: int) -> str | None:
