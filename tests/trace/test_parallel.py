@@ -154,8 +154,10 @@ def test_generations_go_out_largest_first_within_reach() -> None:
 def _stitched_here(path: Path, prefix: int) -> Any:
     """``analyze_parallel`` without the pool: every generation through a worker's code and the stitcher."""
     from pytest_goperf.trace.parallel import Stitcher, analyze_generation
+    from pytest_goperf.trace.reader import read_version
 
-    version = int(_sequential(path).format.split(".")[1])
+    with open(path, "rb") as f:
+        version = read_version(f, str(path))
     stitch = Stitcher(str(path), version, 10)
     for off in generation_offsets(str(path), version):
         stitch.add(off, analyze_generation(str(path), version, off, 10, prefix))
