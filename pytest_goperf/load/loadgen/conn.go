@@ -147,7 +147,7 @@ func (l *loop) write(c *conn, now int64) {
 		}
 		if c.woff == 0 && !c.retried { // not a byte on the wire: safe to send again, once
 			c.retried = true
-			l.counters.retries++
+			l.st[c.phase].retries++
 			l.closeConn(c)
 			l.connect(c, now)
 			return
@@ -206,7 +206,7 @@ func (l *loop) eof(c *conn, e syscall.Errno, now int64) {
 	case cReading, cWriting:
 		if c.woff == 0 && !c.rr.got && !c.retried { // closed before a byte of ours went out
 			c.retried = true
-			l.counters.retries++
+			l.st[c.phase].retries++
 			l.closeConn(c)
 			l.connect(c, now)
 			return
@@ -245,7 +245,7 @@ func (l *loop) complete(c *conn, now int64) {
 	if status/100 == 3 && l.r.cfg.FollowRedirects && c.hops < 10 {
 		if req, head := redirect(l.r.target, c.spec, c.out, status, string(c.rr.location)); req != nil {
 			c.hops++
-			l.counters.redirects++
+			l.st[c.phase].redirects++
 			c.out, c.head, c.retried = req, head, false
 			if !keep {
 				l.closeConn(c)

@@ -21,7 +21,7 @@ import (
 const epollET = 1 << 31
 
 type loopCounters struct {
-	retries, opened, redirects, sentInWindow int64
+	opened, sentInWindow int64
 }
 
 type loop struct {

@@ -359,9 +359,7 @@ func (r *run) execute() (map[string]any, error) {
 		}
 	}
 	for _, l := range loops {
-		counters.retries += l.counters.retries
 		counters.opened += l.counters.opened
-		counters.redirects += l.counters.redirects
 		counters.sentInWindow += l.counters.sentInWindow
 	}
 	res := r.report(&total, &counters, finished)

@@ -48,19 +48,17 @@ type tlsSpec struct {
 }
 
 type netEngine struct {
-	r         *run
-	tls       *tls.Config // nil for http://
-	h2        bool
-	origin    string
-	shards    []*netShard
-	retries   atomic.Int64
-	opened    atomic.Int64
-	redirects atomic.Int64
-	sent      atomic.Int64 // writes started inside the window
-	mu        sync.Mutex
-	protos    map[string]int64 // measured responses by the protocol they came over
-	root      context.Context  // cancelled a second after an interrupt, as the epoll engine times out its requests
-	cancel    context.CancelFunc
+	r      *run
+	tls    *tls.Config // nil for http://
+	h2     bool
+	origin string
+	shards []*netShard
+	opened atomic.Int64
+	sent   atomic.Int64 // writes started inside the window
+	mu     sync.Mutex
+	protos map[string]int64 // measured responses by the protocol they came over
+	root   context.Context  // cancelled a second after an interrupt, as the epoll engine times out its requests
+	cancel context.CancelFunc
 }
 
 // netShard is a share of the counters (few locks, not one per worker: a
@@ -204,10 +202,15 @@ func (e *netEngine) client(d *dialer) *http.Client {
 			!strings.EqualFold(req.URL.Host, r.target.Host) {
 			return http.ErrUseLastResponse // counted by its 3xx status
 		}
-		e.redirects.Add(1)
+		if hops, _ := req.Context().Value(hopsKey{}).(*atomic.Int32); hops != nil {
+			hops.Add(1)
+		}
 		return nil
 	}}
 }
+
+// hopsKey keys a request's redirect counter in its context: CheckRedirect is the client's, shared by all.
+type hopsKey struct{}
 
 type netWorker struct {
 	e      *netEngine
@@ -267,8 +270,7 @@ func (e *netEngine) execute() (map[string]any, error) {
 			total[p].merge(&s.st[p])
 		}
 	}
-	counters := loopCounters{retries: e.retries.Load(), opened: e.opened.Load(), redirects: e.redirects.Load(),
-		sentInWindow: e.sent.Load()}
+	counters := loopCounters{opened: e.opened.Load(), sentInWindow: e.sent.Load()}
 	res := r.report(&total, &counters, finished)
 	res["engine"] = "net/http"
 	res["protocols"] = e.protos
@@ -321,7 +323,8 @@ func (w *netWorker) do(at, ready, now int64) {
 	w.path = sp.expandPath(w.path, w.rng)
 	ctx, cancel := context.WithTimeout(e.root, time.Duration(r.timeoutNs))
 	defer cancel()
-	var attempts atomic.Int32 // the hooks run on the Transport's goroutines
+	var attempts, hops atomic.Int32 // the hooks run on the Transport's goroutines
+	ctx = context.WithValue(ctx, hopsKey{}, &hops)
 	var wroteFlag atomic.Bool
 	trace := &httptrace.ClientTrace{
 		GetConn: func(string) { attempts.Add(1) },
@@ -363,12 +366,12 @@ func (w *netWorker) do(at, ready, now int64) {
 		}
 	}
 	end := r.now()
-	if n := attempts.Load(); n > 1 {
-		e.retries.Add(int64(n - 1))
-	}
 	w.shard.mu.Lock()
 	defer w.shard.mu.Unlock()
 	st := &w.shard.st[p]
+	// every hop of a followed redirect is a connection attempt too: what is left are the Transport's resends
+	st.redirects += int64(hops.Load())
+	st.retries += max(int64(attempts.Load()-hops.Load())-1, 0)
 	ss := &st.specs[si]
 	ss.requests++
 	if r.open && p == 1 {

@@ -21,11 +21,16 @@ type phaseStats struct {
 	lat   histogram // from the scheduled start (open model) or the send (closed model)
 	lag   histogram // the generator's own lateness: write start - when it could have started
 	specs []specStats
+	// resends of requests with no byte on the wire, and redirects followed: per phase, so that the
+	// measured figures leave the warmup's out as every other counter does
+	retries, redirects int64
 }
 
 func (s *phaseStats) merge(o *phaseStats) {
 	s.lat.merge(&o.lat)
 	s.lag.merge(&o.lag)
+	s.retries += o.retries
+	s.redirects += o.redirects
 	for i := range o.specs {
 		d, x := &s.specs[i], &o.specs[i]
 		d.requests += x.requests
@@ -138,12 +143,13 @@ func (r *run) report(total *[2]phaseStats, counters *loopCounters, finished time
 		"status_class":       classes,
 		"expect_status":      r.expectNames,
 		"follow_redirects":   r.cfg.FollowRedirects,
-		"redirects_followed": counters.redirects,
-		"retries":            counters.retries,
+		"redirects_followed": m.redirects,
+		"retries":            m.retries,
 		"connections_opened": counters.opened,
 		"dropped":            dropped[1],
 		"warmup": map[string]any{
 			"requests": warmRequests, "errors": warmRequests - warmOK, "dropped": dropped[0],
+			"retries": wu.retries, "redirects_followed": wu.redirects,
 		},
 		"latency_ns":  quantiles(&m.lat),
 		"send_lag_ns": quantiles(&m.lag),

@@ -59,6 +59,14 @@ func main() {
 		}
 		w.WriteHeader(code)
 	})
+	mux.HandleFunc("/hops", func(w http.ResponseWriter, r *http.Request) { // /hops?n=3: three redirects, then 200
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		if n > 0 {
+			http.Redirect(w, r, fmt.Sprintf("/hops?n=%d", n-1), http.StatusFound)
+			return
+		}
+		fmt.Fprintln(w, "arrived")
+	})
 	mux.HandleFunc("/sleep", func(w http.ResponseWriter, r *http.Request) { // /sleep?ms=5000
 		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
 		select {
