@@ -293,7 +293,10 @@ def judge(
     rows = [r for r in comparison.rows if wanted is None or r.unit in wanted]
     verdicts: dict[int, Verdict] = {}
     pending: list[tuple[int, Row, float]] = []
+    mirrors = _throughput_mirrors(rows)
     for i, r in enumerate(rows):
+        if i in mirrors:
+            continue
         fig = _figures(r, alpha, max_reg)
         early = _precheck(r, fig, old_label, new_label)
         if early is not None:
@@ -338,6 +341,8 @@ def judge(
                              Sensitivity(test, sens, require_power))
         if verdicts[i].passed and sens is not None and sens > max_reg * 100:
             weak.append(f"{r.benchmark} {r.unit} (MDE {_pct(sens)})")
+    for i, j in mirrors.items():
+        verdicts[i] = _mirrored(rows[i], verdicts[j], alpha, max_reg)
     alerts: list[str] = []
     left_out = sum(1 for v in verdicts.values() if v.figures.get("skip_reason") == "family")
     if left_out:
@@ -366,6 +371,37 @@ def judge_rows(comparison: Comparison, *, max_regression: float | str = 0.05, al
     return judge(comparison, max_regression=max_regression, alpha=alpha, min_improvement=min_improvement,
                  units=units, old_label=old_label, new_label=new_label, test=test,
                  require_power=require_power, power=power).verdicts
+
+
+def _throughput_mirrors(rows: list[Row]) -> dict[int, int]:
+    """B/s row index -> its sec/op row's index, for benchmarks that call b.SetBytes.
+
+    Go computes MB/s as the bytes per op over the time per op, so each run's B/s is a fixed constant over its
+    sec/op: the same measurement, ranked in reverse.  Judging both would test one hypothesis twice and double
+    the family Holm corrects for (cespare/xxhash: 40 rows for 20 benchmarks).  The B/s row takes its sec/op
+    row's verdict instead, outside the family.  Rows whose run counts differ are judged on their own.
+    """
+    times = {(r.pkg, r.benchmark): j for j, r in enumerate(rows) if r.unit == "sec/op"}
+    out: dict[int, int] = {}
+    for i, r in enumerate(rows):
+        j = times.get((r.pkg, r.benchmark)) if r.unit == "B/s" else None
+        if j is not None and (len(r.old_values), len(r.new_values)) == (len(rows[j].old_values),
+                                                                         len(rows[j].new_values)):
+            out[i] = j
+    return out
+
+
+def _mirrored(r: Row, time_verdict: Verdict, alpha: float, max_reg: float) -> Verdict:
+    """A B/s row's verdict: its sec/op row's outcome, said in B/s."""
+    change = f"{r.delta_pct:+.2f}%" if r.delta_pct is not None else "no change figure"
+    head = time_verdict.message.split("\n", 1)[0]
+    message = (f"{r.benchmark} B/s: {change}, the same measurement as its sec/op row (b.SetBytes), judged there "
+               f"and not counted again in the family: {head}")
+    figures = {**_figures(r, alpha, max_reg), "judged_as": "sec/op"}
+    for name in ("skip_reason", "p_holm", "rows_in_family", "tarone_k", "mde_pct"):
+        if name in time_verdict.figures:
+            figures[name] = time_verdict.figures[name]
+    return Verdict(time_verdict.outcome, message, figures, tuple(r.warnings))
 
 
 def _floor(r: Row, test: str) -> float:

@@ -146,3 +146,38 @@ def test_row_ids_carry_the_package_only_for_shared_names() -> None:
     assert list(row_ids(keys, "ex.com/m").values()) == [
         "ex.com/m/Parse-2 sec/op", "b/Parse-2 sec/op", "Encode-2 B/op", "other.org/x/Parse-2 sec/op"]
     assert row_ids([("", "A", "sec/op")]) == {("", "A", "sec/op"): "A sec/op"}
+
+
+def _setbytes_text(centers: dict[str, float], seed: int) -> str:
+    """go test -bench lines of b.SetBytes(1024) benchmarks: MB/s as Go prints it, 1024 B over each run's ns/op."""
+    rng = random.Random(seed)
+    lines = []
+    for name, center in centers.items():
+        for _ in range(6):
+            ns = center * (1 + rng.uniform(-0.01, 0.01))
+            lines.append(f"Benchmark{name}-2 100000 {ns:.3f} ns/op {1024 / ns * 1e3:.2f} MB/s\n")
+    return "".join(lines)
+
+
+def test_b_s_rows_take_their_sec_op_verdict_outside_the_family() -> None:
+    """12 SetBytes benchmarks at count 6: B/s beside sec/op made 24 rows, and 6 + 6 runs (best p 0.0022)
+    cannot stay in a family of 24 (alpha/24 = 0.0021): every row was skipped, a 20 % regression unseen.
+    The B/s rows are the same measurements, so the family is the 12 sec/op rows and the regression fails."""
+    centers = {f"Sum/n={i}": 100.0 + i for i in range(12)}
+    slower = {**centers, "Sum/n=3": centers["Sum/n=3"] * 1.2}
+    cmp = compare(parse_text(_setbytes_text(centers, 1), "old.txt"), parse_text(_setbytes_text(slower, 2), "new.txt"),
+                  0.05)
+    j = judge(cmp, max_regression="5%")
+    assert len(j.verdicts) == 24 and len(j.family) == 12 and {u for _, _, u in j.family} == {"sec/op"}
+    for name in centers:
+        t, b = j.verdicts[k(f"{name}-2")], j.verdicts[k(f"{name}-2", "B/s")]
+        assert t.outcome == b.outcome and b.figures["judged_as"] == "sec/op"
+        assert b.figures["rows_in_family"] == t.figures["rows_in_family"] == 12
+    hit = j.verdicts[k("Sum/n=3-2", "B/s")]
+    assert hit.failed and j.verdicts[k("Sum/n=3-2")].failed
+    assert hit.message.startswith("Sum/n=3-2 B/s: -16.") and "the same measurement as its sec/op row" in hit.message
+    assert sum(v.failed for v in j.verdicts.values()) == 2
+    # B/s alone is judged on its own: then it is the family
+    alone = judge(cmp, max_regression="5%", units=["B/s"])
+    assert len(alone.family) == 12 and alone.verdicts[k("Sum/n=3-2", "B/s")].failed
+    assert "judged_as" not in alone.verdicts[k("Sum/n=3-2", "B/s")].figures
