@@ -281,6 +281,7 @@ def judge(
     Every judged row gets its minimum detectable effect (``mde_pct``); a row that would pass although
     its MDE exceeds ``max_regression`` is said aloud in ``alerts``, or fails with ``require_power``.
     ``power=False`` leaves the MDE out (most of the cost): for simulations that need only outcomes.
+    A ``B/s`` row beside its own ``sec/op`` row takes that row's verdict and stays out of the family.
     """
     if require_power and not power:
         raise ValueError("require_power needs the MDE: power=False cannot judge it")
